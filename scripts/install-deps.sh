@@ -6,13 +6,13 @@ set -euo pipefail
 
 # ngtcp2 >= 1.11 and nghttp3 >= 1.8 exist only in bookworm-backports; the
 # plain bookworm versions (0.12 / 0.8) have a different API.
-BACKPORTS=(libngtcp2-dev libngtcp2-crypto-gnutls-dev libnghttp3-dev ngtcp2-client)
+BACKPORTS=(libngtcp2-dev libngtcp2-crypto-gnutls-dev libnghttp3-dev ngtcp2-client ngtcp2-server)
 PACKAGES=(
   build-essential cmake pkg-config git ca-certificates
   libgnutls28-dev libnghttp2-dev libuv1-dev libjansson-dev libopus-dev
   libsqlite3-dev libtasn1-6-dev libtasn1-bin libcmocka-dev
   clang libclang-rt-14-dev valgrind
-  openssl curl nodejs espeak-ng sox
+  openssl curl nodejs espeak-ng sox nghttp2-client nghttp2-server
 )
 
 missing=()

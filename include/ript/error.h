@@ -55,6 +55,16 @@ typedef ptrdiff_t ript_ssize;
 /* STIR: a claim does not match what the request says (e.g. dest). */
 #define RIPT_ERR_MISMATCH -144
 
+/* HTTP: the connection was lost, closed, or never established. */
+#define RIPT_ERR_HTTP_CLOSED -150
+/* HTTP: the peer reset the stream. */
+#define RIPT_ERR_HTTP_RESET -151
+/* HTTP: the operation needs something this exchange or HTTP version lacks
+ * (datagrams over HTTP/2, a body write after the body ended, ...). */
+#define RIPT_ERR_HTTP_STATE -152
+/* HTTP: TLS failed (handshake, or the peer's certificate did not verify). */
+#define RIPT_ERR_HTTP_TLS -153
+
 /* Codes at or below this value are fatal. */
 #define RIPT_ERR_FATAL -900
 /* Memory allocation failed. */

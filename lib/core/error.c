@@ -20,6 +20,10 @@ const char *ript_strerror(int err) {
   case RIPT_ERR_NOT_COVERED: return "certificate does not cover the number";
   case RIPT_ERR_UNTRUSTED: return "certificate not trusted";
   case RIPT_ERR_MISMATCH: return "claim does not match the request";
+  case RIPT_ERR_HTTP_CLOSED: return "connection closed";
+  case RIPT_ERR_HTTP_RESET: return "stream reset by peer";
+  case RIPT_ERR_HTTP_STATE: return "not possible on this HTTP exchange";
+  case RIPT_ERR_HTTP_TLS: return "TLS failure";
   case RIPT_ERR_NOMEM: return "out of memory";
   case RIPT_ERR_CALLBACK_FAILURE: return "application callback failed";
   default: return "unknown error";

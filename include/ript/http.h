@@ -1,0 +1,290 @@
+/*
+ * ript/http.h - one request/response model over HTTP/3 and HTTP/2.
+ *
+ * This is libript's transport binding: HTTP/3 (ngtcp2 + nghttp3, QUIC
+ * datagrams) and HTTP/2 over TLS (nghttp2), both with GnuTLS, on a libuv loop.
+ * Every RIPT resource is written once against this API and behaves the same on
+ * both versions. TLS is always on; a client always verifies the server's
+ * certificate and host name (there is no switch to turn that off).
+ *
+ * Model. An exchange is one request and its response on one stream. A server
+ * reports each new request through ript_http_server_callbacks.on_request; the
+ * application may then install per-exchange callbacks and answer at once or
+ * later (long-lived GETs and PUTs are the norm in RIPT). A client starts
+ * exchanges with ript_http_client_request. Bodies stream both ways: bytes are
+ * delivered as they arrive and may be written at any time until the body is
+ * ended. HTTP/3 extended CONNECT exchanges (RFC 9220) can carry HTTP
+ * datagrams (RFC 9297).
+ *
+ * Lifetime. An exchange is owned by the library. It stays valid until its
+ * on_close callback returns, which is called exactly once: when both
+ * directions have completed, the stream was reset, or the connection was lost.
+ *
+ * Threading. Every object belongs to the thread running its uv loop; no
+ * function may be called from another thread. All functions may be called
+ * from inside any callback of this API (actions are queued and flushed when
+ * the callback returns).
+ *
+ * Errors: functions return 0 or a negative RIPT_ERR_* code (ript/error.h);
+ * callbacks receive failures as an `error` argument (0 = none).
+ */
+#ifndef RIPT_HTTP_H
+#define RIPT_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "ript/error.h"
+
+typedef enum ript_http_version {
+  RIPT_HTTP_2 = 2,
+  RIPT_HTTP_3 = 3,
+} ript_http_version;
+
+/* A header field. Names are lower-case; both strings are NUL-terminated. */
+typedef struct ript_http_header {
+  const char *name;
+  const char *value;
+} ript_http_header;
+
+typedef struct ript_http_exchange ript_http_exchange;
+
+/*
+ * Callbacks for one exchange. Any may be NULL. |user_data| is the pointer set
+ * with the callbacks. Data pointers are valid only during the call.
+ */
+typedef struct ript_http_exchange_callbacks {
+  /* Client only: the final response header block arrived (status and
+   * headers are now readable). Interim 1xx responses are not reported. */
+  void (*on_response)(ript_http_exchange *ex, void *user_data);
+  /* Body bytes from the peer: the request body on a server, the response
+   * body on a client. Bytes are consumed for flow control on return. */
+  void (*on_body)(ript_http_exchange *ex, const uint8_t *data, size_t len,
+                  void *user_data);
+  /* The peer ended its body (or sent none). */
+  void (*on_body_end)(ript_http_exchange *ex, void *user_data);
+  /* An HTTP datagram (RFC 9297) for this extended CONNECT exchange. */
+  void (*on_datagram)(ript_http_exchange *ex, const uint8_t *data,
+                      size_t len, void *user_data);
+  /* The exchange is over. |error| is 0 when both sides completed normally,
+   * RIPT_ERR_HTTP_RESET when the peer reset the stream, RIPT_ERR_HTTP_CLOSED
+   * when the connection was lost or closed, or another RIPT_ERR_* code. The
+   * exchange is freed when this returns. */
+  void (*on_close)(ript_http_exchange *ex, int error, void *user_data);
+} ript_http_exchange_callbacks;
+
+/* ---- request and response data (valid until on_close returns) ---- */
+
+ript_http_version ript_http_exchange_version(const ript_http_exchange *ex);
+/* Request pseudo-headers. :protocol is NULL unless extended CONNECT. */
+const char *ript_http_exchange_method(const ript_http_exchange *ex);
+const char *ript_http_exchange_authority(const ript_http_exchange *ex);
+const char *ript_http_exchange_path(const ript_http_exchange *ex);
+const char *ript_http_exchange_protocol(const ript_http_exchange *ex);
+/* Client: the response status (0 before on_response). Server: the status
+ * sent, 0 before ript_http_exchange_respond. */
+int ript_http_exchange_status(const ript_http_exchange *ex);
+/* The peer's header fields (request headers on a server, response headers
+ * on a client), pseudo-headers excluded. */
+size_t ript_http_exchange_header_count(const ript_http_exchange *ex);
+const ript_http_header *ript_http_exchange_header_at(
+    const ript_http_exchange *ex, size_t i);
+/* The first value of header |name| (case-insensitive), or NULL. */
+const char *ript_http_exchange_header(const ript_http_exchange *ex,
+                                      const char *name);
+
+/* Replaces the exchange's callbacks (a server does this in on_request). */
+void ript_http_exchange_set_callbacks(ript_http_exchange *ex,
+                                      const ript_http_exchange_callbacks *cbs,
+                                      void *user_data);
+void *ript_http_exchange_user_data(const ript_http_exchange *ex);
+
+/* ---- sending ---- */
+
+/* Response flags (server) and request flags (client). */
+#define RIPT_HTTP_FLAG_NONE 0x00u
+/* There is no body: the header block ends the stream. */
+#define RIPT_HTTP_FLAG_END 0x01u
+/* Client: send no Cookie header on this request (draft §9.13: migration). */
+#define RIPT_HTTP_FLAG_NO_COOKIES 0x02u
+
+/*
+ * Server: sends the response header block. The library adds :status and
+ * date; |headers| are copied. Without RIPT_HTTP_FLAG_END the body follows
+ * through ript_http_exchange_write and is finished by
+ * ript_http_exchange_end. Returns 0, RIPT_ERR_HTTP_STATE (already answered,
+ * or a client exchange), RIPT_ERR_HTTP_CLOSED, or RIPT_ERR_NOMEM.
+ */
+int ript_http_exchange_respond(ript_http_exchange *ex, int status,
+                               const ript_http_header *headers, size_t n,
+                               uint32_t flags);
+
+/*
+ * Queues body bytes (copied) on the exchange's outgoing side: the response
+ * body on a server (after respond), the request body on a client. Bytes are
+ * sent as flow control allows. Returns 0, RIPT_ERR_HTTP_STATE (body ended or
+ * no body expected), RIPT_ERR_HTTP_CLOSED, or RIPT_ERR_NOMEM.
+ */
+int ript_http_exchange_write(ript_http_exchange *ex, const void *data,
+                             size_t len);
+
+/* Bytes queued by ript_http_exchange_write and not yet sent: a sender that
+ * must not fall behind (media) watches this. */
+size_t ript_http_exchange_pending(const ript_http_exchange *ex);
+
+/* Ends the outgoing body after the queued bytes. Returns 0,
+ * RIPT_ERR_HTTP_STATE (already ended) or RIPT_ERR_HTTP_CLOSED. */
+int ript_http_exchange_end(ript_http_exchange *ex);
+
+/* Resets the stream in both directions; on_close follows with
+ * RIPT_ERR_HTTP_RESET. Returns 0 or RIPT_ERR_HTTP_CLOSED. */
+int ript_http_exchange_reset(ript_http_exchange *ex);
+
+/*
+ * Sends one HTTP datagram on an extended CONNECT exchange (HTTP/3 with
+ * datagrams negotiated by both sides). Datagrams are unreliable: one that
+ * does not fit the path or finds the send queue full is dropped and
+ * RIPT_ERR_NOBUF returned. Returns 0, RIPT_ERR_NOBUF, RIPT_ERR_HTTP_STATE
+ * (HTTP/2, not CONNECT, or the peer did not enable datagrams), or
+ * RIPT_ERR_HTTP_CLOSED.
+ */
+int ript_http_exchange_send_datagram(ript_http_exchange *ex,
+                                     const void *data, size_t len);
+
+/* Nonzero if this exchange may carry datagrams (both sides enabled them). */
+int ript_http_exchange_datagrams_enabled(const ript_http_exchange *ex);
+
+/* ---- server ---- */
+
+typedef struct ript_http_server ript_http_server;
+
+#define RIPT_HTTP_SERVER_FLAG_H3 0x01u
+#define RIPT_HTTP_SERVER_FLAG_H2 0x02u
+
+typedef struct ript_http_server_config {
+  /* Numeric address to listen on, e.g. "127.0.0.1" or "::1". */
+  const char *address;
+  /* Port; 0 picks a free one. HTTP/3 (UDP) and HTTP/2 (TCP) share it. */
+  uint16_t port;
+  /* PEM files: the certificate chain and its private key. */
+  const char *cert_file;
+  const char *key_file;
+  /* RIPT_HTTP_SERVER_FLAG_H3 | RIPT_HTTP_SERVER_FLAG_H2; 0 means both. */
+  uint32_t flags;
+  /* A connection idle this long is closed; 0 means 30000. */
+  uint64_t idle_timeout_ms;
+  /* Concurrent request streams a peer may open per connection; 0 = 1000. */
+  uint64_t max_streams;
+} ript_http_server_config;
+
+typedef struct ript_http_server_callbacks {
+  /* A request's header block arrived. Install callbacks with
+   * ript_http_exchange_set_callbacks (else the server's defaults below are
+   * used) and respond now or later. */
+  void (*on_request)(ript_http_exchange *ex, void *user_data);
+  /* Defaults for exchanges whose on_request installs none. */
+  ript_http_exchange_callbacks exchange;
+} ript_http_server_callbacks;
+
+/*
+ * Creates a server on |loop| and starts listening. |cfg| and |cbs| are
+ * copied. Returns 0, RIPT_ERR_INVALID_ARGUMENT, RIPT_ERR_HTTP_TLS (cannot
+ * load the certificate or key), RIPT_ERR_HTTP_CLOSED (cannot bind), or
+ * RIPT_ERR_NOMEM.
+ */
+int ript_http_server_new(ript_http_server **pserver, uv_loop_t *loop,
+                         const ript_http_server_config *cfg,
+                         const ript_http_server_callbacks *cbs,
+                         void *user_data);
+
+/* The port actually bound. */
+uint16_t ript_http_server_port(const ript_http_server *server);
+
+/*
+ * Stops accepting, tells every connection to go away (HTTP/2 GOAWAY, HTTP/3
+ * GOAWAY and CONNECTION_CLOSE), closes them (every open exchange gets
+ * on_close with RIPT_ERR_HTTP_CLOSED) and frees the server once all libuv
+ * handles are closed, then calls |on_closed| (may be NULL).
+ */
+void ript_http_server_close(ript_http_server *server,
+                            void (*on_closed)(void *user_data),
+                            void *user_data);
+
+/* ---- client ---- */
+
+typedef struct ript_http_client ript_http_client;
+
+typedef struct ript_http_client_config {
+  /* Which HTTP version to speak. */
+  ript_http_version version;
+  /* Extra trusted CA certificates (PEM file) besides the system's; NULL for
+   * none. Verification itself can never be turned off. */
+  const char *ca_file;
+  /* Idle timeout of a connection; 0 means 30000 ms. */
+  uint64_t idle_timeout_ms;
+  /* Connection attempts that fail are retried after this many ms, doubling
+   * each time (draft §9.3 retry-backoff); values below 2000 mean 2000. */
+  uint64_t retry_backoff_ms;
+  /* Give up on a connection (failing its queued requests with
+   * RIPT_ERR_HTTP_CLOSED) after this many failed attempts; 0 means 1. */
+  unsigned max_connect_attempts;
+} ript_http_client_config;
+
+/* Creates a client on |loop|. |cfg| is copied. Returns 0,
+ * RIPT_ERR_INVALID_ARGUMENT, RIPT_ERR_HTTP_TLS (cannot load ca_file), or
+ * RIPT_ERR_NOMEM. */
+int ript_http_client_new(ript_http_client **pclient, uv_loop_t *loop,
+                         const ript_http_client_config *cfg);
+
+typedef struct ript_http_request {
+  const char *method;
+  /* Absolute https URL: scheme, authority (host[:port]) and path. */
+  const char *url;
+  /* Extended CONNECT protocol (e.g. "webtransport"), or NULL. */
+  const char *protocol;
+  const ript_http_header *headers;
+  size_t nheaders;
+  /* RIPT_HTTP_FLAG_END (no body) and/or RIPT_HTTP_FLAG_NO_COOKIES. */
+  uint32_t flags;
+} ript_http_request;
+
+/*
+ * Starts a request. The client keeps one connection per authority, opening
+ * it on first use and again after it breaks; requests wait while it
+ * connects. Cookies the authority set are sent back unless
+ * RIPT_HTTP_FLAG_NO_COOKIES (RFC 6265 name=value pairs, Max-Age/Expires
+ * honoured by the caller's clock via the loop time). The request is copied;
+ * |*pex| is valid until its on_close returns. Returns 0,
+ * RIPT_ERR_INVALID_ARGUMENT (bad URL or method), or RIPT_ERR_NOMEM; transport
+ * failures arrive later through on_close.
+ */
+int ript_http_client_request(ript_http_client *client,
+                             const ript_http_request *req,
+                             const ript_http_exchange_callbacks *cbs,
+                             void *user_data, ript_http_exchange **pex);
+
+/* Closes every connection (open exchanges get on_close with
+ * RIPT_ERR_HTTP_CLOSED) and frees the client once its handles are closed,
+ * then calls |on_closed| (may be NULL). */
+void ript_http_client_close(ript_http_client *client,
+                            void (*on_closed)(void *user_data),
+                            void *user_data);
+
+/* ---- development certificates ---- */
+
+/*
+ * Makes sure |dir| holds a development CA and a server certificate signed by
+ * it, creating what is missing (ECDSA P-256, valid 10 years):
+ *   DIR/ca.pem, DIR/ca-key.pem         the CA (trust it with a client's ca_file)
+ *   DIR/server.pem, DIR/server-key.pem for "localhost", 127.0.0.1 and ::1
+ *                                       plus |hosts| (names or IP literals)
+ * Existing files are kept, so a state directory survives restarts. |dir|
+ * must exist. Returns 0, RIPT_ERR_HTTP_TLS (GnuTLS failed), or
+ * RIPT_ERR_INVALID_ARGUMENT (cannot write the files).
+ */
+int ript_tls_dev_certs(const char *dir, const char *const *hosts,
+                       size_t nhosts);
+
+#endif /* RIPT_HTTP_H */

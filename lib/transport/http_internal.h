@@ -1,0 +1,168 @@
+/*
+ * The contract between the version-independent HTTP layer (http_exchange.c,
+ * http_server.c, http_client.c, tls.c) and the two backends (h3_*.c on
+ * ngtcp2 + nghttp3, h2_*.c on nghttp2). The application sees only
+ * include/ript/http.h.
+ *
+ * Backends create exchanges, fill in what the peer sent, and report events
+ * through the ript_http_exchange_emit_* functions; the application's calls
+ * on an exchange reach the backend through ript_http_exchange_ops.
+ */
+#ifndef RIPT_HTTP_INTERNAL_H
+#define RIPT_HTTP_INTERNAL_H
+
+#include <sys/socket.h>
+
+#include <gnutls/gnutls.h>
+
+#include "ript/http.h"
+
+/* ---- exchanges ---- */
+
+typedef struct ript_http_exchange_ops {
+  int (*respond)(ript_http_exchange *ex, int status,
+                 const ript_http_header *headers, size_t n, uint32_t flags);
+  int (*write)(ript_http_exchange *ex, const void *data, size_t len);
+  size_t (*pending)(const ript_http_exchange *ex);
+  int (*end)(ript_http_exchange *ex);
+  int (*reset)(ript_http_exchange *ex);
+  int (*send_datagram)(ript_http_exchange *ex, const void *data, size_t len);
+  int (*datagrams_enabled)(const ript_http_exchange *ex);
+} ript_http_exchange_ops;
+
+struct ript_http_client_origin;
+
+struct ript_http_exchange {
+  const ript_http_exchange_ops *ops;
+  void *stream; /* the backend's per-stream object */
+  ript_http_version version;
+  int is_client;
+  char *method;
+  char *authority;
+  char *path;
+  char *protocol;
+  int status;
+  ript_http_header *headers; /* the peer's fields; strings owned */
+  size_t nheaders;
+  size_t headers_cap;
+  ript_http_exchange_callbacks cbs;
+  void *user_data;
+  struct ript_http_client_origin *origin; /* client: for Set-Cookie */
+  int closed;
+};
+
+/* A new exchange; NULL when out of memory. */
+ript_http_exchange *ript_http_exchange_new(const ript_http_exchange_ops *ops,
+                                           void *stream,
+                                           ript_http_version version,
+                                           int is_client);
+
+/* Records a pseudo-header the peer sent (":method", ":authority", ":path",
+ * ":protocol", ":status"; ":scheme" is checked to be "https"). Returns 0,
+ * RIPT_ERR_PARSE for an unknown or repeated pseudo-header or a bad value, or
+ * RIPT_ERR_NOMEM. */
+int ript_http_exchange_set_pseudo(ript_http_exchange *ex, const char *name,
+                                  size_t namelen, const char *value,
+                                  size_t valuelen);
+
+/* Records a regular header field (name lower-cased). 0 or RIPT_ERR_NOMEM. */
+int ript_http_exchange_add_header(ript_http_exchange *ex, const char *name,
+                                  size_t namelen, const char *value,
+                                  size_t valuelen);
+
+/* Events, backend → application. Safe to call with NULL callbacks. */
+void ript_http_exchange_emit_response(ript_http_exchange *ex);
+void ript_http_exchange_emit_body(ript_http_exchange *ex, const uint8_t *data,
+                                  size_t len);
+void ript_http_exchange_emit_body_end(ript_http_exchange *ex);
+void ript_http_exchange_emit_datagram(ript_http_exchange *ex,
+                                      const uint8_t *data, size_t len);
+/* Calls on_close once and frees the exchange; the backend must drop its
+ * pointer to it first. */
+void ript_http_exchange_emit_close(ript_http_exchange *ex, int error);
+
+/* ---- TLS (tls.c) ---- */
+
+/* Server credentials from PEM files. 0 or RIPT_ERR_HTTP_TLS / RIPT_ERR_NOMEM. */
+int ript_tls_server_credentials(gnutls_certificate_credentials_t *cred,
+                                const char *cert_file, const char *key_file);
+/* Client credentials: the system trust store plus |ca_file| (may be NULL). */
+int ript_tls_client_credentials(gnutls_certificate_credentials_t *cred,
+                                const char *ca_file);
+
+/* ---- server backends (h3_server.c, h2_server.c) ---- */
+
+/* Called by a backend when a request's header block is complete: runs the
+ * application's on_request and installs the default callbacks if it set
+ * none. */
+void ript_http_server_emit_request(ript_http_server *server,
+                                   ript_http_exchange *ex);
+
+typedef struct ript_http_listener ript_http_listener;
+
+typedef struct ript_http_listener_ops {
+  /* Starts listening on |addr| (the port already chosen by the front). */
+  int (*open)(ript_http_listener **plistener, ript_http_server *server,
+              uv_loop_t *loop, const struct sockaddr *addr,
+              gnutls_certificate_credentials_t cred,
+              const ript_http_server_config *cfg);
+  /* Stops accepting, ends every connection (exchanges get on_close with
+   * RIPT_ERR_HTTP_CLOSED), closes all handles, frees itself and then calls
+   * ript_http_server_listener_closed(server). */
+  void (*close)(ript_http_listener *listener);
+  /* For port 0: the port bound (TCP binds first, UDP reuses it). */
+  uint16_t (*port)(const ript_http_listener *listener);
+} ript_http_listener_ops;
+
+extern const ript_http_listener_ops ript_h3_listener_ops;
+extern const ript_http_listener_ops ript_h2_listener_ops;
+
+void ript_http_server_listener_closed(ript_http_server *server);
+
+/* ---- client backends (h3_client.c, h2_client.c) ---- */
+
+typedef struct ript_http_conn ript_http_conn;
+
+typedef struct ript_http_conn_ops {
+  /* Starts connecting to |addr| and handshaking TLS with SNI and
+   * certificate verification for |host| (ALPN "h3" or "h2"). Reports
+   * through ript_http_client_conn_ready / ript_http_client_conn_closed,
+   * never from inside this call. */
+  int (*open)(ript_http_conn **pconn, struct ript_http_client_origin *origin,
+              uv_loop_t *loop, const struct sockaddr *addr, const char *host,
+              gnutls_certificate_credentials_t cred,
+              const ript_http_client_config *cfg);
+  /* Sends a request on a ready connection. |ex| carries method, authority,
+   * path and protocol; |headers| are the regular fields to send (cookies
+   * already added). With RIPT_HTTP_FLAG_END the header block ends the
+   * stream. On success the backend has set ex->ops and ex->stream; the front
+   * then replays body bytes written while the request was queued through
+   * ex->ops. Returns 0, RIPT_ERR_HTTP_CLOSED (connection going away: the
+   * front will reconnect and resubmit) or RIPT_ERR_NOMEM. */
+  int (*submit)(ript_http_conn *conn, ript_http_exchange *ex,
+                const ript_http_header *headers, size_t n, uint32_t flags);
+  /* Nonzero while new requests may be submitted (not draining/GOAWAY). */
+  int (*usable)(const ript_http_conn *conn);
+  /* Closes: open exchanges get on_close with RIPT_ERR_HTTP_CLOSED, then
+   * ript_http_client_conn_closed is called and the conn frees itself. */
+  void (*close)(ript_http_conn *conn);
+} ript_http_conn_ops;
+
+extern const ript_http_conn_ops ript_h3_conn_ops;
+extern const ript_http_conn_ops ript_h2_conn_ops;
+
+/* The handshake of |conn| completed: queued requests are submitted. */
+void ript_http_client_conn_ready(struct ript_http_client_origin *origin,
+                                 ript_http_conn *conn);
+/* |conn| failed or ended with |error| (0 = clean close; RIPT_ERR_HTTP_TLS
+ * when the handshake or verification failed); the backend frees it right
+ * after this returns. */
+void ript_http_client_conn_closed(struct ript_http_client_origin *origin,
+                                  ript_http_conn *conn, int error);
+
+/* Client exchanges: records the Set-Cookie fields of a response (called by
+ * ript_http_exchange_emit_response before the application sees it). */
+void ript_http_client_origin_store_cookies(
+    struct ript_http_client_origin *origin, const ript_http_exchange *ex);
+
+#endif /* RIPT_HTTP_INTERNAL_H */

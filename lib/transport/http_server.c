@@ -1,0 +1,139 @@
+/* The server front: one port, HTTP/2 on TCP and HTTP/3 on UDP, one set of
+ * application callbacks. */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http_internal.h"
+
+enum { SERVER_MAX_LISTENERS = 2 };
+
+struct ript_http_server {
+  ript_http_server_config cfg;
+  ript_http_server_callbacks cbs;
+  void *user_data;
+  gnutls_certificate_credentials_t cred;
+  ript_http_listener *listeners[SERVER_MAX_LISTENERS];
+  const ript_http_listener_ops *listener_ops[SERVER_MAX_LISTENERS];
+  size_t nlisteners;
+  size_t open_listeners;
+  uint16_t port;
+  void (*on_closed)(void *user_data);
+  void *on_closed_data;
+};
+
+static int server_address(struct sockaddr_storage *ss, const char *address,
+                          uint16_t port) {
+  memset(ss, 0, sizeof(*ss));
+  struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+  struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+  if (inet_pton(AF_INET, address, &in4->sin_addr) == 1) {
+    in4->sin_family = AF_INET;
+    in4->sin_port = htons(port);
+    return 0;
+  }
+  if (inet_pton(AF_INET6, address, &in6->sin6_addr) == 1) {
+    in6->sin6_family = AF_INET6;
+    in6->sin6_port = htons(port);
+    return 0;
+  }
+  return RIPT_ERR_INVALID_ARGUMENT;
+}
+
+/* TCP binds first so that port 0 resolves to one number both share. */
+static int server_open_listeners(ript_http_server *server, uv_loop_t *loop) {
+  uint32_t flags = server->cfg.flags ? server->cfg.flags
+                                     : RIPT_HTTP_SERVER_FLAG_H2 |
+                                           RIPT_HTTP_SERVER_FLAG_H3;
+  const ript_http_listener_ops *order[SERVER_MAX_LISTENERS];
+  size_t n = 0;
+  if (flags & RIPT_HTTP_SERVER_FLAG_H2)
+    order[n++] = &ript_h2_listener_ops;
+  if (flags & RIPT_HTTP_SERVER_FLAG_H3)
+    order[n++] = &ript_h3_listener_ops;
+  uint16_t port = server->cfg.port;
+  for (size_t i = 0; i < n; ++i) {
+    struct sockaddr_storage ss;
+    int rv = server_address(&ss, server->cfg.address, port);
+    if (rv == 0)
+      rv = order[i]->open(&server->listeners[i], server, loop,
+                          (const struct sockaddr *)&ss, server->cred,
+                          &server->cfg);
+    if (rv != 0)
+      return rv;
+    server->listener_ops[i] = order[i];
+    server->nlisteners = server->open_listeners = i + 1;
+    port = order[i]->port(server->listeners[i]);
+  }
+  server->port = port;
+  return 0;
+}
+
+static void server_free(ript_http_server *server) {
+  gnutls_certificate_free_credentials(server->cred);
+  free(server);
+}
+
+int ript_http_server_new(ript_http_server **pserver, uv_loop_t *loop,
+                         const ript_http_server_config *cfg,
+                         const ript_http_server_callbacks *cbs,
+                         void *user_data) {
+  if (!pserver || !loop || !cfg || !cfg->address || !cbs || !cbs->on_request)
+    return RIPT_ERR_INVALID_ARGUMENT;
+  ript_http_server *server = calloc(1, sizeof(*server));
+  if (!server)
+    return RIPT_ERR_NOMEM;
+  server->cfg = *cfg;
+  server->cbs = *cbs;
+  server->user_data = user_data;
+  int rv = ript_tls_server_credentials(&server->cred, cfg->cert_file,
+                                       cfg->key_file);
+  if (rv != 0) {
+    free(server);
+    return rv;
+  }
+  rv = server_open_listeners(server, loop);
+  if (rv != 0) {
+    if (server->nlisteners == 0) {
+      server_free(server);
+    } else {
+      /* Listeners close asynchronously; the server frees itself after. */
+      ript_http_server_close(server, NULL, NULL);
+    }
+    return rv;
+  }
+  *pserver = server;
+  return 0;
+}
+
+uint16_t ript_http_server_port(const ript_http_server *server) {
+  return server->port;
+}
+
+void ript_http_server_emit_request(ript_http_server *server,
+                                   ript_http_exchange *ex) {
+  ex->cbs = server->cbs.exchange;
+  ex->user_data = server->user_data;
+  server->cbs.on_request(ex, server->user_data);
+}
+
+void ript_http_server_listener_closed(ript_http_server *server) {
+  if (--server->open_listeners > 0)
+    return;
+  void (*on_closed)(void *) = server->on_closed;
+  void *data = server->on_closed_data;
+  server_free(server);
+  if (on_closed)
+    on_closed(data);
+}
+
+void ript_http_server_close(ript_http_server *server,
+                            void (*on_closed)(void *user_data),
+                            void *user_data) {
+  server->on_closed = on_closed;
+  server->on_closed_data = user_data;
+  size_t n = server->nlisteners;
+  server->nlisteners = 0;
+  for (size_t i = 0; i < n; ++i)
+    server->listener_ops[i]->close(server->listeners[i]);
+}
