@@ -38,6 +38,14 @@ static uint8_t stream_truncated_len(uint64_t value, uint64_t largest_acked) {
   return 8;
 }
 
+/*
+ * Chunks of one stream travel on parallel requests or datagrams and arrive
+ * reordered. A 1-byte sequence number still tolerates 128 chunks (2.5 s of
+ * 20 ms audio) of reordering, but a 1-byte timestamp only 128 ms, so
+ * timestamps never go below 2 bytes (32 s).
+ */
+enum { STREAM_MIN_TIMESTAMP_LEN = 2 };
+
 void ript_chunk_stream_tx_prepare(const ript_chunk_stream_tx *tx,
                                   ript_chunk *chunk) {
   if (!tx->acked || chunk->reference || chunk->kind != RIPT_CHUNK_KIND_MEDIA) {
@@ -49,6 +57,8 @@ void ript_chunk_stream_tx_prepare(const ript_chunk_stream_tx *tx,
       stream_truncated_len(chunk->sequence, tx->largest_acked_sequence);
   chunk->timestamp_len =
       stream_truncated_len(chunk->timestamp, tx->largest_acked_timestamp);
+  if (chunk->timestamp_len < STREAM_MIN_TIMESTAMP_LEN)
+    chunk->timestamp_len = STREAM_MIN_TIMESTAMP_LEN;
 }
 
 void ript_chunk_stream_rx_init(ript_chunk_stream_rx *rx) {

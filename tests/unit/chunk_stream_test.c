@@ -54,7 +54,7 @@ static void test_tx_full_until_first_ack(void **state) {
   c = media_chunk(6, TS0 + 20);
   ript_chunk_stream_tx_prepare(&tx, &c);
   assert_int_equal(c.sequence_len, 1);
-  assert_int_equal(c.timestamp_len, 1);
+  assert_int_equal(c.timestamp_len, 2); /* timestamps: never below 2 bytes */
   /* Reference frames always go full. */
   c.reference = true;
   ript_chunk_stream_tx_prepare(&tx, &c);
@@ -99,11 +99,11 @@ static void test_tx_length_boundaries(void **state) {
     ript_chunk c = media_chunk(1000 + cases[i].distance, 1000);
     ript_chunk_stream_tx_prepare(&tx, &c);
     assert_int_equal(c.sequence_len, cases[i].len);
-    assert_int_equal(c.timestamp_len, 1);
+    assert_int_equal(c.timestamp_len, 2);
     c = media_chunk(1000, 1000 + cases[i].distance);
     ript_chunk_stream_tx_prepare(&tx, &c);
     assert_int_equal(c.sequence_len, 1);
-    assert_int_equal(c.timestamp_len, cases[i].len);
+    assert_int_equal(c.timestamp_len, cases[i].len < 2 ? 2 : cases[i].len);
   }
   /* Below the largest acked value (a retransmission): full. */
   ript_chunk c = media_chunk(999, 999);
@@ -130,7 +130,32 @@ static void test_tx_largest_acked_only_grows(void **state) {
   ript_chunk c = media_chunk(200, 100);
   ript_chunk_stream_tx_prepare(&tx, &c);
   assert_int_equal(c.sequence_len, 2);
-  assert_int_equal(c.timestamp_len, 1);
+  assert_int_equal(c.timestamp_len, 2);
+}
+
+/* Chunks of one stream ride parallel requests: one can be overtaken by
+ * chunks hundreds of ms newer. Its truncated timestamp must still decode
+ * (a 1-byte timestamp would come out 256 ms late). */
+static void test_tx_timestamp_survives_reordering(void **state) {
+  (void)state;
+  ript_chunk_stream_tx tx;
+  ript_chunk_stream_rx rx;
+  ript_chunk_stream_tx_init(&tx);
+  ript_chunk_stream_rx_init(&rx);
+  uint8_t buf[128];
+  ript_chunk first = media_chunk(100, TS0);
+  ript_chunk_stream_tx_prepare(&tx, &first);
+  transmit(&first, &rx, buf, sizeof(buf));
+  ack_of(&tx, 100, TS0);
+  ript_chunk late = media_chunk(101, TS0 + 20);
+  ript_chunk early = media_chunk(112, TS0 + 240);
+  ript_chunk_stream_tx_prepare(&tx, &late);
+  ript_chunk_stream_tx_prepare(&tx, &early);
+  ript_chunk got = transmit(&early, &rx, buf, sizeof(buf));
+  assert_true(got.timestamp == TS0 + 240);
+  got = transmit(&late, &rx, buf, sizeof(buf));
+  assert_true(got.sequence == 101);
+  assert_true(got.timestamp == TS0 + 20);
 }
 
 /* ---- receiver ------------------------------------------------------------ */
@@ -379,6 +404,7 @@ int main(void) {
       cmocka_unit_test(test_tx_full_until_first_ack),
       cmocka_unit_test(test_tx_length_boundaries),
       cmocka_unit_test(test_tx_largest_acked_only_grows),
+      cmocka_unit_test(test_tx_timestamp_survives_reordering),
       cmocka_unit_test(test_rx_rfc9000_example),
       cmocka_unit_test(test_rx_needs_a_full_value_first),
       cmocka_unit_test(test_rx_recovers_within_half_window),
