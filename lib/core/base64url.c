@@ -62,8 +62,6 @@ static ript_ssize base64url_fail(ript_parse_error *err, size_t offset,
 
 ript_ssize ript_base64url_decode(uint8_t *out, size_t outcap, const char *in,
                                  size_t len, ript_parse_error *err) {
-  if (len % 4 == 1)
-    return base64url_fail(err, len, "base64url length not 1 modulo 4");
   size_t outlen = ript_base64url_decoded_len(len);
   if (outlen > outcap)
     return RIPT_ERR_NOBUF;
@@ -83,6 +81,8 @@ ript_ssize ript_base64url_decode(uint8_t *out, size_t outcap, const char *in,
       acc &= (1u << bits) - 1;
     }
   }
+  if (len % 4 == 1)
+    return base64url_fail(err, len, "base64url length not 1 modulo 4");
   /* Leftover bits must be zero: otherwise two texts decode to one value. */
   if (acc != 0)
     return base64url_fail(err, len - 1, "zero trailing bits in the last "

@@ -319,12 +319,10 @@ static int passport_part_json(const passport_part *part, const ript_mem *mem,
   return rv;
 }
 
-/* A JSON string without embedded NULs, or NULL. */
+/* The text of a JSON string, or NULL for anything else. Strings cannot
+ * hold NULs: json_loadb runs without JSON_ALLOW_NUL. */
 static const char *passport_string(const json_t *v) {
-  if (!json_is_string(v))
-    return NULL;
-  const char *s = json_string_value(v);
-  return strlen(s) == json_string_length(v) ? s : NULL;
+  return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
 static int passport_check_header(ript_stir_passport *pp, const json_t *header,

@@ -41,17 +41,11 @@ static int cert_load_tnauth(ript_stir_cert *cert, ript_parse_error *err) {
   if (rv == RIPT_ERR_PARSE)
     return ript_stir_parse_fail(err, 0, "a well-formed TNAuthList extension "
                                         "(RFC 8226) in the certificate");
-  if (rv != 0)
-    return rv;
-  /* RFC 5280 §4.2: an extension appears at most once. */
-  grv = gnutls_x509_crt_get_extension_by_oid2(cert->crt, RIPT_STIR_TNAUTH_OID,
-                                               1, &value, &critical);
-  if (grv >= 0) {
-    gnutls_free(value.data);
-    return ript_stir_parse_fail(err, 0, "one TNAuthList extension");
-  }
-  cert->has_tnauth = 1;
-  return 0;
+  /* A second TNAuthList cannot hide behind this one: GnuTLS refuses
+   * certificates with duplicate extensions at import (RFC 5280 §4.2). */
+  if (rv == 0)
+    cert->has_tnauth = 1;
+  return rv;
 }
 
 /* Wraps |crt| (taken over, also on failure) into a new handle. */
@@ -94,11 +88,19 @@ int ript_stir_cert_parse(ript_stir_cert **pcert, const uint8_t *data,
   return cert_wrap(pcert, crt, mem, err);
 }
 
-/* A handle for a certificate GnuTLS just built and signed. */
+/* A handle for a certificate GnuTLS just built and signed (|crt| is freed).
+ * It goes through DER and a fresh import: GnuTLS fills some fields that
+ * verification relies on (the raw names) only when it imports. */
 static int cert_wrap_signed(ript_stir_cert **pcert, gnutls_x509_crt_t crt,
                             const ript_mem *mem) {
-  int rv = cert_wrap(pcert, crt, mem, NULL);
-  /* We wrote the TNAuthList ourselves, so it always parses back. */
+  gnutls_datum_t der = {NULL, 0};
+  int grv = gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER, &der);
+  gnutls_x509_crt_deinit(crt);
+  if (grv < 0)
+    return ript_stir_gnutls_error(grv);
+  int rv = ript_stir_cert_parse(pcert, der.data, der.size, mem, NULL);
+  gnutls_free(der.data);
+  /* We wrote every byte ourselves, so it always parses back. */
   return rv == RIPT_ERR_PARSE ? RIPT_ERR_CRYPTO : rv;
 }
 
@@ -375,12 +377,18 @@ int ript_stir_csr_create(const ript_stir_key *key, const char *e164,
   if (grv < 0)
     return ript_stir_gnutls_error(grv);
   int rv = csr_build(crq, key, e164, digits, out->mem);
+  gnutls_datum_t der = {NULL, 0}, pem = {NULL, 0};
   if (rv == 0) {
-    gnutls_datum_t d = {NULL, 0};
-    grv = gnutls_x509_crq_export2(crq, ript_stir_gnutls_format(format), &d);
+    grv = gnutls_x509_crq_export2(crq, GNUTLS_X509_FMT_DER, &der);
+    /* GnuTLS labels PEM requests "NEW CERTIFICATE REQUEST"; RFC 7468 §7
+     * has generators write "CERTIFICATE REQUEST". */
+    if (grv >= 0 && format == RIPT_STIR_FORMAT_PEM)
+      grv = gnutls_pem_base64_encode2("CERTIFICATE REQUEST", &der, &pem);
     rv = grv < 0 ? ript_stir_gnutls_error(grv)
-                 : ript_stir_buf_take_datum(out, &d);
+         : format == RIPT_STIR_FORMAT_PEM ? ript_stir_buf_take_datum(out, &pem)
+                                          : ript_stir_buf_take_datum(out, &der);
   }
+  gnutls_free(der.data);
   gnutls_x509_crq_deinit(crq);
   return rv;
 }

@@ -301,9 +301,7 @@ static int tnauth_fail_at(const tnauth_decoder *d, const char *path,
 static int tnauth_read_string(const tnauth_decoder *d, const char *path,
                               char *buf, size_t bufsize, size_t *len) {
   int n = (int)bufsize - 1;
-  unsigned etype;
-  if (asn1_read_value_type(d->node, path, buf, &n, &etype) != ASN1_SUCCESS ||
-      etype != ASN1_ETYPE_IA5_STRING)
+  if (asn1_read_value(d->node, path, buf, &n) != ASN1_SUCCESS)
     return -1;
   buf[n] = '\0';
   *len = (size_t)n;
@@ -383,8 +381,26 @@ static int tnauth_check_canonical(const tnauth_decoder *d,
   return rv;
 }
 
+/* Size of the outermost TLV when its header is readable, else 0. libtasn1
+ * refuses trailing bytes without saying where they start; this does. */
+static size_t tnauth_outer_size(const tnauth_decoder *d) {
+  unsigned char cls;
+  int taglen, lenlen;
+  unsigned long tag;
+  if (asn1_get_tag_der(d->der, (int)d->len, &cls, &taglen, &tag) !=
+      ASN1_SUCCESS)
+    return 0;
+  long content = asn1_get_length_der(d->der + taglen, (int)d->len - taglen,
+                                     &lenlen);
+  return content < 0 ? 0 : (size_t)taglen + (size_t)lenlen + (size_t)content;
+}
+
 static int tnauth_decode(tnauth_decoder *d, ript_stir_tnauth *list) {
   char desc[ASN1_MAX_ERROR_DESCRIPTION_SIZE];
+  size_t outer = tnauth_outer_size(d);
+  if (outer > 0 && outer < d->len)
+    return ript_stir_parse_fail(d->err, outer,
+                                "the end of the TNAuthorizationList");
   int consumed = (int)d->len;
   int rv = asn1_der_decoding2(&d->node, d->der, &consumed,
                               ASN1_DECODE_FLAG_STRICT_DER, desc);
@@ -393,9 +409,6 @@ static int tnauth_decode(tnauth_decoder *d, ript_stir_tnauth *list) {
   if (rv != ASN1_SUCCESS)
     return ript_stir_parse_fail(d->err, 0,
                                 "a DER TNAuthorizationList (RFC 8226)");
-  if ((size_t)consumed != d->len)
-    return ript_stir_parse_fail(d->err, (size_t)consumed,
-                                "the end of the TNAuthorizationList");
   int count = 0;
   if (asn1_number_of_elements(d->node, "", &count) != ASN1_SUCCESS ||
       count < 1)
