@@ -129,8 +129,8 @@ int ript_stir_tnauth_encode(const ript_stir_tnauth *list, ript_buf *out);
  * characters of "0123456789#*", SPCs of printable ASCII, range counts from
  * 2 to 2^64-1, and no fields beyond those of RFC 8226. Returns 0,
  * RIPT_ERR_PARSE (|err| names the offending element and its offset where
- * known; |list| is left empty), RIPT_ERR_NOMEM (|list| empty) or
- * RIPT_ERR_INVALID_ARGUMENT.
+ * known; |list| is left empty), RIPT_ERR_NOMEM (|list| empty),
+ * RIPT_ERR_CRYPTO if libtasn1 fails, or RIPT_ERR_INVALID_ARGUMENT.
  */
 int ript_stir_tnauth_parse(ript_stir_tnauth *list, const uint8_t *der,
                            size_t len, ript_parse_error *err);
@@ -171,7 +171,7 @@ int ript_stir_key_generate(ript_stir_key **pkey, const ript_mem *mem);
  * Imports a private key from PEM ("PRIVATE KEY" PKCS#8 or "EC PRIVATE KEY")
  * or DER. Only unencrypted ECDSA P-256 keys are accepted. Returns 0,
  * RIPT_ERR_PARSE (|err|->expected says what was wrong; offset 0),
- * RIPT_ERR_NOMEM or RIPT_ERR_INVALID_ARGUMENT.
+ * RIPT_ERR_NOMEM, RIPT_ERR_CRYPTO or RIPT_ERR_INVALID_ARGUMENT.
  */
 int ript_stir_key_parse(ript_stir_key **pkey, const uint8_t *data, size_t len,
                         const ript_mem *mem, ript_parse_error *err);
@@ -194,7 +194,7 @@ void ript_stir_key_del(ript_stir_key *key);
  * Imports one X.509 certificate: PEM (the first "CERTIFICATE" block) or
  * DER. A TNAuthList extension, when present, is parsed strictly (as
  * ript_stir_tnauth_parse) at import. Returns 0, RIPT_ERR_PARSE (offset 0,
- * |err|->expected says what was wrong), RIPT_ERR_NOMEM or
+ * |err|->expected says what was wrong), RIPT_ERR_NOMEM, RIPT_ERR_CRYPTO or
  * RIPT_ERR_INVALID_ARGUMENT.
  */
 int ript_stir_cert_parse(ript_stir_cert **pcert, const uint8_t *data,
@@ -210,7 +210,7 @@ int ript_stir_cert_export(const ript_stir_cert *cert, ript_stir_format format,
  * certificate is freed. */
 const ript_stir_tnauth *ript_stir_cert_tnauth(const ript_stir_cert *cert);
 
-/* notBefore and notAfter as Unix seconds. */
+/* notBefore and notAfter as Unix seconds. |cert| must not be NULL. */
 int64_t ript_stir_cert_not_before(const ript_stir_cert *cert);
 int64_t ript_stir_cert_not_after(const ript_stir_cert *cert);
 
@@ -284,7 +284,7 @@ int ript_stir_csr_create(const ript_stir_key *key, const char *e164,
  *     that is not a single E.164 number (a range or an SPC), or its subject
  *     CN is missing or differs from that number in E.164 form;
  *   RIPT_ERR_SIGNATURE when its self-signature does not verify;
- *   RIPT_ERR_NOMEM, RIPT_ERR_INVALID_ARGUMENT.
+ *   RIPT_ERR_NOMEM, RIPT_ERR_CRYPTO, RIPT_ERR_INVALID_ARGUMENT.
  */
 int ript_stir_csr_parse(ript_stir_csr **pcsr, const uint8_t *data, size_t len,
                         const ript_mem *mem, ript_parse_error *err);
@@ -322,13 +322,14 @@ int ript_stir_trust_add_pem(ript_stir_trust *trust, const uint8_t *pem,
 
 /*
  * Verifies that |leaf| chains to a CA of the store through |intermediates|
- * (|nintermediates| certificates, issuer of the leaf first; may be NULL/0)
+ * (|nintermediates| certificates, at most 16, issuer of the leaf first; may
+ * be NULL/0)
  * and that every certificate involved - the leaf, each intermediate and
  * the trust anchor reached - is within its validity period at |now| (Unix
  * seconds; notBefore <= now <= notAfter). The clock is never read. Returns
  * 0, RIPT_ERR_UNTRUSTED (no path to a trusted CA, a bad certificate
  * signature, an intermediate that is not a CA, or a certificate not valid
- * at |now|), RIPT_ERR_NOMEM or RIPT_ERR_INVALID_ARGUMENT.
+ * at |now|), RIPT_ERR_NOMEM, RIPT_ERR_CRYPTO or RIPT_ERR_INVALID_ARGUMENT.
  */
 int ript_stir_trust_verify(const ript_stir_trust *trust,
                            const ript_stir_cert *leaf,
@@ -390,10 +391,10 @@ void ript_stir_passport_free(ript_stir_passport *pp);
  * the RIPT |destination| (see above) issued at |iat| (Unix seconds, >= 0),
  * naming the signer's certificate URL |x5u| (non-empty), with |key|. The
  * ECDSA signature is deterministic (RFC 6979), so equal inputs give equal
- * tokens. Appends the compact JWS to |out|. Returns 0,
- * RIPT_ERR_INVALID_ARGUMENT (NULL pointers, malformed numbers or
- * destination, negative iat, empty x5u or one that is not valid UTF-8),
- * RIPT_ERR_NOMEM or RIPT_ERR_CRYPTO.
+ * tokens. Appends the compact JWS to |out| (nothing on failure). Returns
+ * 0, RIPT_ERR_INVALID_ARGUMENT (NULL pointers, malformed numbers or
+ * destination, negative iat, an x5u that is empty or holds anything but
+ * printable ASCII without spaces), RIPT_ERR_NOMEM or RIPT_ERR_CRYPTO.
  */
 int ript_stir_passport_sign(const char *orig_e164, const char *destination,
                             int64_t iat, const char *x5u,

@@ -50,9 +50,6 @@ gnutls_x509_crt_fmt_t ript_stir_guess_format(const uint8_t *data, size_t len);
 /* The GnuTLS format constant for a RIPT one (already validated). */
 gnutls_x509_crt_fmt_t ript_stir_gnutls_format(ript_stir_format format);
 
-/* A new GnuTLS public key holding |key|'s public half; 0 or an error. */
-int ript_stir_key_pubkey(const ript_stir_key *key, gnutls_pubkey_t *pub);
-
 /*
  * Appends the JWS signing input of a PASSporT with these claims:
  * base64url(header) "." base64url(payload), both serialised as RFC 8225 §9

@@ -131,7 +131,8 @@ int ript_stir_key_export(const ript_stir_key *key, ript_stir_format format,
   return ript_stir_buf_take_datum(out, &d);
 }
 
-int ript_stir_key_pubkey(const ript_stir_key *key, gnutls_pubkey_t *pub) {
+/* A new GnuTLS public key holding |key|'s public half. */
+static int key_pubkey(const ript_stir_key *key, gnutls_pubkey_t *pub) {
   int grv = gnutls_pubkey_init(pub);
   if (grv < 0)
     return ript_stir_gnutls_error(grv);
@@ -148,7 +149,7 @@ int ript_stir_key_export_public(const ript_stir_key *key,
   if (!key || !out || !key_check_format(format))
     return RIPT_ERR_INVALID_ARGUMENT;
   gnutls_pubkey_t pub;
-  int rv = ript_stir_key_pubkey(key, &pub);
+  int rv = key_pubkey(key, &pub);
   if (rv != 0)
     return rv;
   gnutls_datum_t d = {NULL, 0};
