@@ -20,6 +20,7 @@ enum kind {
   K_CALL_REQUEST,
   K_CALL,
   K_ERROR,
+  K_ROOT,
   K_COUNT
 };
 
@@ -32,6 +33,7 @@ typedef union any_doc {
   ript_doc_call_request call_request;
   ript_doc_call call;
   ript_doc_error error;
+  ript_doc_root root;
 } any_doc;
 
 static ript_doc_role fuzz_role(enum kind k) {
@@ -62,6 +64,8 @@ static int fuzz_parse(enum kind k, any_doc *d, const char *json, size_t len) {
                                        NULL);
   case K_CALL:
     return ript_doc_call_parse(&d->call, json, len, 0, &err, NULL);
+  case K_ROOT:
+    return ript_doc_root_parse(&d->root, json, len, 0, &err, NULL);
   default:
     return ript_doc_error_parse(&d->error, json, len, 0, &err, NULL);
   }
@@ -85,6 +89,8 @@ static int fuzz_write(enum kind k, const any_doc *d, ript_buf *out) {
     return ript_doc_call_request_write(&d->call_request, out);
   case K_CALL:
     return ript_doc_call_write(&d->call, out);
+  case K_ROOT:
+    return ript_doc_root_write(&d->root, out);
   default:
     return ript_doc_error_write(&d->error, out);
   }
@@ -114,6 +120,9 @@ static void fuzz_free(enum kind k, any_doc *d) {
     break;
   case K_CALL:
     ript_doc_call_free(&d->call);
+    break;
+  case K_ROOT:
+    ript_doc_root_free(&d->root);
     break;
   default:
     ript_doc_error_free(&d->error);

@@ -15,6 +15,10 @@ PACKAGES=(
   openssl curl nodejs espeak-ng sox nghttp2-client nghttp2-server
 )
 
+# Debian's nodejs ships npm separately; some machines have a nodejs that
+# bundles it (and conflicts with Debian's npm package), so ask only if absent.
+command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
+
 missing=()
 for p in "${PACKAGES[@]}" "${BACKPORTS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \

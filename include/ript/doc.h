@@ -96,7 +96,29 @@ typedef struct ript_doc_store {
   const ript_mem *mem_;
 } ript_doc_store;
 
-/* --- TG list: GET {root}/providertgs (§8.3, §9.2) ---------------------- */
+/* --- Root document: GET {root}, no token needed (docs/PROTOCOL.md 4.0) -- */
+
+/* {"providertgs": "{root}/providertgs", "oauth": "https://AUTHORITY/
+ * .well-known/ript-oauth"}: where a client that knows only a domain
+ * discovers TGs and starts OAuth. Both required https URIs. */
+typedef struct ript_doc_root {
+  const char *providertgs;
+  const char *oauth;
+  ript_doc_store store;
+} ript_doc_root;
+
+/* Empties |root|. */
+void ript_doc_root_init(ript_doc_root *root);
+/* Parses a root document into |root|; errors as at the top of this file. */
+int ript_doc_root_parse(ript_doc_root *root, const char *json, size_t len,
+                        size_t max_len, ript_parse_error *err,
+                        const ript_mem *mem);
+/* Appends |root| as JSON to |out|. */
+int ript_doc_root_write(const ript_doc_root *root, ript_buf *out);
+/* Frees what a parse allocated and empties |root|; NULL is a no-op. */
+void ript_doc_root_free(ript_doc_root *root);
+
+/* --- TG list: GET {root}/providertgs (§8.3, §9.2) ----------------------- */
 
 /* One TG of the list: "uri" (required, https), "name" and "description"
  * (optional prose for troubleshooting). */

@@ -20,6 +20,7 @@ enum kind {
   K_CALL_REQUEST,
   K_CALL,
   K_ERROR,
+  K_ROOT,
   K_COUNT
 };
 
@@ -28,7 +29,8 @@ static const char *const example_names[K_COUNT] = {
     "doc-consumer-tg-request", "doc-consumer-tg-response",
     "doc-handler-request", "doc-handler-response",
     "doc-handler-list",    "doc-call-request",
-    "doc-call",            "doc-error"};
+    "doc-call",            "doc-error",
+    "doc-root"};
 
 typedef union any_doc {
   ript_doc_tg_list tg_list;
@@ -39,6 +41,7 @@ typedef union any_doc {
   ript_doc_call_request call_request;
   ript_doc_call call;
   ript_doc_error error;
+  ript_doc_root root;
 } any_doc;
 
 static int any_parse(enum kind k, any_doc *d, const char *json, size_t len,
@@ -68,6 +71,8 @@ static int any_parse(enum kind k, any_doc *d, const char *json, size_t len,
                                        err, mem);
   case K_CALL:
     return ript_doc_call_parse(&d->call, json, len, max_len, err, mem);
+  case K_ROOT:
+    return ript_doc_root_parse(&d->root, json, len, max_len, err, mem);
   default:
     return ript_doc_error_parse(&d->error, json, len, max_len, err, mem);
   }
@@ -93,6 +98,8 @@ static int any_write(enum kind k, const any_doc *d, ript_buf *out) {
     return ript_doc_call_request_write(&d->call_request, out);
   case K_CALL:
     return ript_doc_call_write(&d->call, out);
+  case K_ROOT:
+    return ript_doc_root_write(&d->root, out);
   default:
     return ript_doc_error_write(&d->error, out);
   }
@@ -122,6 +129,9 @@ static void any_free(enum kind k, any_doc *d) {
     break;
   case K_CALL:
     ript_doc_call_free(&d->call);
+    break;
+  case K_ROOT:
+    ript_doc_root_free(&d->root);
     break;
   default:
     ript_doc_error_free(&d->error);
@@ -829,6 +839,29 @@ static void test_call_state_names(void **state) {
   assert_null(ript_doc_call_state_name((ript_doc_call_state)-1));
 }
 
+static void test_root_doc(void **state) {
+  (void)state;
+  expect_parse_error(K_ROOT, "{\"oauth\": \"https://a.example/o\"}", "{");
+  expect_parse_error(K_ROOT, "{\"providertgs\": \"https://a.example/t\"}",
+                     "{");
+  expect_parse_error(K_ROOT,
+                     "{\"providertgs\": \"http://a.example/t\", "
+                     "\"oauth\": \"https://a.example/o\"}",
+                     "\"http:");
+  expect_parse_error(K_ROOT,
+                     "{\"providertgs\": \"https://a.example/t\", "
+                     "\"oauth\": 7}",
+                     "7}");
+  any_doc d;
+  ript_doc_root_init(&d.root);
+  d.root.providertgs = "https://a.example/.well-known/ript/providertgs";
+  ript_buf b;
+  ript_buf_init(&b, NULL);
+  assert_int_equal(ript_doc_root_write(&d.root, &b), RIPT_ERR_INVALID_ARGUMENT);
+  assert_int_equal(b.len, 0);
+  ript_buf_free(&b);
+}
+
 static void test_error_doc(void **state) {
   (void)state;
   expect_parse_error(K_ERROR,
@@ -1030,6 +1063,7 @@ int main(void) {
       cmocka_unit_test(test_call),
       cmocka_unit_test(test_call_state_names),
       cmocka_unit_test(test_error_doc),
+      cmocka_unit_test(test_root_doc),
       cmocka_unit_test(test_write_caller_structs),
       cmocka_unit_test(test_write_tg_refusals),
       cmocka_unit_test(test_parse_out_of_memory),
