@@ -1,0 +1,173 @@
+/*
+ * What the HTTP/2 server (h2_server.c) and client (h2_client.c) share: one
+ * TLS-over-TCP connection carrying an nghttp2 session ("h2 session"), its
+ * streams, and the exchange operations on them.
+ *
+ * I/O model. libuv owns the socket. Ciphertext read from it is handed to
+ * GnuTLS through a pull function reading from memory; the plaintext goes to
+ * nghttp2_session_mem_recv. Outgoing frames are pulled from
+ * nghttp2_session_mem_send once per loop turn (a uv_prepare_t), encrypted in
+ * as few records as possible and written with one uv_write; while that write
+ * is in flight nothing more is pulled, so flow control backs up into
+ * nghttp2 and ript_http_exchange_pending shows it.
+ *
+ * Re-entrancy. Nothing here calls nghttp2_session_mem_recv/mem_send from an
+ * nghttp2 callback, and nothing frees the session while a callback is on the
+ * stack: the application's actions only queue frames and schedule the
+ * flush, and a close requested from inside a callback runs when the
+ * outermost entry point returns.
+ */
+#ifndef RIPT_H2_COMMON_H
+#define RIPT_H2_COMMON_H
+
+#include <stdint.h>
+
+#include <nghttp2/nghttp2.h>
+
+#include "http_internal.h"
+#include "ript/buf.h"
+
+/* Size of the buffer libuv reads ciphertext into (one per listener or
+ * client connection; it is free again when the read callback returns). */
+#define RIPT_H2_READ_BUF 65536
+/* Largest header list (RFC 9113 §6.5.2 accounting) either side accepts or
+ * sends; above nghttp2's 64 KiB limit on a sent header block it could not
+ * be sent anyway. */
+#define RIPT_H2_MAX_HEADER_LIST 65536u
+/* Flow-control windows we grant: a stream, and the whole connection. */
+#define RIPT_H2_STREAM_WINDOW (1u << 20)
+#define RIPT_H2_CONN_WINDOW (8u << 20)
+
+typedef struct ript_h2_session ript_h2_session;
+
+/* One request/response stream and its exchange. */
+typedef struct ript_h2_stream {
+  struct ript_h2_stream *prev, *next; /* every stream nghttp2 may hold */
+  ript_h2_session *sess;
+  ript_http_exchange *ex;
+  int32_t id;
+  ript_buf out;             /* body bytes written and not yet framed */
+  size_t out_off;           /* start of the unframed bytes in out */
+  size_t header_bytes;      /* received header list size so far */
+  unsigned has_body : 1;    /* a data provider is attached */
+  unsigned out_ended : 1;   /* ript_http_exchange_end was called */
+  unsigned deferred : 1;    /* the data provider returned DEFERRED */
+  unsigned recv_ended : 1;  /* the peer's END_STREAM arrived */
+  unsigned local_reset : 1; /* we sent RST_STREAM */
+  unsigned emitted : 1;     /* server: on_request ran; client: on_response */
+  unsigned too_large : 1;   /* the peer's header list is over our limit */
+  unsigned interim : 1;     /* client: inside a 1xx header block */
+} ript_h2_stream;
+
+/* What the owner of a session (server connection or client connection)
+ * does at the three points where the roles differ. */
+typedef struct ript_h2_session_hooks {
+  /* The TLS handshake completed with ALPN "h2": create s->h2 (with
+   * ript_h2_session_callbacks plus the role's own) and submit SETTINGS.
+   * Returns 0 or a RIPT_ERR_* code that closes the session. */
+  int (*on_handshake)(ript_h2_session *s);
+  /* Received bytes were processed; runs outside nghttp2 callbacks. */
+  void (*on_input)(ript_h2_session *s);
+  /* Every handle is closed and the TLS and nghttp2 sessions are freed;
+   * the owner frees the memory holding |s|. |error| is the first error
+   * given to ript_h2_session_close (0 = clean). */
+  void (*on_closed)(ript_h2_session *s, int error);
+} ript_h2_session_hooks;
+
+struct ript_h2_session {
+  const ript_h2_session_hooks *hooks;
+  uv_loop_t *loop;
+  uv_tcp_t tcp;
+  uv_timer_t timer;     /* idle timeout, then the close grace period */
+  uv_prepare_t flusher; /* one flush per loop turn */
+  uv_write_t write_req;
+  gnutls_session_t tls;
+  nghttp2_session *h2;
+  uint8_t *rbuf;     /* the owner's read buffer, RIPT_H2_READ_BUF */
+  const uint8_t *in; /* ciphertext not yet taken by GnuTLS */
+  size_t in_len;
+  ript_buf plain;       /* frames waiting to be encrypted */
+  ript_buf tls_out;     /* records waiting for the next write */
+  ript_buf tls_writing; /* records in the write in flight */
+  ript_h2_stream *streams;
+  uint64_t idle_ms;
+  uint64_t last_activity; /* uv_now of the last read or write */
+  int is_client;
+  int busy; /* entry points on the stack */
+  int open_handles;
+  int close_error;
+  unsigned connected : 1; /* TCP is up (client: connect completed) */
+  unsigned handshake_done : 1;
+  unsigned writing : 1;
+  unsigned closing : 1;       /* ript_h2_session_close ran: no new work */
+  unsigned close_pending : 1; /* asked from inside a callback */
+  unsigned close_hard : 1;
+  unsigned draining : 1; /* flushing the last frames before closing */
+  unsigned bye_sent : 1;
+  unsigned handles_closing : 1;
+};
+
+/* Prepares |s| on |loop| (the TCP handle is initialised, not connected)
+ * with a GnuTLS session of |flags| (GNUTLS_SERVER or GNUTLS_CLIENT) using
+ * |cred| and ALPN "h2". Returns 0, RIPT_ERR_NOMEM or RIPT_ERR_HTTP_TLS; on
+ * failure nothing is left to free. */
+int ript_h2_session_init(ript_h2_session *s, const ript_h2_session_hooks *hooks,
+                         uv_loop_t *loop, uint8_t *rbuf,
+                         gnutls_certificate_credentials_t cred, unsigned flags,
+                         uint64_t idle_ms);
+
+/* TCP is connected: starts reading, the idle timer and (client) the
+ * handshake. Returns 0 or a RIPT_ERR_* code. */
+int ript_h2_session_start(ript_h2_session *s);
+
+/* Ends the session: every open exchange gets on_close(RIPT_ERR_HTTP_CLOSED),
+ * then, unless |hard|, a GOAWAY and whatever is queued are flushed (bounded
+ * by a short grace period), the handles close and hooks->on_closed runs.
+ * |error| is what on_closed reports. Safe from inside callbacks and when
+ * already closing (a hard close then cuts a graceful one short). */
+void ript_h2_session_close(ript_h2_session *s, int error, int hard);
+
+/* Sends GOAWAY with |last_stream_id| (negative: the last stream processed)
+ * without closing: the peer opens no new streams and the session closes by
+ * itself once the remaining ones are done. Returns 0 or RIPT_ERR_NOMEM. */
+int ript_h2_session_goaway(ript_h2_session *s, int32_t last_stream_id);
+
+/* Schedules a flush for this loop turn. */
+void ript_h2_session_schedule(ript_h2_session *s);
+
+/* nghttp2 callbacks both roles use: body data, stream close and frame
+ * send; user_data is the session. */
+void ript_h2_session_callbacks(nghttp2_session_callbacks *cbs);
+
+/* Options both roles use (window updates driven by consumption). 0 or
+ * RIPT_ERR_NOMEM; the caller deletes *opt after creating the session. */
+int ript_h2_session_options(nghttp2_option **opt);
+
+/* Grants our connection window after SETTINGS were submitted. */
+int ript_h2_session_open_window(ript_h2_session *s);
+
+/* A new stream object for |ex| (not yet linked); NULL when out of memory. */
+ript_h2_stream *ript_h2_stream_new(ript_h2_session *s, ript_http_exchange *ex);
+/* Links |st| with stream |id| into the session and nghttp2. */
+void ript_h2_stream_attach(ript_h2_stream *st, int32_t id);
+/* Frees a stream never attached (and not its exchange). */
+void ript_h2_stream_free(ript_h2_stream *st);
+
+/* The data provider reading a stream's outgoing buffer. */
+void ript_h2_stream_provider(nghttp2_data_provider *prd);
+
+/* Builds an nghttp2 header array: |npseudo| entries already in |nva| are
+ * kept, then |headers| follow with names lower-cased and HTTP/1
+ * connection-specific fields dropped. *names receives a block the caller
+ * frees after submitting. Returns the total count or RIPT_ERR_NOMEM. */
+ript_ssize ript_h2_headers(nghttp2_nv *nva, size_t npseudo,
+                           const ript_http_header *headers, size_t n,
+                           char **names);
+
+/* The RFC 9113 §6.5.2 size of a header list. */
+size_t ript_h2_header_list_size(const nghttp2_nv *nva, size_t n);
+
+/* The exchange operations of an HTTP/2 stream. */
+extern const ript_http_exchange_ops ript_h2_exchange_ops;
+
+#endif /* RIPT_H2_COMMON_H */
