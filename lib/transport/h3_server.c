@@ -1,0 +1,324 @@
+/*
+ * The HTTP/3 listener: one UDP socket for every connection. Datagrams are
+ * routed by destination connection ID (every ID we issue, and the client's
+ * original one, is in the endpoint's map); an unknown ID in a valid Initial
+ * packet starts a connection, an unsupported version gets a Version
+ * Negotiation packet.
+ */
+#include "h3_common.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <gnutls/crypto.h>
+
+enum {
+  /* libuv's recvmmsg(2) wants 64 KiB per datagram; it reads at most 20. */
+  H3_RECV_SLOT = 64 * 1024,
+  H3_RECV_SLOTS = 20,
+};
+
+struct ript_http_listener {
+  h3_endpoint ep;
+  ript_http_server *server;
+  uv_loop_t *loop;
+  gnutls_certificate_credentials_t cred;
+  uint64_t idle_ms;
+  uint64_t max_streams;
+  struct sockaddr_storage local;
+  socklen_t locallen;
+  uint16_t port;
+  h3_map cids;
+  h3_conn *conns;     /* live connections */
+  size_t nconns;      /* connections not yet freed (timers closing) */
+  size_t handles;     /* endpoint handles not yet closed */
+  uint8_t *rbuf;
+  int closing;        /* ript_http_listener_ops.close was called */
+  int silent;         /* open failed: free without telling the server */
+};
+
+/* ---- the connection side ---- */
+
+static void server_headers_done(h3_conn *c, ript_http_exchange *ex) {
+  ript_http_listener *l = c->owner;
+  ript_http_server_emit_request(l->server, ex);
+}
+
+static void listener_maybe_done(ript_http_listener *l);
+
+static void server_conn_freed(uv_handle_t *handle) {
+  h3_conn *c = handle->data;
+  ript_http_listener *l = c->owner;
+  free(c);
+  --l->nconns;
+  listener_maybe_done(l);
+}
+
+static void server_torn_down(h3_conn *c) {
+  ript_http_listener *l = c->owner;
+  if (c->prev)
+    c->prev->next = c->next;
+  else
+    l->conns = c->next;
+  if (c->next)
+    c->next->prev = c->prev;
+  uv_close((uv_handle_t *)&c->timer, server_conn_freed);
+}
+
+static const h3_side server_side = {server_headers_done, NULL,
+                                    server_torn_down};
+
+/* ---- accepting ---- */
+
+/* GnuTLS only enforces ALPN when the client offers some: insist on h3. */
+static int server_client_hello(gnutls_session_t session, unsigned htype,
+                               unsigned when, unsigned incoming,
+                               const gnutls_datum_t *msg) {
+  gnutls_datum_t alpn;
+  (void)htype, (void)when, (void)incoming, (void)msg;
+  if (gnutls_alpn_get_selected_protocol(session, &alpn) != 0 ||
+      alpn.size != 2 || memcmp(alpn.data, "h3", 2) != 0)
+    return GNUTLS_E_NO_APPLICATION_PROTOCOL;
+  return 0;
+}
+
+static int server_quic(ript_http_listener *l, h3_conn *c,
+                       const ngtcp2_pkt_hd *hd, const struct sockaddr *addr) {
+  ngtcp2_cid scid;
+  scid.datalen = H3_CID_LEN;
+  if (gnutls_rnd(GNUTLS_RND_RANDOM, scid.data, scid.datalen) != 0)
+    return RIPT_ERR_CRYPTO;
+  ngtcp2_settings settings;
+  ngtcp2_transport_params params;
+  h3_conn_settings(c, &settings, &params, l->max_streams);
+  settings.token = hd->token;
+  settings.tokenlen = hd->tokenlen;
+  params.original_dcid = hd->dcid;
+  params.original_dcid_present = 1;
+  params.stateless_reset_token_present = 1;
+  if (gnutls_rnd(GNUTLS_RND_RANDOM, params.stateless_reset_token,
+                 sizeof(params.stateless_reset_token)) != 0)
+    return RIPT_ERR_CRYPTO;
+  ngtcp2_callbacks cb;
+  h3_conn_callbacks(&cb, 1);
+  struct sockaddr_storage remote;
+  memcpy(&remote, addr, h3_addrlen(addr));
+  ngtcp2_path path = {{(ngtcp2_sockaddr *)&c->local, c->locallen},
+                      {(ngtcp2_sockaddr *)&remote, h3_addrlen(addr)},
+                      NULL};
+  if (ngtcp2_conn_server_new(&c->qc, &hd->scid, &scid, &path, hd->version,
+                             &cb, &settings, &params, NULL, c) != 0)
+    return RIPT_ERR_NOMEM;
+  int rv = h3_conn_tls(c, GNUTLS_SERVER | GNUTLS_NO_AUTO_SEND_TICKET, l->cred);
+  if (rv != 0)
+    return rv;
+  gnutls_handshake_set_hook_function(c->tls, GNUTLS_HANDSHAKE_CLIENT_HELLO,
+                                     GNUTLS_HOOK_POST, server_client_hello);
+  ngtcp2_conn_set_tls_native_handle(c->qc, c->tls);
+  /* The client keeps using its own DCID until it learns ours. */
+  if (h3_conn_add_cid(c, &hd->dcid) != 0 || h3_conn_add_cid(c, &scid) != 0)
+    return RIPT_ERR_NOMEM;
+  return 0;
+}
+
+static void server_conn_discard(h3_conn *c) {
+  h3_conn_free_quic(c);
+  while (c->cids) {
+    h3_cid *e = c->cids;
+    c->cids = e->next;
+    h3_map_remove(c->ep->cids, &e->node);
+    free(e);
+  }
+  h3_map_free(&c->stream_map);
+  free(c);
+}
+
+static h3_conn *listener_accept(ript_http_listener *l, const ngtcp2_pkt_hd *hd,
+                                const struct sockaddr *addr) {
+  h3_conn *c = malloc(sizeof(*c));
+  if (!c)
+    return NULL;
+  h3_conn_init(c, &l->ep, &server_side, l, 1, l->idle_ms);
+  memcpy(&c->local, &l->local, l->locallen);
+  c->locallen = l->locallen;
+  if (server_quic(l, c, hd, addr) != 0) {
+    server_conn_discard(c);
+    return NULL;
+  }
+  uv_timer_init(l->loop, &c->timer);
+  c->timer.data = c;
+  c->next = l->conns;
+  if (l->conns)
+    l->conns->prev = c;
+  l->conns = c;
+  ++l->nconns;
+  return c;
+}
+
+static void listener_version_negotiation(ript_http_listener *l,
+                                         const ngtcp2_version_cid *vc,
+                                         const struct sockaddr *addr) {
+  static const uint32_t versions[] = {NGTCP2_PROTO_VER_V1,
+                                      NGTCP2_PROTO_VER_V2};
+  uint8_t unused = 0;
+  (void)gnutls_rnd(GNUTLS_RND_NONCE, &unused, 1);
+  uint8_t *dest = h3_ep_slot(&l->ep);
+  ngtcp2_ssize n = ngtcp2_pkt_write_version_negotiation(
+      dest, H3_MAX_PKT, unused, vc->scid, vc->scidlen, vc->dcid, vc->dcidlen,
+      versions, sizeof(versions) / sizeof(versions[0]));
+  if (n > 0) {
+    h3_ep_add(&l->ep, (size_t)n, addr, h3_addrlen(addr));
+    h3_ep_kick(&l->ep);
+  }
+}
+
+static void listener_on_alloc(uv_handle_t *handle, size_t suggested,
+                              uv_buf_t *buf) {
+  ript_http_listener *l = handle->data;
+  (void)suggested;
+  buf->base = (char *)l->rbuf;
+  buf->len = H3_RECV_SLOT * H3_RECV_SLOTS;
+}
+
+static void listener_on_recv(uv_udp_t *udp, ssize_t nread, const uv_buf_t *buf,
+                             const struct sockaddr *addr, unsigned flags) {
+  ript_http_listener *l = udp->data;
+  if (nread <= 0 || !addr || (flags & UV_UDP_PARTIAL))
+    return;
+  const uint8_t *data = (const uint8_t *)buf->base;
+  size_t len = (size_t)nread;
+  ngtcp2_version_cid vc;
+  int rv = ngtcp2_pkt_decode_version_cid(&vc, data, len, H3_CID_LEN);
+  if (rv == NGTCP2_ERR_VERSION_NEGOTIATION) {
+    listener_version_negotiation(l, &vc, addr);
+    return;
+  }
+  if (rv != 0)
+    return;
+  h3_map_node *node = h3_map_find(&l->cids, vc.dcid, vc.dcidlen);
+  h3_conn *c = node ? node->value : NULL;
+  if (!c) {
+    ngtcp2_pkt_hd hd;
+    /* Only a fresh Initial starts a connection; anything else for an
+     * unknown ID is dropped (no stateless reset). */
+    if (l->closing || ngtcp2_accept(&hd, data, len) != 0 ||
+        !(c = listener_accept(l, &hd, addr)))
+      return;
+  }
+  h3_conn_recv(c, addr, data, len);
+}
+
+/* ---- the listener's lifetime ---- */
+
+static void listener_free(ript_http_listener *l) {
+  ript_http_server *server = l->server;
+  int silent = l->silent;
+  h3_map_free(&l->cids);
+  h3_ep_free(&l->ep);
+  free(l->rbuf);
+  free(l);
+  if (!silent)
+    ript_http_server_listener_closed(server);
+}
+
+static void listener_maybe_done(ript_http_listener *l) {
+  if (l->ep.closed && l->handles == 0 && l->nconns == 0)
+    listener_free(l);
+}
+
+/* The endpoint is the listener's first member, so every handle's data
+ * (the listener for the socket, the endpoint for the others) is |l|. */
+static void listener_handle_closed(uv_handle_t *handle) {
+  ript_http_listener *l = handle->data;
+  --l->handles;
+  listener_maybe_done(l);
+}
+
+static void listener_close_handles(ript_http_listener *l) {
+  l->handles = 3;
+  h3_ep_close(&l->ep, listener_handle_closed);
+}
+
+/* After each turn: a closing listener first asks every connection to close
+ * (they are torn down next turn, sending GOAWAY and CONNECTION_CLOSE), then
+ * closes its socket once none is left. */
+static void listener_after_run(h3_endpoint *ep) {
+  ript_http_listener *l = (ript_http_listener *)ep;
+  if (!l->closing || ep->closed)
+    return;
+  if (l->conns) {
+    for (h3_conn *c = l->conns; c; c = c->next)
+      h3_conn_close(c);
+    return;
+  }
+  listener_close_handles(l);
+}
+
+static int listener_socket(ript_http_listener *l, const struct sockaddr *addr) {
+  int fd = h3_udp_socket(addr->sa_family);
+  if (fd < 0)
+    return -1;
+  l->locallen = sizeof(l->local);
+  if (bind(fd, addr, h3_addrlen(addr)) != 0 ||
+      getsockname(fd, (struct sockaddr *)&l->local, &l->locallen) != 0) {
+    close(fd);
+    return -1;
+  }
+  const struct sockaddr_in *in = (const struct sockaddr_in *)&l->local;
+  const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&l->local;
+  l->port = ntohs(l->local.ss_family == AF_INET6 ? in6->sin6_port
+                                                 : in->sin_port);
+  return fd;
+}
+
+static int listener_open(ript_http_listener **plistener,
+                         ript_http_server *server, uv_loop_t *loop,
+                         const struct sockaddr *addr,
+                         gnutls_certificate_credentials_t cred,
+                         const ript_http_server_config *cfg) {
+  ript_http_listener *l = calloc(1, sizeof(*l));
+  if (!l)
+    return RIPT_ERR_NOMEM;
+  if (h3_ep_alloc(&l->ep, H3_SERVER_BATCH) != 0 ||
+      !(l->rbuf = malloc((size_t)H3_RECV_SLOT * H3_RECV_SLOTS))) {
+    h3_ep_free(&l->ep);
+    free(l);
+    return RIPT_ERR_NOMEM;
+  }
+  int fd = listener_socket(l, addr);
+  if (fd < 0) {
+    h3_ep_free(&l->ep);
+    free(l->rbuf);
+    free(l);
+    return RIPT_ERR_HTTP_CLOSED;
+  }
+  l->server = server;
+  l->loop = loop;
+  l->cred = cred;
+  l->idle_ms = cfg->idle_timeout_ms;
+  l->max_streams = cfg->max_streams ? cfg->max_streams : 1000;
+  h3_map_init(&l->cids);
+  l->ep.cids = &l->cids;
+  l->ep.after_run = listener_after_run;
+  l->ep.udp.data = l;
+  int rv = h3_ep_start(&l->ep, loop, fd, 1, listener_on_alloc,
+                       listener_on_recv);
+  if (rv != 0) {
+    l->silent = 1;
+    listener_close_handles(l);
+    return rv;
+  }
+  *plistener = l;
+  return 0;
+}
+
+static void listener_close(ript_http_listener *l) {
+  l->closing = 1;
+  h3_ep_kick(&l->ep);
+}
+
+static uint16_t listener_port(const ript_http_listener *l) { return l->port; }
+
+const ript_http_listener_ops ript_h3_listener_ops = {
+    listener_open, listener_close, listener_port};
