@@ -456,7 +456,6 @@ static void session_write(ript_h2_session *s) {
   uv_buf_t buf =
       uv_buf_init((char *)s->tls_writing.data, (unsigned)s->tls_writing.len);
   s->writing = 1;
-  s->last_activity = uv_now(s->loop);
   s->write_req.data = s;
   if (uv_write(&s->write_req, (uv_stream_t *)&s->tcp, &buf, 1,
                session_on_write) != 0) {
@@ -610,7 +609,16 @@ static void session_on_timer(uv_timer_t *timer) {
     ript_h2_session_close(s, s->handshake_done ? 0 : RIPT_ERR_HTTP_CLOSED, 0);
     return;
   }
-  uv_timer_start(timer, session_on_timer, s->idle_ms - idle_for, 0);
+  /* RIPT keeps requests open for a whole call (event and media GETs) that
+   * may be quiet for long: while any is open, a PING at half the timeout
+   * draws an ACK from a live peer. A dead one stays silent and the
+   * connection idles out, as with QUIC. */
+  uint64_t half = s->idle_ms / 2;
+  if (idle_for >= half && s->handshake_done && s->streams &&
+      nghttp2_submit_ping(s->h2, NGHTTP2_FLAG_NONE, NULL) == 0)
+    ript_h2_session_schedule(s);
+  uv_timer_start(timer, session_on_timer,
+                 idle_for < half ? half - idle_for : s->idle_ms - idle_for, 0);
 }
 
 /* ---- life cycle ---- */
@@ -667,7 +675,7 @@ int ript_h2_session_start(ript_h2_session *s) {
   s->connected = 1;
   s->last_activity = uv_now(s->loop);
   (void)uv_tcp_nodelay(&s->tcp, 1);
-  uv_timer_start(&s->timer, session_on_timer, s->idle_ms, 0);
+  uv_timer_start(&s->timer, session_on_timer, s->idle_ms / 2, 0);
   if (uv_read_start((uv_stream_t *)&s->tcp, session_on_alloc,
                     session_on_read) != 0)
     return RIPT_ERR_HTTP_CLOSED;

@@ -91,7 +91,7 @@ struct ript_h2_session {
   ript_buf tls_writing; /* records in the write in flight */
   ript_h2_stream *streams;
   uint64_t idle_ms;
-  uint64_t last_activity; /* uv_now of the last read or write */
+  uint64_t last_activity; /* uv_now of the last bytes received */
   int is_client;
   int busy; /* entry points on the stack */
   int open_handles;

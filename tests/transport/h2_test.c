@@ -406,12 +406,19 @@ static void proc_spawn(const char *const *argv, int with_stdin) {
   stdio[1].data.stream = (uv_stream_t *)&p->out;
   stdio[2].flags = UV_INHERIT_FD;
   stdio[2].data.fd = 2;
+  size_t argc = 0;
+  while (argv[argc])
+    ++argc;
+  char **child_argv = malloc((argc + 5) * sizeof(*child_argv));
+  assert_non_null(child_argv);
+  ript_test_child_argv((char *const *)(uintptr_t)argv, child_argv, argc + 5);
   uv_process_options_t opt = {.exit_cb = proc_on_exit,
-                              .file = argv[0],
-                              .args = (char **)(uintptr_t)argv,
+                              .file = child_argv[0],
+                              .args = child_argv,
                               .stdio = stdio,
                               .stdio_count = 3};
   assert_int_equal(uv_spawn(&fx.loop, &p->handle, &opt), 0);
+  free(child_argv); /* the child has its own copy */
   p->running = 1;
   assert_int_equal(
       uv_read_start((uv_stream_t *)&p->out, proc_on_alloc, proc_on_read), 0);

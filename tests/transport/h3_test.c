@@ -1292,9 +1292,11 @@ static void spawn(h3t *t, child *c, char **args) {
   uv_stdio_container_t stdio[3] = {{.flags = UV_IGNORE},
                                    {.flags = UV_IGNORE},
                                    {.flags = UV_IGNORE}};
+  char *argv[64];
+  ript_test_child_argv(args, argv, 64);
   uv_process_options_t opt = {.exit_cb = child_exit,
-                              .file = args[0],
-                              .args = args,
+                              .file = argv[0],
+                              .args = argv,
                               .stdio_count = 3,
                               .stdio = stdio};
   c->proc.data = c;

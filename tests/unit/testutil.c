@@ -188,3 +188,15 @@ void ript_test_failmem_init(ript_test_failmem *fm, long fail_after) {
   fm->fail_after = fail_after;
   fm->allocs = 0;
 }
+
+char **ript_test_child_argv(char *const *argv, char **out, size_t n) {
+  static char *const prefix[] = {"setpriv", "--pdeathsig", "KILL", "--"};
+  size_t len = 0;
+  while (argv[len])
+    ++len;
+  if (n < 4 + len + 1)
+    fail_msg("ript_test_child_argv: %zu arguments do not fit", len);
+  memcpy(out, prefix, sizeof(prefix));
+  memcpy(out + 4, argv, (len + 1) * sizeof(*argv));
+  return out;
+}

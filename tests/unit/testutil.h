@@ -48,4 +48,13 @@ typedef struct ript_test_failmem {
 
 void ript_test_failmem_init(ript_test_failmem *fm, long fail_after);
 
+/*
+ * Fills |out| (room for |n| pointers) with "setpriv --pdeathsig KILL --"
+ * followed by the NULL-terminated |argv|: a third-party program a test
+ * starts (curl, gtlsserver, nghttpd ...) then dies with the test process
+ * even when a failed assertion skips the test's own cleanup. Fails the test
+ * when |n| is too small. Returns |out|.
+ */
+char **ript_test_child_argv(char *const *argv, char **out, size_t n);
+
 #endif /* RIPT_TESTUTIL_H */
