@@ -10,7 +10,7 @@ BACKPORTS=(libngtcp2-dev libngtcp2-crypto-gnutls-dev libnghttp3-dev ngtcp2-clien
 PACKAGES=(
   build-essential cmake pkg-config git ca-certificates
   libgnutls28-dev libnghttp2-dev libuv1-dev libjansson-dev libopus-dev
-  libsqlite3-dev libtasn1-6-dev libtasn1-bin libcmocka-dev
+  libsqlite3-dev libtasn1-6-dev libtasn1-bin libcmocka-dev libspeexdsp-dev
   clang libclang-rt-14-dev valgrind
   openssl curl nodejs espeak-ng sox nghttp2-client nghttp2-server
 )
