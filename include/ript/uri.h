@@ -29,6 +29,11 @@
 /* The host must be a domain name: dot-separated LDH labels whose last label
  * is not all digits, so no IPv4 address and no IPv6 literal (§9.4). */
 #define RIPT_URI_FLAG_DOMAIN 0x01u
+/* Also accept a query ("?" *( pchar / "/" / "?" ), RFC 3986 §3.4) after the
+ * path, reported as part of the path span: what an HTTP client sends as
+ * :path. RIPT resource URIs never have one; other https URLs (an OAuth
+ * token endpoint, say) may. A fragment is refused either way. */
+#define RIPT_URI_FLAG_QUERY 0x02u
 
 /* Where the parts of a parsed URI are, as offsets into the parsed string. */
 typedef struct ript_uri_parts {
@@ -44,7 +49,8 @@ typedef struct ript_uri_parts {
 /*
  * Validates |uri| (|len| bytes) as an https URI of the form above and, when
  * |parts| is not NULL, says where its authority, host, port and path are.
- * |flags| is 0 or RIPT_URI_FLAG_DOMAIN.
+ * |flags| is 0 or a combination of RIPT_URI_FLAG_DOMAIN and
+ * RIPT_URI_FLAG_QUERY.
  *
  * Returns 0, or
  *   RIPT_ERR_INVALID_ARGUMENT  |uri| NULL with |len| > 0, or unknown |flags|;

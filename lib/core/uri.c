@@ -146,10 +146,15 @@ static int uri_scan_authority(const char *s, size_t start, size_t end,
 }
 
 static int uri_scan_path(const char *s, size_t start, size_t len,
-                         ript_parse_error *err) {
+                         unsigned flags, ript_parse_error *err) {
   size_t i = start;
+  int in_query = 0;
   while (i < len) {
-    size_t n = s[i] == '/' ? 1 : uri_pchar_len(s, len, i);
+    if (s[i] == '?' && (flags & RIPT_URI_FLAG_QUERY))
+      in_query = 1;
+    size_t n = s[i] == '/' || (in_query && s[i] == '?')
+                   ? 1
+                   : uri_pchar_len(s, len, i);
     if (n == 0) {
       if (s[i] == '?' || s[i] == '#')
         return uri_fail(err, i, "no query or fragment in a RIPT URI");
@@ -158,6 +163,14 @@ static int uri_scan_path(const char *s, size_t start, size_t len,
     i += n;
   }
   return 0;
+}
+
+/* Where the authority ends: at the path, or at a query when allowed. */
+static size_t uri_authority_end(const char *s, size_t len, unsigned flags) {
+  for (size_t i = URI_SCHEME_LEN; i < len; ++i)
+    if (s[i] == '/' || (s[i] == '?' && (flags & RIPT_URI_FLAG_QUERY)))
+      return i;
+  return len;
 }
 
 static int uri_scan_scheme(const char *s, size_t len, ript_parse_error *err) {
@@ -173,17 +186,17 @@ static int uri_scan_scheme(const char *s, size_t len, ript_parse_error *err) {
 
 int ript_uri_parse(const char *uri, size_t len, unsigned flags,
                    ript_uri_parts *parts, ript_parse_error *err) {
-  if ((!uri && len > 0) || (flags & ~RIPT_URI_FLAG_DOMAIN))
+  if ((!uri && len > 0) ||
+      (flags & ~(RIPT_URI_FLAG_DOMAIN | RIPT_URI_FLAG_QUERY)))
     return RIPT_ERR_INVALID_ARGUMENT;
   int rv = uri_scan_scheme(uri, len, err);
   if (rv != 0)
     return rv;
-  const char *slash = memchr(uri + URI_SCHEME_LEN, '/', len - URI_SCHEME_LEN);
-  size_t path_off = slash ? (size_t)(slash - uri) : len;
+  size_t path_off = uri_authority_end(uri, len, flags);
   ript_uri_parts p;
   rv = uri_scan_authority(uri, URI_SCHEME_LEN, path_off, flags, &p, err);
   if (rv == 0)
-    rv = uri_scan_path(uri, path_off, len, err);
+    rv = uri_scan_path(uri, path_off, len, flags, err);
   if (rv != 0)
     return rv;
   p.path_off = path_off;

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "http_internal.h"
+#include "ript/uri.h"
 
 enum { CLIENT_MIN_BACKOFF_MS = 2000 };
 
@@ -422,47 +423,28 @@ void ript_http_client_conn_closed(struct ript_http_client_origin *origin,
 
 /* ---- origins ---- */
 
-/* Splits "https://host[:port]/path" into authority, host, port and path. */
+/* Splits an https URL into authority, host (no IPv6 brackets, for the
+ * resolver), port and path (the core's URI grammar decides what is valid). */
 static int client_parse_url(const char *url, char **authority, char **host,
                             char port[6], char **path) {
-  if (strncmp(url, "https://", 8) != 0)
+  ript_uri_parts parts;
+  if (ript_uri_parse(url, strlen(url), RIPT_URI_FLAG_QUERY, &parts, NULL) != 0)
     return RIPT_ERR_INVALID_ARGUMENT;
-  const char *a = url + 8;
-  size_t alen = strcspn(a, "/?#");
-  const char *p = a + alen;
-  if (alen == 0 || (*p && *p != '/'))
-    return RIPT_ERR_INVALID_ARGUMENT;
-  const char *h = a, *hend;
-  const char *portp = NULL;
-  if (*a == '[') {
-    hend = memchr(a, ']', alen);
-    if (!hend)
-      return RIPT_ERR_INVALID_ARGUMENT;
-    h = a + 1;
-    if (hend + 1 < a + alen) {
-      if (hend[1] != ':')
-        return RIPT_ERR_INVALID_ARGUMENT;
-      portp = hend + 2;
-    }
-  } else {
-    const char *colon = memchr(a, ':', alen);
-    hend = colon ? colon : a + alen;
-    portp = colon ? colon + 1 : NULL;
+  const char *h = url + parts.host_off;
+  size_t hlen = parts.host_len;
+  if (hlen >= 2 && h[0] == '[') {
+    ++h;
+    hlen -= 2;
   }
-  size_t portlen = portp ? (size_t)(a + alen - portp) : 0;
-  if (hend == h || (portp && (portlen == 0 || portlen > 5)))
-    return RIPT_ERR_INVALID_ARGUMENT;
-  unsigned long portnum = 443;
-  if (portp) {
-    char *end;
-    portnum = strtoul(portp, &end, 10);
-    if (end != a + alen || portnum == 0 || portnum > 65535)
-      return RIPT_ERR_INVALID_ARGUMENT;
-  }
-  snprintf(port, 6, "%lu", portnum);
-  *authority = strndup(a, alen);
-  *host = strndup(h, (size_t)(hend - h));
-  *path = strdup(*p ? p : "/");
+  snprintf(port, 6, "%u", parts.port ? parts.port : 443u);
+  *authority = strndup(url + parts.authority_off, parts.authority_len);
+  *host = strndup(h, hlen);
+  /* "https://a?x" has the request target "/?x" (RFC 9110 §4.2.1). */
+  if (parts.path_len && url[parts.path_off] == '/')
+    *path = strndup(url + parts.path_off, parts.path_len);
+  else if (asprintf(path, "/%.*s", (int)parts.path_len,
+                    url + parts.path_off) < 0)
+    *path = NULL;
   if (!*authority || !*host || !*path) {
     free(*authority), free(*host), free(*path);
     return RIPT_ERR_NOMEM;

@@ -105,6 +105,29 @@ static void test_parse_domain_flag(void **state) {
   assert_int_equal(parse(host, d, NULL, NULL), 0);
 }
 
+static void test_parse_query_flag(void **state) {
+  (void)state;
+  const unsigned q = RIPT_URI_FLAG_QUERY;
+  ript_uri_parts p;
+  const char *u = "https://as.example:8443/token?grant=cc&x=/a?b";
+  assert_int_equal(parse(u, q, &p, NULL), 0);
+  assert_int_equal(p.port, 8443);
+  assert_int_equal(p.authority_len, strlen("as.example:8443"));
+  assert_string_equal(u + p.path_off, "/token?grant=cc&x=/a?b");
+  assert_int_equal(p.path_len, strlen("/token?grant=cc&x=/a?b"));
+  /* A query right after the authority is still one. */
+  assert_int_equal(parse("https://as.example?x=1", q, &p, NULL), 0);
+  assert_int_equal(p.authority_len, strlen("as.example"));
+  assert_int_equal(p.path_len, strlen("?x=1"));
+  /* Without the flag RIPT URIs refuse it; a fragment is always refused. */
+  expect_bad("https://a.example/t?x", 0, 19);
+  expect_bad("https://a.example/t#f", q, 19);
+  expect_bad("https://a.example/t?x#f", q, 21);
+  expect_bad("https://a.example/t?x y", q, 21);
+  assert_int_equal(parse("https://a.example/", 4, NULL, NULL),
+                   RIPT_ERR_INVALID_ARGUMENT);
+}
+
 static char *example(const char *name) {
   return ript_test_example(name, NULL);
 }
@@ -281,6 +304,7 @@ int main(void) {
       cmocka_unit_test(test_parse_parts),
       cmocka_unit_test(test_parse_errors),
       cmocka_unit_test(test_parse_domain_flag),
+      cmocka_unit_test(test_parse_query_flag),
       cmocka_unit_test(test_join),
       cmocka_unit_test(test_well_known),
       cmocka_unit_test(test_out_of_memory),
