@@ -293,7 +293,7 @@ typedef enum ript_media_fail {
  * content is unspecified afterwards. Chunks are taken in turn:
  *   - media of a known stream that authenticates: new ones are delivered
  *     to |cb| (may be NULL) and counted; duplicates (a sequence number
- *     already received, or more than 1024 below the largest) are counted
+ *     already received, or 1024 or more below the largest) are counted
  *     and not delivered; both are owed an acknowledgement;
  *   - acknowledgements that authenticate: the chunk leaves the
  *     unacknowledged queue, the stream's truncation moves on, and the

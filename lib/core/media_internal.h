@@ -16,8 +16,8 @@
 /* No time: a timer that is not armed. */
 #define RIPT_MEDIA_NEVER INT64_MIN
 
-/* Duplicate detection remembers this many sequence numbers below the
- * largest one received (a power of two, a multiple of 64). */
+/* Duplicate detection remembers this many sequence numbers: the largest
+ * received and those just below it (a multiple of 64). */
 #define RIPT_MEDIA_DEDUP_WINDOW 1024u
 
 /* media_entry.flags */
