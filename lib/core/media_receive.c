@@ -1,0 +1,306 @@
+/*
+ * The media session's receive path. A body or datagram is walked chunk by
+ * chunk; each chunk is parsed, expanded against its stream and opened, and
+ * only a chunk that authenticated may change anything: delivery, duplicate
+ * window, truncation state, acknowledgements owed, timers, figures. What
+ * fails is counted by reason and skipped.
+ */
+#include <limits.h>
+#include <string.h>
+
+#include "media_internal.h"
+#include "ript_mem.h"
+#include "varint.h"
+
+/* The ring of acknowledgements owed starts this small. */
+#define MEDIA_ACKS_INITIAL_CAP 4u
+
+static int media_fail(ript_media_session *s, ript_media_fail reason) {
+  ++s->failed[reason];
+  return 0;
+}
+
+/*
+ * The length of the chunk at |data|: its TLVs up to and including the
+ * sealed one, which always ends a chunk. RIPT_ERR_TRUNCATED when a TLV runs
+ * past the end: the framing is broken and nothing after it can be found.
+ */
+static ript_ssize media_chunk_extent(const uint8_t *data, size_t len) {
+  size_t off = 0;
+  for (;;) {
+    uint64_t type, vlen;
+    ript_ssize n = ript_varint_read(data + off, len - off, &type);
+    if (n < 0)
+      return n;
+    off += (size_t)n;
+    n = ript_varint_read(data + off, len - off, &vlen);
+    if (n < 0)
+      return n;
+    off += (size_t)n;
+    if (vlen > len - off)
+      return RIPT_ERR_TRUNCATED;
+    off += (size_t)vlen;
+    if (type == RIPT_CHUNK_TLV_SEALED)
+      return (ript_ssize)off;
+  }
+}
+
+static ript_media_fail media_open_failure(int rv) {
+  switch (rv) {
+  case RIPT_ERR_UNKNOWN_KEY:
+    return RIPT_MEDIA_FAIL_UNKNOWN_KEY;
+  case RIPT_ERR_DECRYPT:
+    return RIPT_MEDIA_FAIL_DECRYPT;
+  case RIPT_ERR_PARSE:
+    return RIPT_MEDIA_FAIL_PACKAGE;
+  default:
+    return RIPT_MEDIA_FAIL_CRYPTO;
+  }
+}
+
+/* ==== Acknowledgements owed ============================================== */
+
+/* Doubles the ring (up to the limit), unwrapping it. False without memory. */
+static bool media_grow_acks(ript_media_session *s) {
+  size_t cap = s->acks_cap ? s->acks_cap * 2 : MEDIA_ACKS_INITIAL_CAP;
+  if (cap > s->max_pending_acks)
+    cap = s->max_pending_acks;
+  ript_media_ack *acks = ript_mem_malloc(s->mem, cap * sizeof(*acks));
+  if (!acks)
+    return false;
+  for (size_t i = 0; i < s->acks_len; ++i)
+    acks[i] = s->acks[(s->acks_head + i) % s->acks_cap];
+  ript_mem_free(s->mem, s->acks);
+  s->acks = acks;
+  s->acks_cap = cap;
+  s->acks_head = 0;
+  return true;
+}
+
+static void media_owe_ack(ript_media_session *s, const ript_chunk *c) {
+  if (s->acks_len == s->max_pending_acks) {
+    s->acks_head = (s->acks_head + 1) % s->acks_cap;
+    --s->acks_len;
+    ++s->acks_dropped;
+  } else if (s->acks_len == s->acks_cap && !media_grow_acks(s)) {
+    ++s->acks_dropped;
+    return;
+  }
+  ript_media_ack *a = &s->acks[(s->acks_head + s->acks_len) % s->acks_cap];
+  a->source = c->source;
+  a->sink = c->sink;
+  a->sequence = c->sequence;
+  a->timestamp = c->timestamp;
+  ++s->acks_len;
+}
+
+/* ==== Media =============================================================== */
+
+static bool media_seen_get(const ript_media_rx *rx, uint64_t sequence) {
+  uint64_t bit = sequence % RIPT_MEDIA_DEDUP_WINDOW;
+  return (rx->seen[bit / 64] >> (bit % 64)) & 1u;
+}
+
+static void media_seen_put(ript_media_rx *rx, uint64_t sequence, bool on) {
+  uint64_t bit = sequence % RIPT_MEDIA_DEDUP_WINDOW;
+  uint64_t mask = UINT64_C(1) << (bit % 64);
+  if (on)
+    rx->seen[bit / 64] |= mask;
+  else
+    rx->seen[bit / 64] &= ~mask;
+}
+
+/*
+ * Records |sequence| in the duplicate window, which ends at the stream's
+ * largest sequence number (call it before ript_chunk_stream_rx_update).
+ * Returns false for a duplicate, or for a chunk too far below the largest
+ * to tell.
+ */
+static bool media_rx_mark(ript_media_rx *rx, uint64_t sequence) {
+  uint64_t largest = rx->trunc.largest_sequence;
+  if (!rx->trunc.valid ||
+      (sequence > largest && sequence - largest >= RIPT_MEDIA_DEDUP_WINDOW)) {
+    memset(rx->seen, 0, sizeof(rx->seen));
+  } else if (sequence > largest) {
+    /* The bits in between still describe numbers a window lower. */
+    for (uint64_t k = largest + 1; k < sequence; ++k)
+      media_seen_put(rx, k, false);
+  } else if (largest - sequence >= RIPT_MEDIA_DEDUP_WINDOW ||
+             media_seen_get(rx, sequence)) {
+    return false;
+  }
+  media_seen_put(rx, sequence, true);
+  return true;
+}
+
+/* Figures of a new chunk (RFC 3550 A.3 range, 6.4.1 jitter). */
+static void media_rx_account(ript_media_rx *rx, const ript_chunk *c,
+                             int64_t now_ms) {
+  if (rx->received == 0 || c->sequence < rx->lowest)
+    rx->lowest = c->sequence;
+  if (rx->received == 0 || c->sequence > rx->highest)
+    rx->highest = c->sequence;
+  ++rx->received;
+  rx->received_bytes += c->media_len;
+  /* Doubles: timestamps are peer data and may be anywhere in 64 bits. */
+  double transit = (double)now_ms - (double)c->timestamp;
+  if (rx->has_transit) {
+    double d = transit - rx->last_transit;
+    if (d < 0)
+      d = -d;
+    rx->jitter += (d - rx->jitter) / 16;
+  }
+  rx->last_transit = transit;
+  rx->has_transit = true;
+}
+
+static void media_deliver(const ript_chunk *c, int64_t now_ms,
+                          ript_media_frame_cb cb, void *user_data) {
+  ript_media_frame f;
+  memset(&f, 0, sizeof(f));
+  f.source = c->source;
+  f.sink = c->sink;
+  f.payload_type = c->payload_type;
+  f.timestamp = c->timestamp;
+  f.flags = (c->reference ? RIPT_MEDIA_FRAME_FLAG_REFERENCE : 0) |
+            (c->has_level ? RIPT_MEDIA_FRAME_FLAG_LEVEL : 0);
+  f.level = c->level;
+  f.spatial_layer = c->spatial_layer;
+  f.temporal_layer = c->temporal_layer;
+  f.media = c->media;
+  f.media_len = c->media_len;
+  f.sequence = c->sequence;
+  f.delay_ms = c->timestamp > (uint64_t)INT64_MAX
+                   ? INT64_MIN
+                   : now_ms - (int64_t)c->timestamp;
+  cb(&f, user_data);
+}
+
+/* Returns 1 when the chunk was delivered, else 0. */
+static int media_receive_media(ript_media_session *s, ript_chunk *c,
+                               int64_t now_ms, ript_media_frame_cb cb,
+                               void *user_data) {
+  ript_media_rx *rx = ript_media_find_rx(s, c->source, c->sink);
+  if (!rx)
+    return media_fail(s, RIPT_MEDIA_FAIL_UNKNOWN_STREAM);
+  if (ript_chunk_stream_rx_expand(&rx->trunc, c) < 0)
+    return media_fail(s, RIPT_MEDIA_FAIL_NO_REFERENCE);
+  int rv = ript_chunk_open(c, s->rx_keys, s->nrx_keys, NULL);
+  if (rv < 0)
+    return media_fail(s, media_open_failure(rv));
+  if (!ript_media_allows(&rx->cfg, c->payload_type))
+    return media_fail(s, RIPT_MEDIA_FAIL_PAYLOAD_TYPE);
+  /* Authenticated: from here on the chunk may change state. */
+  bool fresh = media_rx_mark(rx, c->sequence);
+  ript_chunk_stream_rx_update(&rx->trunc, c);
+  media_owe_ack(s, c);
+  s->rx_wait_since = now_ms;
+  if (!fresh) {
+    ++rx->duplicates;
+    return 0;
+  }
+  media_rx_account(rx, c, now_ms);
+  if (cb)
+    media_deliver(c, now_ms, cb, user_data);
+  return 1;
+}
+
+/* ==== Acknowledgements received =========================================== */
+
+static bool media_ack_plausible(const ript_media_tx *tx,
+                                const ript_chunk_ack *ack) {
+  return tx->sent > 0 && ack->sequence >= tx->cfg.initial_sequence &&
+         ack->sequence < tx->next_sequence &&
+         ack->timestamp >= tx->min_timestamp &&
+         ack->timestamp <= tx->max_timestamp;
+}
+
+static void media_on_ack(ript_media_session *s, const ript_chunk_ack *ack,
+                         int64_t now_ms) {
+  ript_media_tx *tx = ack->direction == s->tx_dir
+                          ? ript_media_find_tx(s, ack->source, ack->sink)
+                          : NULL;
+  if (!tx) {
+    media_fail(s, RIPT_MEDIA_FAIL_UNKNOWN_STREAM);
+    return;
+  }
+  /* An ack of a chunk never sent would corrupt the truncation state. */
+  ript_media_entry *e =
+      ript_media_find_entry(s, (size_t)(tx - s->tx), ack->sequence);
+  if (!media_ack_plausible(tx, ack) || (e && e->timestamp != ack->timestamp)) {
+    media_fail(s, RIPT_MEDIA_FAIL_BAD_ACK);
+    return;
+  }
+  ++s->acks_received;
+  ript_chunk_stream_tx_on_ack(&tx->trunc, ack);
+  s->ack_wait_since = s->media_wait_since = RIPT_MEDIA_NEVER;
+  if (!e) {
+    ++tx->acks_unmatched;
+    return;
+  }
+  ++tx->acked;
+  if (!(e->flags & RIPT_MEDIA_ENTRY_REPLAYED)) {
+    ript_media_rtt_sample(&tx->rtt, now_ms - e->sent_at);
+    ript_media_rtt_sample(&s->rtt, now_ms - e->sent_at);
+  }
+  ript_media_entry_remove(s, e);
+}
+
+static void media_receive_control(ript_media_session *s, ript_chunk *c,
+                                  int64_t now_ms) {
+  /* Control chunks are always sent full, so expanding cannot fail; it
+   * only marks the chunk ready to open. */
+  ript_chunk_stream_rx none;
+  ript_chunk_stream_rx_init(&none);
+  (void)ript_chunk_stream_rx_expand(&none, c);
+  int rv = ript_chunk_open(c, s->rx_keys, s->nrx_keys, NULL);
+  if (rv < 0) {
+    media_fail(s, media_open_failure(rv));
+    return;
+  }
+  if (c->control_type != RIPT_CHUNK_CONTROL_ACK) {
+    ++s->control_ignored;
+    return;
+  }
+  media_on_ack(s, &c->ack, now_ms);
+}
+
+/* ==== The body ============================================================ */
+
+/* One chunk of |n| bytes at |p|. Returns 1 when media was delivered. */
+static int media_receive_chunk(ript_media_session *s, uint8_t *p, size_t n,
+                               int64_t now_ms, ript_media_frame_cb cb,
+                               void *user_data) {
+  ript_chunk c;
+  if (ript_chunk_parse(&c, p, n, NULL) < 0)
+    return media_fail(s, RIPT_MEDIA_FAIL_PARSE);
+  if (c.kind == RIPT_CHUNK_KIND_MEDIA)
+    return media_receive_media(s, &c, now_ms, cb, user_data);
+  media_receive_control(s, &c, now_ms);
+  return 0;
+}
+
+int ript_media_receive(ript_media_session *session, uint8_t *data, size_t len,
+                       int64_t now_ms, ript_media_frame_cb cb,
+                       void *user_data) {
+  if (!session || (!data && len > 0) || now_ms < 0 || session->receiving)
+    return RIPT_ERR_INVALID_ARGUMENT;
+  session->receiving = true;
+  ript_media_expire(session, now_ms);
+  int delivered = 0;
+  size_t off = 0;
+  while (off < len) {
+    ript_ssize n = media_chunk_extent(data + off, len - off);
+    if (n < 0) {
+      media_fail(session, RIPT_MEDIA_FAIL_FRAMING);
+      break;
+    }
+    if (media_receive_chunk(session, data + off, (size_t)n, now_ms, cb,
+                            user_data) &&
+        delivered < INT_MAX)
+      ++delivered;
+    off += (size_t)n;
+  }
+  session->receiving = false;
+  return delivered;
+}
