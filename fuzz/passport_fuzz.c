@@ -13,7 +13,7 @@
 #include "ript/stir.h"
 #include "stir_internal.h"
 
-/* docs/examples/stir.md, example=stir-leaf-cert. */
+/* docs/PROTOCOL.md appendix A.5, example=stir-leaf-cert. */
 static const char leaf_pem[] =
     "-----BEGIN CERTIFICATE-----\n"
     "MIIBqTCCAU+gAwIBAgIGFAhVUQABMAoGCCqGSM49BAMCMB8xHTAbBgNVBAMTFFJJ\n"

@@ -13,7 +13,7 @@
  *
  *     1 to 1: opus; telephone-event;
  *
- * Grammar (RFC 5234 ABNF; docs/examples/advert.md has it with examples):
+ * Grammar (RFC 5234 ABNF; docs/PROTOCOL.md §6 has it, appendix A.1 examples):
  *
  *   advertisement = *ws adv-entry *( 1*ws adv-entry ) *ws
  *   adv-entry     = stream-id 1*ws ( "in" / "out" ) *ws ":" *ws codec-list

@@ -6,7 +6,8 @@
  * package, itself a run of TLVs. TLV = type (QUIC varint) || length (QUIC
  * varint) || value. The sealed TLV always ends a chunk, so chunks are
  * self-delimiting and a byway body or a datagram is chunks concatenated.
- * docs/examples/chunk.md describes the format and gives worked examples.
+ * docs/PROTOCOL.md §10 describes the format; its appendix A.2 has worked
+ * examples.
  *
  * Sending:   ript_chunk_init, fill the fields, ript_chunk_stream_tx_prepare
  *            (chooses truncation), ript_chunk_encode.

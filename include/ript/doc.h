@@ -2,7 +2,7 @@
  * ript/doc.h - the JSON resource documents of RIPT (draft §8.3-§8.7,
  * §9.2-§9.8): TG list, TG description, consumer TG registration, handler
  * description and list, call request, call description, and the error
- * document of every 4xx/5xx response. docs/examples/doc.md has one complete
+ * document of every 4xx/5xx response. docs/PROTOCOL.md appendix A.4 has one complete
  * example of each.
  *
  * Every document has a struct, and

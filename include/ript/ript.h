@@ -8,6 +8,7 @@
  *   advert.h     advertisements and directives (parse, print, build)
  *   negotiate.h  directives from two advertisements
  *   chunk.h      media and control chunks, AEAD, sequence truncation
+ *   media.h      a call's media session: send, ack, receive, replay, stats
  *   event.h      signaling events, byway writer and incremental parser
  *   call.h       the server's call state machine
  *   doc.h        the JSON resource documents
@@ -26,6 +27,7 @@
 #include "ript/advert.h"
 #include "ript/negotiate.h"
 #include "ript/chunk.h"
+#include "ript/media.h"
 #include "ript/event.h"
 #include "ript/call.h"
 #include "ript/doc.h"

@@ -40,11 +40,12 @@ static uint8_t stream_truncated_len(uint64_t value, uint64_t largest_acked) {
 
 /*
  * Chunks of one stream travel on parallel requests or datagrams and arrive
- * reordered. A 1-byte sequence number still tolerates 128 chunks (2.5 s of
- * 20 ms audio) of reordering, but a 1-byte timestamp only 128 ms, so
- * timestamps never go below 2 bytes (32 s).
+ * reordered, and after a migration the unacknowledged ones are replayed
+ * behind newer ones (up to 5 s of them). 1 byte tolerates only 127 chunks
+ * or 128 ms of that; 2 bytes tolerate 32767 chunks or 32 s. So neither
+ * value is ever sent shorter than 2 bytes.
  */
-enum { STREAM_MIN_TIMESTAMP_LEN = 2 };
+enum { STREAM_MIN_LEN = 2 };
 
 void ript_chunk_stream_tx_prepare(const ript_chunk_stream_tx *tx,
                                   ript_chunk *chunk) {
@@ -57,8 +58,10 @@ void ript_chunk_stream_tx_prepare(const ript_chunk_stream_tx *tx,
       stream_truncated_len(chunk->sequence, tx->largest_acked_sequence);
   chunk->timestamp_len =
       stream_truncated_len(chunk->timestamp, tx->largest_acked_timestamp);
-  if (chunk->timestamp_len < STREAM_MIN_TIMESTAMP_LEN)
-    chunk->timestamp_len = STREAM_MIN_TIMESTAMP_LEN;
+  if (chunk->sequence_len < STREAM_MIN_LEN)
+    chunk->sequence_len = STREAM_MIN_LEN;
+  if (chunk->timestamp_len < STREAM_MIN_LEN)
+    chunk->timestamp_len = STREAM_MIN_LEN;
 }
 
 void ript_chunk_stream_rx_init(ript_chunk_stream_rx *rx) {

@@ -22,12 +22,6 @@
  * stream runs out. */
 #define MEDIA_SEQUENCE_START_LIMIT (UINT64_C(1) << 62)
 
-/* Sequence numbers are never truncated below this many bytes: a replayed
- * chunk may arrive after many newer ones, and 2 bytes tolerate 32767 of
- * them where 1 byte would tolerate only 127 (2.5 s of 20 ms audio, less
- * than the replay window). */
-#define MEDIA_MIN_SEQUENCE_LEN 2u
-
 /* ==== Setup =============================================================== */
 
 void ript_media_config_init(ript_media_config *config) {
@@ -301,8 +295,6 @@ static void media_fill_chunk(ript_chunk *c, const ript_media_tx *tx,
   c->media = f->media;
   c->media_len = f->media_len;
   ript_chunk_stream_tx_prepare(&tx->trunc, c);
-  if (c->sequence_len < MEDIA_MIN_SEQUENCE_LEN)
-    c->sequence_len = MEDIA_MIN_SEQUENCE_LEN;
 }
 
 /* Bookkeeping once chunk |c| of |tx| (index |i|) is out. */

@@ -53,8 +53,8 @@ static void test_tx_full_until_first_ack(void **state) {
   assert_true(tx.acked);
   c = media_chunk(6, TS0 + 20);
   ript_chunk_stream_tx_prepare(&tx, &c);
-  assert_int_equal(c.sequence_len, 1);
-  assert_int_equal(c.timestamp_len, 2); /* timestamps: never below 2 bytes */
+  assert_int_equal(c.sequence_len, 2); /* never below 2 bytes */
+  assert_int_equal(c.timestamp_len, 2);
   /* Reference frames always go full. */
   c.reference = true;
   ript_chunk_stream_tx_prepare(&tx, &c);
@@ -96,14 +96,15 @@ static void test_tx_length_boundaries(void **state) {
   ript_chunk_stream_tx_init(&tx);
   ack_of(&tx, 1000, 1000);
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); ++i) {
+    uint8_t want = cases[i].len < 2 ? 2 : cases[i].len;
     ript_chunk c = media_chunk(1000 + cases[i].distance, 1000);
     ript_chunk_stream_tx_prepare(&tx, &c);
-    assert_int_equal(c.sequence_len, cases[i].len);
+    assert_int_equal(c.sequence_len, want);
     assert_int_equal(c.timestamp_len, 2);
     c = media_chunk(1000, 1000 + cases[i].distance);
     ript_chunk_stream_tx_prepare(&tx, &c);
-    assert_int_equal(c.sequence_len, 1);
-    assert_int_equal(c.timestamp_len, cases[i].len < 2 ? 2 : cases[i].len);
+    assert_int_equal(c.sequence_len, 2);
+    assert_int_equal(c.timestamp_len, want);
   }
   /* Below the largest acked value (a retransmission): full. */
   ript_chunk c = media_chunk(999, 999);

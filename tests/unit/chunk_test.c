@@ -1128,7 +1128,7 @@ static void test_body_of_several_chunks(void **state) {
   len += (size_t)n;
 
   /* Receiver: loop over the body. */
-  static const uint8_t want_lens[] = {8, 8, 1, 8, 1, 8};
+  static const uint8_t want_lens[] = {8, 8, 2, 8, 2, 8};
   ript_chunk_stream_rx rx;
   ript_chunk_stream_rx_init(&rx);
   size_t off = 0, count = 0;

@@ -7,7 +7,7 @@
 #include "ript/dest.h"
 #include "testutil.h"
 
-/* --- The tables of docs/examples/doc.md ----------------------------------- */
+/* --- The tables of docs/PROTOCOL.md, appendix A.4 ----------------------------------- */
 
 #define ROW_FIELDS 3
 

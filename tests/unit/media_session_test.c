@@ -1,7 +1,7 @@
 /*
  * Media session: setup, the directive helper, sending, receiving, every
  * failure reason, acknowledgements, replay, timers, figures, out-of-memory
- * paths, memory use, and the worked example of docs/examples/media.md.
+ * paths, memory use, and the worked example of docs/PROTOCOL.md (§10.6, appendix).
  * Network scenarios (loss, duplication, reordering, outages, a relay) are
  * in media_sim_test.c.
  */
@@ -570,7 +570,7 @@ static void test_take_acks_limits(void **state) {
 
 /* ---- the worked example ------------------------------------------------- */
 
-/* The timeline of docs/examples/media.md: the client sends 20 ms PCMU, the
+/* The timeline of docs/PROTOCOL.md (§10.6, appendix): the client sends 20 ms PCMU, the
  * server 10 ms PCMU, every body arrives 5 ms after it is sent. */
 static void test_worked_example_put_body(void **state) {
   (void)state;

@@ -84,7 +84,7 @@ static void check_no_common_media(const char *client, const char *server) {
   ript_advert_del(s);
 }
 
-/* Runs the worked example NAME from docs/examples/advert.md. */
+/* Runs the worked example NAME from docs/PROTOCOL.md, appendix A.1. */
 static void check_example(const char *name) {
   static const char *const parts[] = {"client", "server", "client-directive",
                                       "server-directive"};

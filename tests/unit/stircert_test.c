@@ -7,7 +7,7 @@
 #include "stir_internal.h"
 #include "testutil.h"
 
-/* The worked example's times (docs/examples/stir.md). */
+/* The worked example's times (docs/PROTOCOL.md, appendix A.5). */
 #define T_2020 INT64_C(1577836800)
 #define T_2030 INT64_C(1893456000)
 #define T_2040 INT64_C(2208988800)
