@@ -110,7 +110,7 @@ static int dev_stir_ca(dev_ctx *d) {
   ript_stir_tnauth_init(&range, NULL);
   int rv = ript_stir_key_generate(&key, NULL);
   if (rv == 0)
-    rv = ript_stir_tnauth_add_range(&range, RIPTD_DEV_FROM_FIRST + 1,
+    rv = ript_stir_tnauth_add_range(&range, &RIPTD_DEV_FROM_FIRST[1],
                                     RIPTD_DEV_FROM_COUNT);
   if (rv == 0)
     rv = ript_stir_cert_create_ca(&ca, key, "riptd development STIR CA",
@@ -196,16 +196,16 @@ static int dev_tone(dev_ctx *d) {
 static json_t *dev_routes(void) {
   json_t *routes = json_array();
   for (size_t i = 0; routes && i < DEV_NROUTES; ++i) {
-    const char *action = riptd_action_name((riptd_action)i);
-    json_t *r = json_pack("{s:s, s:s}", "match", dev_numbers[i], "action",
-                          action);
-    if (r && (i == RIPTD_ACTION_PLAY || i == RIPTD_ACTION_RECORD) &&
-        json_object_set_new(r, "file", json_string(i == RIPTD_ACTION_PLAY
-                                                       ? "tone.wav"
-                                                       : "record.wav")) != 0)
-      r = (json_decref(r), NULL);
-    if (!r || json_array_append_new(routes, r) != 0)
-      routes = (json_decref(routes), NULL);
+    const char *file = i == RIPTD_ACTION_PLAY     ? "tone.wav"
+                       : i == RIPTD_ACTION_RECORD ? "record.wav"
+                                                  : NULL;
+    json_t *r = json_pack("{s:s, s:s, s:s*}", "match", dev_numbers[i],
+                          "action", riptd_action_name((riptd_action)i),
+                          "file", file);
+    if (!r || json_array_append_new(routes, r) != 0) {
+      json_decref(routes);
+      return NULL;
+    }
   }
   return routes;
 }

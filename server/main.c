@@ -99,6 +99,12 @@ static int main_listen(riptd_main *m, riptd_app *app) {
             cfg->path, cfg->tls_cert, cfg->tls_key);
     return EXIT_USAGE;
   }
+  if (rv == RIPT_ERR_HTTP_CLOSED) {
+    fprintf(stderr, "riptd: cannot listen on %s port %u: the port is taken "
+                    "or the address is not one of this host's\n",
+            cfg->listen_address, cfg->listen_port);
+    return EXIT_FAILURE;
+  }
   if (rv != 0) {
     fprintf(stderr, "riptd: cannot listen on %s port %u: %s\n",
             cfg->listen_address, cfg->listen_port, ript_strerror(rv));
@@ -111,19 +117,22 @@ static int main_listen(riptd_main *m, riptd_app *app) {
   return 0;
 }
 
-/* Listens, announces itself, and serves until a signal. */
+/* Loads everything, listens, announces itself, and serves until a signal.
+ * Signals are handled from the start, so one that comes during start-up
+ * stops riptd cleanly as soon as the loop runs. */
 static int main_serve(riptd_main *m, const riptd_options *opt,
-                      riptd_app *app) {
+                      riptd_config *cfg, riptd_app **papp) {
   char err[1024];
-  if (main_signals(m) != 0) {
-    fprintf(stderr, "riptd: cannot handle signals\n");
-    uv_run(&m->loop, UV_RUN_DEFAULT);
-    return EXIT_FAILURE;
+  int rv = main_config(opt, cfg);
+  if (rv == 0 && riptd_app_new(papp, cfg, err, sizeof(err)) != 0) {
+    fprintf(stderr, "riptd: %s\n", err);
+    rv = EXIT_USAGE;
   }
-  int rv = main_listen(m, app);
+  if (rv == 0)
+    rv = main_listen(m, *papp);
   if (rv == 0 && opt->dev &&
-      riptd_dev_info(opt->state ? opt->state : RIPTD_DEFAULT_STATE, app, err,
-                     sizeof(err)) != 0) {
+      riptd_dev_info(opt->state ? opt->state : RIPTD_DEFAULT_STATE, *papp,
+                     err, sizeof(err)) != 0) {
     fprintf(stderr, "riptd: %s\n", err);
     rv = EXIT_FAILURE;
   }
@@ -133,9 +142,9 @@ static int main_serve(riptd_main *m, const riptd_options *opt,
     return rv;
   }
   printf("riptd: listening on %s port %u (HTTP/3 and HTTP/2), root %s",
-         app->cfg->listen_address, riptd_front_port(m->front), app->root);
+         cfg->listen_address, riptd_front_port(m->front), (*papp)->root);
   if (opt->dev)
-    printf(", dev.json in %s",
+    printf(", dev.json at %s/dev.json",
            opt->state ? opt->state : RIPTD_DEFAULT_STATE);
   printf("\n");
   fflush(stdout);
@@ -154,24 +163,25 @@ int main(int argc, char **argv) {
     fputs(opt.help ? riptd_options_usage() : "riptd 0.1.0\n", stdout);
     return 0;
   }
-  riptd_config cfg;
-  memset(&cfg, 0, sizeof(cfg));
-  int rv = main_config(&opt, &cfg);
-  riptd_app *app = NULL;
-  if (rv == 0 && riptd_app_new(&app, &cfg, err, sizeof(err)) != 0) {
-    fprintf(stderr, "riptd: %s\n", err);
-    rv = EXIT_USAGE;
-  }
   riptd_main m;
   memset(&m, 0, sizeof(m));
-  if (rv == 0 && uv_loop_init(&m.loop) != 0) {
+  if (uv_loop_init(&m.loop) != 0) {
     fprintf(stderr, "riptd: cannot start the event loop\n");
-    rv = EXIT_FAILURE;
-  } else if (rv == 0) {
-    rv = main_serve(&m, &opt, app);
-    if (uv_loop_close(&m.loop) != 0)
-      fprintf(stderr, "riptd: handles left open at exit\n");
+    return EXIT_FAILURE;
   }
+  riptd_config cfg;
+  memset(&cfg, 0, sizeof(cfg));
+  riptd_app *app = NULL;
+  int rv;
+  if (main_signals(&m) != 0) {
+    fprintf(stderr, "riptd: cannot handle signals\n");
+    uv_run(&m.loop, UV_RUN_DEFAULT);
+    rv = EXIT_FAILURE;
+  } else {
+    rv = main_serve(&m, &opt, &cfg, &app);
+  }
+  if (uv_loop_close(&m.loop) != 0)
+    fprintf(stderr, "riptd: handles left open at exit\n");
   riptd_app_del(app);
   riptd_config_free(&cfg);
   return rv;

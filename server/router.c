@@ -182,8 +182,7 @@ void riptd_router_handle(riptd_app *app, const riptd_request *req,
   if (route->needs_token &&
       !(ctx.customer = riptd_auth_customer(app->cfg, req, resp)))
     return;
-  if (rp.nseg > 1 && res != R_ROOT && res != R_OAUTH &&
-      !(ctx.tg = router_tg(&ctx, rp.seg[1])))
+  if (rp.nseg > 1 && !(ctx.tg = router_tg(&ctx, rp.seg[1])))
     return;
   if (rp.nseg == 4)
     ctx.id = rp.seg[3];

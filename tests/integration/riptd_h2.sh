@@ -171,6 +171,8 @@ refused 403 dest-mismatch "the PASSporT's dest is not the destination $ECHO"
 [ "$(printf '%s\n' "${REASONS[@]}" | sort -u | wc -l)" = "${#REASONS[@]}" ] || fail "reasons repeat"
 
 step "destination policy, routes, handler and media"
+NOW=$(date +%s)
+JWS=$(passport "$WORK/leaf.key" "$FROM" "$ECHO" "$NOW" "$LEAF_URL")
 place_call "$HANDLER" +19005550100 "$(passport "$WORK/leaf.key" "$FROM" +19005550100 "$NOW" "$LEAF_URL")"
 expect 403 destination-excluded 'destination +19005550100 is excluded by TG main (destinations "+1555*")'
 place_call "$HANDLER" +15559999999 "$(passport "$WORK/leaf.key" "$FROM" +15559999999 "$NOW" "$LEAF_URL")"

@@ -56,4 +56,18 @@ expect 405 method-not-allowed "DELETE is not allowed on this resource; it allows
 
 step "SIGTERM: riptd exits 0"
 stop_riptd 10
+
+step "a restart on [::1] keeps the token and the certificates"
+OLD_TOKEN=$TOKEN
+OLD_CA=$(cat "$CACERT")
+LISTEN='[::1]:0' start_riptd 30
+case "$ROOT" in "https://[::1]:"*"/.well-known/ript") ;; *) fail "root $ROOT" ;; esac
+[ "$TOKEN" = "$OLD_TOKEN" ] || fail "the token changed across a restart"
+[ "$(cat "$CACERT")" = "$OLD_CA" ] || fail "the TLS CA changed across a restart"
+h3 GET "$TG" -H "authorization: Bearer $TOKEN"
+expect 200
+h2 GET "$TG" "${AUTH[@]}"
+expect 200
+step "SIGINT: riptd exits 0"
+stop_riptd 10 INT
 step "all checks passed"

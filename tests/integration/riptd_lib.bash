@@ -44,12 +44,17 @@ step() { echo "$TEST_NAME: $*"; }
 # A value of dev.json.
 dev() { "$ITOOL" json "$STATE/dev.json" "$@"; }
 
-# start_riptd SECONDS [WRAPPER...]: riptd --dev, waiting up to SECONDS for
-# dev.json; sets ROOT, TG, TOKEN, CACERT, STIRCA, AUTH (curl arguments).
+# start_riptd SECONDS [WRAPPER...]: riptd --dev --listen $LISTEN (default
+# 127.0.0.1:0), waiting up to SECONDS for dev.json; sets ROOT, TG, TOKEN,
+# CACERT, STIRCA, AUTH (curl arguments).
 start_riptd() {
-  local seconds=$1
+  local seconds=$1 listen=${LISTEN:-127.0.0.1:0}
   shift
-  setpriv --pdeathsig KILL -- "$@" "$RIPTD" --dev --listen 127.0.0.1:0 \
+  local addr=${listen%:*}
+  addr=${addr#[}
+  addr=${addr%]}
+  rm -f "$STATE/dev.json"
+  setpriv --pdeathsig KILL -- "$@" "$RIPTD" --dev --listen "$listen" \
     --state "$STATE" >"$LOG" 2>&1 &
   RIPTD_PID=$!
   local tenths=0
@@ -65,22 +70,25 @@ start_riptd() {
   CACERT=$(dev cacert)
   STIRCA=$(dev stircacert)
   AUTH=(-H "Authorization: Bearer $TOKEN")
-  grep -q "^riptd: listening on 127.0.0.1 port [0-9]* (HTTP/3 and HTTP/2), root $ROOT, dev.json in $STATE\$" "$LOG" ||
+  local port=${ROOT##*:}
+  port=${port%%/*}
+  grep -qF "riptd: listening on $addr port $port (HTTP/3 and HTTP/2), root $ROOT, dev.json at $STATE/dev.json" "$LOG" ||
     fail "riptd did not announce where it listens"
 }
 
-# stop_riptd SECONDS: SIGTERM, then exit status 0 within SECONDS.
+# stop_riptd SECONDS [SIGNAL]: SIGTERM (or SIGNAL), then exit status 0
+# within SECONDS.
 stop_riptd() {
   local seconds=$1 tenths=0 status=0
-  kill -TERM "$RIPTD_PID"
+  kill -"${2:-TERM}" "$RIPTD_PID"
   while kill -0 "$RIPTD_PID" 2>/dev/null; do
-    [ "$tenths" -lt $((seconds * 10)) ] || fail "riptd still running $seconds s after SIGTERM"
+    [ "$tenths" -lt $((seconds * 10)) ] || fail "riptd still running $seconds s after SIG${2:-TERM}"
     sleep 0.1
     tenths=$((tenths + 1))
   done
   wait "$RIPTD_PID" || status=$?
   RIPTD_PID=""
-  [ "$status" -eq 0 ] || fail "riptd exited with status $status after SIGTERM"
+  [ "$status" -eq 0 ] || fail "riptd exited with status $status after SIG${2:-TERM}"
 }
 
 # h2 METHOD URL [curl arguments...]: one request with curl over HTTP/2;

@@ -902,6 +902,82 @@ static void test_call_untrusted(void **state) {
   fx_close(f);
 }
 
+/* ---- anything at all: every answer is a status with a valid body ---- */
+
+static uint32_t rnd_state = 12345;
+
+static uint32_t rnd(uint32_t n) {
+  rnd_state = rnd_state * 1103515245u + 12345u;
+  return (rnd_state >> 8) % n;
+}
+
+/* A path of RIPT's layout with random pieces, or random segments. */
+static void rnd_path(char *out, size_t len) {
+  static const char *const tgs[] = {"main", "lab", "nope", ""};
+  static const char *const colls[] = {"handlers", "certs", "calls", "x"};
+  static const char *const segs[] = {
+      "providertgs", "phone", "pc", "3f2b8c4e-9a1d-4b7e-8c5f-1e2d3c4b5a69",
+      "events", "", "..", "%41", "\xff", "?q=1", "0a"};
+  const uint32_t nsegs = sizeof(segs) / sizeof(segs[0]);
+  size_t n = (size_t)snprintf(out, len, "%s",
+                              rnd(8) ? "/.well-known/ript" : "/x");
+  if (rnd(2)) {
+    n += (size_t)snprintf(out + n, len - n, "/providertgs/%s/%s",
+                          tgs[rnd(4)], colls[rnd(4)]);
+    if (rnd(2))
+      n += (size_t)snprintf(out + n, len - n, "/%s", segs[rnd(nsegs)]);
+    return;
+  }
+  for (uint32_t i = rnd(5); i > 0 && n < len; --i)
+    n += (size_t)snprintf(out + n, len - n, "/%s", segs[rnd(nsegs)]);
+}
+
+static size_t rnd_body(char *out, size_t len) {
+  static const char *const bodies[] = {
+      HANDLER("phone", PHONE), HANDLER("pc", PHONE), "{\"handler-id\": 7}", "[]", "{",
+      "{\"handler\": \"" MAIN_PHONE "\", \"destination\": \"+15550101001\", "
+      "\"passport\": \"e30.e30.e30\"}",
+      "-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n", "\x30\x82\x01"};
+  const char *b = bodies[rnd(sizeof(bodies) / sizeof(bodies[0]))];
+  size_t n = strlen(b) < len ? strlen(b) : len;
+  memcpy(out, b, n);
+  for (uint32_t i = rnd(8) < 5 ? 0 : rnd(4); i > 0 && n > 0; --i)
+    out[rnd((uint32_t)n)] = (char)rnd(256);
+  return n;
+}
+
+static void test_random_requests(void **state) {
+  fx *f = *state;
+  static const char *const methods[] = {"GET", "POST", "POST", "PUT",
+                                        "DELETE", "CONNECT"};
+  static const char *const tokens[] = {ACME, ACME, GLOBEX, "x", NULL};
+  static const char *const types[] = {JSON, PKCS10, "text/plain", NULL};
+  int seen[500] = {0};
+  for (int i = 0; i < 10000; ++i) {
+    char path[256], data[512];
+    rnd_path(path, sizeof(path));
+    size_t len = rnd(3) ? rnd_body(data, sizeof(data)) : 0;
+    int status = req(f, methods[rnd(6)], path, tokens[rnd(5)], types[rnd(4)],
+                     data, len);
+    assert_true(status >= 200 && status < 500);
+    ++seen[status];
+    if (status >= 400) {
+      ript_doc_error e;
+      ript_doc_error_init(&e);
+      assert_int_equal(ript_doc_error_parse(&e, body(f), f->resp.body.len, 0,
+                                            NULL, NULL),
+                       0);
+      assert_int_equal(e.status, status);
+      ript_doc_error_free(&e);
+    }
+  }
+  /* The inputs get past every check the router makes. */
+  static const int kinds[] = {200, 400, 401, 404, 405, 415};
+  for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); ++i)
+    if (!seen[kinds[i]])
+      fail_msg("no request was answered %d", kinds[i]);
+}
+
 int main(void) {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
   const struct CMUnitTest tests[] = {
@@ -912,6 +988,7 @@ int main(void) {
       T(test_certs),         T(test_cert_errors),
       T(test_call),          T(test_call_lookup),
       T(test_call_errors),   cmocka_unit_test(test_call_untrusted),
+      T(test_random_requests),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
