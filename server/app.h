@@ -1,0 +1,60 @@
+/*
+ * server/app.h - riptd's application state: the configuration, the STIR
+ * CA and trust store it loaded, the server's advertisement, the state
+ * store, and the URIs it hands out. Everything a resource needs, nothing
+ * about sockets.
+ */
+#ifndef RIPTD_APP_H
+#define RIPTD_APP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "ript/advert.h"
+#include "ript/buf.h"
+#include "ript/stir.h"
+#include "store.h"
+
+typedef struct riptd_app {
+  const riptd_config *cfg; /* borrowed: outlives the app */
+  riptd_store *store;
+  ript_stir_cert *stir_ca;
+  ript_stir_key *stir_ca_key;
+  char *stir_ca_pem;     /* the CA certificate, PEM (a TG's "origins") */
+  ript_stir_trust *trust; /* what PASSporT certificates must chain to */
+  ript_advert *advert;   /* the server's advertisement, parsed */
+  char *authority;       /* host[:port] in every URI riptd gives out */
+  char *root;            /* https://AUTHORITY/.well-known/ript */
+} riptd_app;
+
+/*
+ * Loads what |cfg| names (STIR CA certificate and key, trust anchors) and
+ * checks the files riptd will need (TLS certificate and key, the play
+ * files, the directories of the record files), and creates an in-memory
+ * store. Returns 0, or -1 with one line "FILE: $.path: problem" in
+ * |errbuf| (a configuration error).
+ */
+int riptd_app_new(riptd_app **papp, const riptd_config *cfg, char *errbuf,
+                  size_t errlen);
+
+/* Frees the app and its store. NULL is a no-op. */
+void riptd_app_del(riptd_app *app);
+
+/*
+ * Sets the authority URIs are built with, once the listening port is known:
+ * the configured "authority", else the listen address (a wildcard address
+ * becomes the loopback address of its family) and |port|. Returns 0 or
+ * RIPT_ERR_NOMEM.
+ */
+int riptd_app_set_port(riptd_app *app, uint16_t port);
+
+/* Appends "{root}/providertgs/TG" and, when |rest| is not NULL, "/REST". */
+int riptd_app_tg_uri(const riptd_app *app, const char *tg, const char *rest,
+                     ript_buf *out);
+
+/* Fills |out| with |len| random bytes (GnuTLS). Returns 0 or
+ * RIPT_ERR_CRYPTO. */
+int riptd_app_random(void *out, size_t len);
+
+#endif /* RIPTD_APP_H */

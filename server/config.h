@@ -1,0 +1,127 @@
+/*
+ * server/config.h - riptd's configuration file (JSON, read with jansson).
+ *
+ * server/riptd.example.json is a complete example and
+ * server/riptd.example.md documents every member. Parsing checks the
+ * structure and every value (patterns, advertisement, numbers, tokens,
+ * cross-references); it reads no other file: the certificates and keys the
+ * configuration names are loaded by riptd_app_new (app.h).
+ *
+ * Errors are one line: "FILE: $.json.path: what is wrong", written to the
+ * caller's buffer. Relative file names in the configuration are resolved
+ * against the directory of the configuration file.
+ */
+#ifndef RIPTD_CONFIG_H
+#define RIPTD_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ript/dest.h"
+
+/* What answers a call, chosen by destination (the TG's routes). */
+typedef enum riptd_action {
+  RIPTD_ACTION_ECHO = 0,   /* sends back what it receives */
+  RIPTD_ACTION_PLAY,       /* plays a WAV file in a loop */
+  RIPTD_ACTION_RECORD,     /* records to a WAV file */
+  RIPTD_ACTION_CONFERENCE, /* every call to the number hears the others */
+  RIPTD_ACTION_DECLINE,    /* the call is declined */
+  RIPTD_ACTION_FAIL,       /* the call fails */
+  RIPTD_ACTION_NOANSWER    /* the call is never answered */
+} riptd_action;
+
+/* The action's name in the configuration ("echo", ...), or NULL. */
+const char *riptd_action_name(riptd_action action);
+
+typedef struct riptd_route {
+  char *match;               /* a destination pattern list (ript/dest.h) */
+  ript_dest_list *dest;      /* |match|, parsed */
+  riptd_action action;
+  char *file;                /* play and record: the WAV file; else NULL */
+} riptd_route;
+
+typedef struct riptd_tg_conf {
+  char *name; /* a URI path segment: 1..64 of [A-Za-z0-9._~-] */
+  char *description;         /* NULL when absent */
+  char *destinations;        /* pattern list; "*" when absent */
+  ript_dest_list *dest;
+  int64_t retry_backoff_ms;  /* >= 2000 */
+  int64_t media_timeout_ms;  /* > 0 */
+  int origins;               /* nonzero: the TG is an authentication service */
+  riptd_route *routes;
+  size_t nroutes;
+} riptd_tg_conf;
+
+typedef struct riptd_customer {
+  char *name;
+  char **tokens; /* bearer tokens (RFC 6750 b64token, >= 16 characters) */
+  size_t ntokens;
+  char *numbers_text;    /* the numbers as one pattern list */
+  ript_dest_list *numbers; /* what it may use as caller ID */
+  size_t *tgs;           /* indexes into riptd_config.tgs */
+  size_t ntgs;
+} riptd_customer;
+
+typedef struct riptd_config {
+  char *path;            /* the configuration file, as given */
+  char *listen_address;  /* numeric, without brackets */
+  uint16_t listen_port;  /* 0: any free port */
+  char *authority;       /* NULL: derived from the listen address and port */
+  char *tls_cert, *tls_key;
+  char *stir_ca_cert, *stir_ca_key;
+  char **stir_trust;     /* PEM bundles of trust anchors; [ca-cert] default */
+  size_t nstir_trust;
+  int64_t cert_lifetime_s;
+  char *advertisement;   /* the server's own advertisement */
+  char *oauth_metadata;  /* RFC 8414 JSON text, or NULL */
+  int64_t no_byway_timeout_ms;
+  size_t document_max_bytes;
+  riptd_customer *customers;
+  size_t ncustomers;
+  riptd_tg_conf *tgs;
+  size_t ntgs;
+} riptd_config;
+
+/* Defaults. */
+#define RIPTD_DEFAULT_LISTEN "127.0.0.1:4433"
+#define RIPTD_DEFAULT_ADVERTISEMENT                                            \
+  "1 in: opus; PCMU; PCMA; telephone-event; CN; "                             \
+  "1 out: opus; PCMU; PCMA; telephone-event; CN;"
+#define RIPTD_DEFAULT_CERT_LIFETIME_S 86400
+#define RIPTD_DEFAULT_NO_BYWAY_TIMEOUT_MS 30000
+#define RIPTD_DEFAULT_DOCUMENT_MAX_BYTES 65536
+
+/*
+ * Parses the |len| bytes of |json| as the configuration in file |path|
+ * (used in messages and to resolve relative file names) into |cfg|.
+ * Returns 0, or -1 with one line (no newline) in |errbuf|; |cfg| is then
+ * empty. Free a parsed |cfg| with riptd_config_free.
+ */
+int riptd_config_parse(riptd_config *cfg, const char *path, const char *json,
+                       size_t len, char *errbuf, size_t errlen);
+
+/* Reads the file |path| and parses it as above. */
+int riptd_config_load(riptd_config *cfg, const char *path, char *errbuf,
+                      size_t errlen);
+
+/* Frees everything in |cfg| and zeroes it. */
+void riptd_config_free(riptd_config *cfg);
+
+/*
+ * Splits "ADDR:PORT" or "[IPv6]:PORT" (numeric addresses only) into
+ * |addr| (without brackets, |addrlen| bytes with the NUL) and |*port|.
+ * Returns 0 or -1.
+ */
+int riptd_config_split_listen(const char *text, char *addr, size_t addrlen,
+                              uint16_t *port);
+
+/* The TG named |name|, or NULL. */
+const riptd_tg_conf *riptd_config_tg(const riptd_config *cfg,
+                                     const char *name);
+
+/* The route of |tg| that matches the normalized destination |dest| (the
+ * first that does), or NULL. */
+const riptd_route *riptd_config_route(const riptd_tg_conf *tg,
+                                      const char *dest);
+
+#endif /* RIPTD_CONFIG_H */

@@ -1,0 +1,187 @@
+/* riptd's HTTP front: exchanges in, complete requests to the router,
+ * responses out. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "front.h"
+#include "router.h"
+
+struct riptd_front {
+  riptd_app *app;
+  ript_http_server *server;
+  void (*on_closed)(void *);
+  void *on_closed_data;
+};
+
+/* One request in flight. */
+typedef struct front_req {
+  riptd_front *front;
+  ript_buf body;
+  int answered;
+} front_req;
+
+static int64_t front_now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void front_send(ript_http_exchange *ex, const riptd_response *resp) {
+  ript_http_header headers[RIPTD_RESPONSE_MAX_HEADERS + 1];
+  char length[24];
+  memcpy(headers, resp->headers, resp->nheaders * sizeof(headers[0]));
+  snprintf(length, sizeof(length), "%zu", resp->body.len);
+  headers[resp->nheaders].name = "content-length";
+  headers[resp->nheaders].value = length;
+  int has_body = resp->body.len > 0;
+  if (ript_http_exchange_respond(ex, resp->status, headers,
+                                 resp->nheaders + 1,
+                                 has_body ? RIPT_HTTP_FLAG_NONE
+                                          : RIPT_HTTP_FLAG_END) != 0)
+    return;
+  if (has_body &&
+      ript_http_exchange_write(ex, resp->body.data, resp->body.len) != 0) {
+    ript_http_exchange_reset(ex);
+    return;
+  }
+  if (has_body)
+    ript_http_exchange_end(ex);
+}
+
+/* Answers early (413, or out of memory) and ignores the rest of the body. */
+static void front_refuse(front_req *r, ript_http_exchange *ex, int status) {
+  riptd_response resp;
+  riptd_response_init(&resp);
+  if (status == 413)
+    riptd_reply_error(&resp, 413, "payload-too-large",
+                      "the request body is larger than this server's limit "
+                      "of %zu bytes",
+                      r->front->app->cfg->document_max_bytes);
+  else
+    riptd_reply_fault(&resp, "riptd ran out of memory");
+  front_send(ex, &resp);
+  riptd_response_free(&resp);
+  ript_buf_free(&r->body);
+  r->answered = 1;
+}
+
+static void front_on_body(ript_http_exchange *ex, const uint8_t *data,
+                          size_t len, void *user_data) {
+  front_req *r = user_data;
+  if (r->answered)
+    return;
+  if (len > r->front->app->cfg->document_max_bytes - r->body.len)
+    front_refuse(r, ex, 413);
+  else if (ript_buf_append(&r->body, data, len) != 0)
+    front_refuse(r, ex, 500);
+}
+
+static void front_on_body_end(ript_http_exchange *ex, void *user_data) {
+  front_req *r = user_data;
+  if (r->answered)
+    return;
+  r->answered = 1;
+  size_t n = ript_http_exchange_header_count(ex);
+  ript_http_header *headers = calloc(n ? n : 1, sizeof(*headers));
+  if (!headers) {
+    front_refuse(r, ex, 500);
+    return;
+  }
+  for (size_t i = 0; i < n; ++i)
+    headers[i] = *ript_http_exchange_header_at(ex, i);
+  const char *path = ript_http_exchange_path(ex);
+  riptd_request req = {ript_http_exchange_method(ex), path ? path : "",
+                       headers, n, r->body.data, r->body.len,
+                       front_now_ms()};
+  riptd_response resp;
+  riptd_response_init(&resp);
+  riptd_router_handle(r->front->app, &req, &resp);
+  if (resp.status >= 500)
+    fprintf(stderr, "riptd: %s %s: %d %s\n", req.method, req.path,
+            resp.status, (const char *)resp.body.data);
+  front_send(ex, &resp);
+  riptd_response_free(&resp);
+  free(headers);
+  ript_buf_free(&r->body);
+}
+
+static void front_on_close(ript_http_exchange *ex, int error,
+                           void *user_data) {
+  front_req *r = user_data;
+  (void)ex, (void)error;
+  ript_buf_free(&r->body);
+  free(r);
+}
+
+/* A Content-Length over the limit is refused before any body arrives. */
+static int front_too_large(ript_http_exchange *ex, size_t limit) {
+  const char *cl = ript_http_exchange_header(ex, "content-length");
+  if (!cl)
+    return 0;
+  unsigned long long n = 0;
+  for (const char *p = cl; *p >= '0' && *p <= '9'; ++p)
+    n = n > (1ull << 60) ? n : n * 10 + (unsigned)(*p - '0');
+  return n > limit;
+}
+
+static void front_on_request(ript_http_exchange *ex, void *user_data) {
+  riptd_front *front = user_data;
+  front_req *r = calloc(1, sizeof(*r));
+  if (!r) {
+    ript_http_exchange_respond(ex, 503, NULL, 0, RIPT_HTTP_FLAG_END);
+    return;
+  }
+  r->front = front;
+  ript_buf_init(&r->body, NULL);
+  ript_http_exchange_callbacks cbs = {NULL, front_on_body, front_on_body_end,
+                                      NULL, front_on_close};
+  ript_http_exchange_set_callbacks(ex, &cbs, r);
+  if (front_too_large(ex, front->app->cfg->document_max_bytes))
+    front_refuse(r, ex, 413);
+}
+
+int riptd_front_new(riptd_front **pfront, uv_loop_t *loop, riptd_app *app) {
+  const riptd_config *cfg = app->cfg;
+  riptd_front *front = calloc(1, sizeof(*front));
+  if (!front)
+    return RIPT_ERR_NOMEM;
+  front->app = app;
+  ript_http_server_config scfg;
+  memset(&scfg, 0, sizeof(scfg));
+  scfg.address = cfg->listen_address;
+  scfg.port = cfg->listen_port;
+  scfg.cert_file = cfg->tls_cert;
+  scfg.key_file = cfg->tls_key;
+  ript_http_server_callbacks cbs;
+  memset(&cbs, 0, sizeof(cbs));
+  cbs.on_request = front_on_request;
+  int rv = ript_http_server_new(&front->server, loop, &scfg, &cbs, front);
+  if (rv != 0) {
+    free(front);
+    return rv;
+  }
+  *pfront = front;
+  return 0;
+}
+
+uint16_t riptd_front_port(const riptd_front *front) {
+  return ript_http_server_port(front->server);
+}
+
+static void front_server_closed(void *user_data) {
+  riptd_front *front = user_data;
+  void (*on_closed)(void *) = front->on_closed;
+  void *data = front->on_closed_data;
+  free(front);
+  if (on_closed)
+    on_closed(data);
+}
+
+void riptd_front_close(riptd_front *front, void (*on_closed)(void *),
+                       void *user_data) {
+  front->on_closed = on_closed;
+  front->on_closed_data = user_data;
+  ript_http_server_close(front->server, front_server_closed, front);
+}

@@ -1,0 +1,102 @@
+/* riptd's command line. */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "options.h"
+
+const char *riptd_options_usage(void) {
+  return "usage: riptd --config FILE [--listen ADDR:PORT]\n"
+         "       riptd --dev [--state DIR] [--listen ADDR:PORT]\n"
+         "\n"
+         "  --config FILE       run with the configuration FILE (JSON; see\n"
+         "                      server/riptd.example.md)\n"
+         "  --dev               run a development server that needs no\n"
+         "                      configuration: certificates, a STIR CA, a\n"
+         "                      customer with a bearer token and one TG are\n"
+         "                      made in the state directory, which also gets\n"
+         "                      dev.json (root URI, token, CA, numbers)\n"
+         "  --state DIR         the state directory of --dev (default "
+         RIPTD_DEFAULT_STATE ")\n"
+         "  --listen ADDR:PORT  listen there instead (numeric address;\n"
+         "                      [IPv6]:PORT; port 0 picks a free one)\n"
+         "  --help, --version\n";
+}
+
+/* Matches "--name" or "--name=value"; takes the value from the next
+ * argument when it has none. Returns 1 on a match, 0 on none, -1 when the
+ * value is missing. */
+static int options_value(const char *name, int argc, char **argv, int *i,
+                         const char **value) {
+  size_t n = strlen(name);
+  const char *arg = argv[*i];
+  if (strncmp(arg, name, n) != 0 || (arg[n] != '\0' && arg[n] != '='))
+    return 0;
+  if (arg[n] == '=') {
+    *value = arg + n + 1;
+    return 1;
+  }
+  if (*i + 1 >= argc)
+    return -1;
+  *value = argv[++*i];
+  return 1;
+}
+
+static int options_flag(const char *arg, riptd_options *opt) {
+  if (strcmp(arg, "--dev") == 0)
+    opt->dev = 1;
+  else if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0)
+    opt->help = 1;
+  else if (strcmp(arg, "--version") == 0)
+    opt->version = 1;
+  else
+    return 0;
+  return 1;
+}
+
+static int options_check(const riptd_options *opt, char *errbuf,
+                         size_t errlen) {
+  char addr[64];
+  uint16_t port;
+  if (opt->help || opt->version)
+    return 0;
+  if (opt->dev && opt->config)
+    snprintf(errbuf, errlen, "--dev and --config exclude each other");
+  else if (!opt->dev && !opt->config)
+    snprintf(errbuf, errlen, "give --config FILE, or --dev");
+  else if (!opt->dev && opt->state != NULL)
+    snprintf(errbuf, errlen, "--state belongs to --dev");
+  else if (opt->listen && riptd_config_split_listen(opt->listen, addr,
+                                                    sizeof(addr), &port) != 0)
+    snprintf(errbuf, errlen,
+             "--listen %s: expected ADDRESS:PORT or [IPv6]:PORT with a "
+             "numeric address and a port from 0 to 65535",
+             opt->listen);
+  else
+    return 0;
+  return -1;
+}
+
+int riptd_options_parse(riptd_options *opt, int argc, char **argv,
+                        char *errbuf, size_t errlen) {
+  memset(opt, 0, sizeof(*opt));
+  for (int i = 1; i < argc; ++i) {
+    const char *arg = argv[i];
+    int rv = 0;
+    if (options_flag(arg, opt))
+      continue;
+    if ((rv = options_value("--config", argc, argv, &i, &opt->config)) ||
+        (rv = options_value("--state", argc, argv, &i, &opt->state)) ||
+        (rv = options_value("--listen", argc, argv, &i, &opt->listen))) {
+      if (rv < 0) {
+        snprintf(errbuf, errlen, "%s needs a value", arg);
+        return -1;
+      }
+      continue;
+    }
+    snprintf(errbuf, errlen, "unknown argument %s", arg);
+    return -1;
+  }
+  return options_check(opt, errbuf, errlen);
+}

@@ -1,0 +1,39 @@
+/*
+ * server/options.h - riptd's command line.
+ *
+ *   riptd --config FILE [--listen ADDR:PORT]
+ *   riptd --dev [--state DIR] [--listen ADDR:PORT]
+ *   riptd --help | --version
+ *
+ * Options take their value as the next argument or after '='.
+ */
+#ifndef RIPTD_OPTIONS_H
+#define RIPTD_OPTIONS_H
+
+#include <stddef.h>
+
+typedef struct riptd_options {
+  const char *config; /* --config FILE */
+  int dev;            /* --dev */
+  const char *state;  /* --state DIR; "./riptd-dev" by default */
+  const char *listen; /* --listen ADDR:PORT or [IPv6]:PORT; NULL: config's */
+  int help;
+  int version;
+} riptd_options;
+
+/* The default state directory of --dev. */
+#define RIPTD_DEFAULT_STATE "./riptd-dev"
+
+/*
+ * Parses |argv| (|argc| entries, argv[0] the program) into |opt|. Returns
+ * 0, or -1 with one line in |errbuf|: an unknown option, a missing value,
+ * --config with --dev, neither of them, --state without --dev, or a
+ * --listen that is not ADDR:PORT / [IPv6]:PORT with a numeric address.
+ */
+int riptd_options_parse(riptd_options *opt, int argc, char **argv,
+                        char *errbuf, size_t errlen);
+
+/* The usage text (several lines, ending with a newline). */
+const char *riptd_options_usage(void);
+
+#endif /* RIPTD_OPTIONS_H */

@@ -1,0 +1,134 @@
+/* Requests and responses as riptd's resources see them. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "reply.h"
+#include "ript/doc.h"
+
+/* The body of a fault when even an error document cannot be built. */
+static const char reply_fault_body[] =
+    "{\n  \"status\": 500,\n  \"error\": \"internal-error\",\n"
+    "  \"reason\": \"riptd ran out of memory\"\n}";
+
+const char *riptd_request_header(const riptd_request *req, const char *name) {
+  for (size_t i = 0; i < req->nheaders; ++i)
+    if (strcasecmp(req->headers[i].name, name) == 0)
+      return req->headers[i].value;
+  return NULL;
+}
+
+int riptd_request_content_type_is(const riptd_request *req,
+                                  const char *type) {
+  const char *ct = riptd_request_header(req, "content-type");
+  if (!ct)
+    return 1;
+  while (*ct == ' ' || *ct == '\t')
+    ++ct;
+  size_t len = strcspn(ct, ";");
+  while (len && (ct[len - 1] == ' ' || ct[len - 1] == '\t'))
+    --len;
+  return len == strlen(type) && strncasecmp(ct, type, len) == 0;
+}
+
+void riptd_response_init(riptd_response *r) {
+  memset(r, 0, sizeof(*r));
+  ript_buf_init(&r->body, NULL);
+}
+
+static void reply_clear_headers(riptd_response *r) {
+  for (size_t i = 0; i < r->nheaders; ++i) {
+    free((char *)(uintptr_t)r->headers[i].name);
+    free((char *)(uintptr_t)r->headers[i].value);
+  }
+  r->nheaders = 0;
+}
+
+void riptd_response_free(riptd_response *r) {
+  reply_clear_headers(r);
+  ript_buf_free(&r->body);
+  riptd_response_init(r);
+}
+
+const char *riptd_response_header(const riptd_response *r, const char *name) {
+  for (size_t i = 0; i < r->nheaders; ++i)
+    if (strcasecmp(r->headers[i].name, name) == 0)
+      return r->headers[i].value;
+  return NULL;
+}
+
+int riptd_response_add(riptd_response *r, const char *name,
+                       const char *value) {
+  if (r->nheaders == RIPTD_RESPONSE_MAX_HEADERS)
+    return RIPT_ERR_LIMIT;
+  char *n = strdup(name), *v = strdup(value);
+  if (!n || !v) {
+    free(n);
+    free(v);
+    return RIPT_ERR_NOMEM;
+  }
+  r->headers[r->nheaders].name = n;
+  r->headers[r->nheaders].value = v;
+  ++r->nheaders;
+  return 0;
+}
+
+void riptd_reply_fault(riptd_response *r, const char *what) {
+  reply_clear_headers(r);
+  ript_buf_reset(&r->body);
+  r->status = 500;
+  ript_doc_error doc;
+  ript_doc_error_init(&doc);
+  doc.status = 500;
+  doc.error = "internal-error";
+  doc.reason = what;
+  if (ript_doc_error_write(&doc, &r->body) != 0) {
+    ript_buf_reset(&r->body);
+    if (ript_buf_append_str(&r->body, reply_fault_body) != 0)
+      return;
+  }
+  if (riptd_response_add(r, "content-type", "application/json") != 0)
+    ript_buf_reset(&r->body);
+}
+
+int riptd_reply(riptd_response *r, int status, const char *content_type,
+                const void *body, size_t len) {
+  reply_clear_headers(r);
+  ript_buf_reset(&r->body);
+  r->status = status;
+  if ((content_type &&
+       riptd_response_add(r, "content-type", content_type) != 0) ||
+      (len && ript_buf_append(&r->body, body, len) != 0)) {
+    riptd_reply_fault(r, "riptd ran out of memory");
+    return RIPT_ERR_NOMEM;
+  }
+  return 0;
+}
+
+int riptd_reply_error(riptd_response *r, int status, const char *error,
+                      const char *fmt, ...) {
+  char reason[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(reason, sizeof(reason), fmt, ap);
+  va_end(ap);
+  for (char *p = reason; *p; ++p)
+    if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
+      *p = '?';
+  ript_doc_error doc;
+  ript_doc_error_init(&doc);
+  doc.status = status;
+  doc.error = error;
+  doc.reason = reason;
+  ript_buf body;
+  ript_buf_init(&body, NULL);
+  int rv = ript_doc_error_write(&doc, &body);
+  if (rv == 0)
+    rv = riptd_reply(r, status, "application/json", body.data, body.len);
+  else
+    riptd_reply_fault(r, "riptd could not write an error document");
+  ript_buf_free(&body);
+  return rv == 0 ? 0 : RIPT_ERR_NOMEM;
+}

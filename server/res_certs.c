@@ -1,0 +1,172 @@
+/* STIR certificates: a CSR in, an RFC 8226 certificate from riptd's STIR
+ * CA out, kept in the store at the URL a PASSporT's x5u names. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth.h"
+#include "res_certs.h"
+#include "ript/stir.h"
+
+enum {
+  CERTS_SERIAL_LEN = 16,
+  /* notBefore is backdated so a verifier whose clock is a little behind
+   * still accepts a fresh certificate. */
+  CERTS_BACKDATE_S = 300,
+};
+
+static const char certs_chain_type[] = "application/pem-certificate-chain";
+
+/* 415 unless the body is sent as a CSR and looks like PEM or DER. */
+static int certs_check_type(riptd_ctx *ctx) {
+  const riptd_request *req = ctx->req;
+  size_t i = 0;
+  while (i < req->body_len && req->body[i] && strchr(" \t\r\n", req->body[i]))
+    ++i;
+  static const char pem[] = "-----BEGIN";
+  int is_pem = req->body_len - i >= sizeof(pem) - 1 &&
+               memcmp(req->body + i, pem, sizeof(pem) - 1) == 0;
+  int is_der = req->body_len > 0 && req->body[0] == 0x30;
+  if (riptd_request_content_type_is(req, "application/pkcs10") &&
+      (is_pem || is_der))
+    return 0;
+  riptd_reply_error(ctx->resp, 415, "unsupported-media-type",
+                    "a CSR is sent as application/pkcs10, a PKCS#10 request "
+                    "in PEM or DER");
+  return -1;
+}
+
+static ript_stir_csr *certs_parse(riptd_ctx *ctx) {
+  ript_stir_csr *csr = NULL;
+  ript_parse_error err = {0, NULL};
+  int rv = ript_stir_csr_parse(&csr, ctx->req->body, ctx->req->body_len, NULL,
+                               &err);
+  if (rv == RIPT_ERR_PARSE)
+    riptd_reply_error(ctx->resp, 400, "bad-csr", "the CSR is not valid: %s",
+                      err.expected ? err.expected : "malformed");
+  else if (rv == RIPT_ERR_SIGNATURE)
+    riptd_reply_error(ctx->resp, 400, "bad-csr",
+                      "the CSR's self-signature does not verify");
+  else if (rv != 0)
+    riptd_reply_fault(ctx->resp, "riptd could not read the CSR");
+  return csr;
+}
+
+static int certs_hex(ript_buf *out, const uint8_t *bytes, size_t n) {
+  for (size_t i = 0; i < n; ++i)
+    if (ript_buf_printf(out, "%02x", bytes[i]) != 0)
+      return RIPT_ERR_NOMEM;
+  return 0;
+}
+
+/* Issues the certificate for the CSR's number with the configured
+ * lifetime, within the CA's own validity. */
+static int certs_issue(riptd_ctx *ctx, const ript_stir_csr *csr,
+                       uint8_t serial[CERTS_SERIAL_LEN],
+                       ript_stir_cert **pcert) {
+  const riptd_app *app = ctx->app;
+  int64_t now = ctx->req->now_ms / 1000;
+  if (riptd_app_random(serial, CERTS_SERIAL_LEN) != 0)
+    return RIPT_ERR_CRYPTO;
+  serial[0] = (uint8_t)((serial[0] & 0x3f) | 0x40); /* positive, 16 bytes */
+  ript_stir_cert_terms terms = {serial, CERTS_SERIAL_LEN,
+                                now - CERTS_BACKDATE_S,
+                                now + app->cfg->cert_lifetime_s};
+  if (terms.not_before < ript_stir_cert_not_before(app->stir_ca))
+    terms.not_before = ript_stir_cert_not_before(app->stir_ca);
+  if (terms.not_after > ript_stir_cert_not_after(app->stir_ca))
+    terms.not_after = ript_stir_cert_not_after(app->stir_ca);
+  if (terms.not_after < terms.not_before)
+    return RIPT_ERR_RANGE;
+  ript_stir_tnauth grant;
+  ript_stir_tnauth_init(&grant, NULL);
+  int rv = ript_stir_tnauth_add_one(&grant, ript_stir_csr_tn(csr));
+  if (rv == 0)
+    rv = ript_stir_cert_issue(pcert, csr, &grant, app->stir_ca,
+                              app->stir_ca_key, &terms, NULL);
+  ript_stir_tnauth_free(&grant);
+  return rv;
+}
+
+/* Builds and stores the record of an issued certificate. */
+static int certs_store(riptd_ctx *ctx, const ript_stir_cert *cert,
+                       const uint8_t *serial, const char *e164,
+                       ript_buf *url, ript_buf *chain) {
+  int rv = riptd_app_tg_uri(ctx->app, ctx->tg->name, "certs/", url);
+  if (rv == 0)
+    rv = certs_hex(url, serial, CERTS_SERIAL_LEN);
+  if (rv == 0)
+    rv = ript_stir_cert_export(cert, RIPT_STIR_FORMAT_PEM, chain);
+  if (rv == 0)
+    rv = ript_buf_append_str(chain, ctx->app->stir_ca_pem);
+  if (rv != 0)
+    return rv;
+  riptd_cert_rec rec = {(char *)url->data, ctx->tg->name,
+                        ctx->customer->name, (char *)(uintptr_t)e164,
+                        (char *)chain->data};
+  return riptd_store_cert_add(ctx->app->store, &rec);
+}
+
+static void certs_grant(riptd_ctx *ctx, const ript_stir_csr *csr) {
+  char e164[RIPT_STIR_E164_BUFLEN];
+  if (ript_stir_tn_to_e164(ript_stir_csr_tn(csr), e164, sizeof(e164)) < 0) {
+    riptd_reply_fault(ctx->resp, "riptd could not read the CSR's number");
+    return;
+  }
+  if (!riptd_auth_may_use_number(ctx->customer, e164)) {
+    riptd_reply_error(ctx->resp, 403, "number-not-allowed",
+                      "customer %s may not use %s as caller ID",
+                      ctx->customer->name, e164);
+    return;
+  }
+  uint8_t serial[CERTS_SERIAL_LEN];
+  ript_stir_cert *cert = NULL;
+  ript_buf url, chain;
+  ript_buf_init(&url, NULL);
+  ript_buf_init(&chain, NULL);
+  int rv = certs_issue(ctx, csr, serial, &cert);
+  if (rv == 0)
+    rv = certs_store(ctx, cert, serial, e164, &url, &chain);
+  if (rv == 0 && riptd_reply(ctx->resp, 201, certs_chain_type, chain.data,
+                             chain.len) == 0)
+    rv = riptd_response_add(ctx->resp, "location", (const char *)url.data);
+  if (rv == RIPT_ERR_RANGE)
+    riptd_reply_fault(ctx->resp, "the STIR CA certificate has expired");
+  else if (rv != 0)
+    riptd_reply_fault(ctx->resp, "riptd could not issue the certificate");
+  ript_stir_cert_del(cert);
+  ript_buf_free(&url);
+  ript_buf_free(&chain);
+}
+
+void riptd_res_certs_post(riptd_ctx *ctx) {
+  if (certs_check_type(ctx) != 0)
+    return;
+  ript_stir_csr *csr = certs_parse(ctx);
+  if (!csr)
+    return;
+  certs_grant(ctx, csr);
+  ript_stir_csr_del(csr);
+}
+
+void riptd_res_cert_get(riptd_ctx *ctx) {
+  ript_buf url;
+  ript_buf_init(&url, NULL);
+  riptd_cert_rec rec;
+  memset(&rec, 0, sizeof(rec));
+  int rv = riptd_app_tg_uri(ctx->app, ctx->tg->name, "certs", &url);
+  if (rv == 0)
+    rv = ript_buf_printf(&url, "/%s", ctx->id);
+  if (rv == 0)
+    rv = riptd_store_cert_get(ctx->app->store, (const char *)url.data, &rec);
+  if (rv == 0)
+    riptd_reply(ctx->resp, 200, certs_chain_type, rec.chain_pem,
+                strlen(rec.chain_pem));
+  else if (rv == RIPTD_STORE_NOT_FOUND)
+    riptd_reply_error(ctx->resp, 404, "not-found",
+                      "there is no certificate %s on TG %s", ctx->id,
+                      ctx->tg->name);
+  else
+    riptd_reply_fault(ctx->resp, "riptd could not read the certificate");
+  riptd_cert_rec_free(&rec);
+  ript_buf_free(&url);
+}

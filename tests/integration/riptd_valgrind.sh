@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# riptd under valgrind: start-up in --dev, requests over both HTTP versions
+# (bootstrap, a handler, a certificate, a call and an error of each kind the
+# front answers itself), then SIGTERM. riptd must exit 0: valgrind makes it
+# exit 99 on any memory error or leak. Registered only where valgrind runs.
+source "$(dirname "$0")/riptd_lib.bash"
+: "${RIPT_VALGRIND:?RIPT_VALGRIND must name valgrind}"
+
+start_riptd 120 "$RIPT_VALGRIND" --quiet --error-exitcode=99 --leak-check=full \
+  --errors-for-leak-kinds=definite,indirect,possible
+ECHO=$(dev numbers echo)
+FROM=$(dev from 0)
+step "riptd --dev is up under valgrind at $ROOT"
+
+h2 GET "$ROOT"
+expect 200
+h3 GET "$ROOT/providertgs" -H "authorization: Bearer $TOKEN"
+expect 200
+h2 GET "$TG" "${AUTH[@]}"
+expect 200
+h2 GET "$TG"
+expect 401 unauthorized 'this resource needs "Authorization: Bearer TOKEN"'
+h2 POST "$TG/handlers" "${AUTH[@]}" -H 'Content-Type: application/json' \
+  --data-binary '{"handler-id": "phone", "advertisement": "1 in: opus; 2 out: opus;"}'
+expect 201
+head -c 70000 /dev/zero | tr '\0' ' ' >"$WORK/big.json"
+h2 POST "$TG/handlers" "${AUTH[@]}" -H 'Content-Type: application/json' --data-binary @"$WORK/big.json"
+expect 413 payload-too-large "the request body is larger than this server's limit of 65536 bytes"
+h3 POST "$TG/handlers" -H "authorization: Bearer $TOKEN" --data-file "$WORK/big.json"
+expect 413 payload-too-large "the request body is larger than this server's limit of 65536 bytes"
+new_key "$WORK/leaf.key"
+issue_cert "$WORK/leaf.key" "$FROM"
+place_call "$TG/handlers/phone" "$ECHO" \
+  "$(passport "$WORK/leaf.key" "$FROM" "$ECHO" "$(date +%s)" "$CERT_URL")"
+expect 201
+h3 GET "$(header location)" -H "authorization: Bearer $TOKEN"
+expect 200
+place_call "$TG/handlers/phone" "$ECHO" \
+  "$(passport "$WORK/leaf.key" +15550100001 "$ECHO" "$(date +%s)" "$CERT_URL")"
+expect 403
+
+step "SIGTERM: riptd exits 0 with no leak"
+stop_riptd 60
+step "all checks passed"

@@ -1,0 +1,994 @@
+/*
+ * riptd's resources driven through the router without sockets: a real
+ * configuration and STIR CA in a temporary directory, requests built by
+ * hand, every status and reason checked.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "config.h"
+#include "ript/doc.h"
+#include "ript/stir.h"
+#include "router.h"
+#include "testutil.h"
+
+#define ACME "acme-token-0123456789"
+#define GLOBEX "globex-token-0123456789"
+#define AUTH "127.0.0.1:4433"
+#define ROOT "https://" AUTH "/.well-known/ript"
+#define P(rest) "/.well-known/ript" rest
+#define MAIN P("/providertgs/main")
+#define LAB P("/providertgs/lab")
+#define PHONE "1 in: opus; PCMU; PCMA; 2 out: opus; PCMU; PCMA;"
+#define JSON "application/json"
+#define PKCS10 "application/pkcs10"
+
+/* ---- the directory: STIR CAs, configurations ---- */
+
+static char dir[64];
+
+static void write_file(const char *name, const void *data, size_t len) {
+  char path[128];
+  snprintf(path, sizeof(path), "%s/%s", dir, name);
+  FILE *f = fopen(path, "wb");
+  assert_non_null(f);
+  assert_int_equal(fwrite(data, 1, len, f), len);
+  assert_int_equal(fclose(f), 0);
+}
+
+static void write_str(const char *name, const char *text) {
+  write_file(name, text, strlen(text));
+}
+
+/* A CA (key and certificate files), optionally with a TNAuthList range. */
+static void make_ca(const char *cert_name, const char *key_name,
+                    const char *range_start, uint64_t count) {
+  static const uint8_t serial[] = {0x01};
+  int64_t now = time(NULL);
+  ript_stir_cert_terms terms = {serial, 1, now - 3600, now + 86400 * 30};
+  ript_stir_key *key = NULL;
+  ript_stir_cert *ca = NULL;
+  ript_stir_tnauth range;
+  ript_stir_tnauth_init(&range, NULL);
+  if (range_start)
+    assert_int_equal(ript_stir_tnauth_add_range(&range, range_start, count),
+                     0);
+  assert_int_equal(ript_stir_key_generate(&key, NULL), 0);
+  assert_int_equal(ript_stir_cert_create_ca(&ca, key, "test CA",
+                                            range_start ? &range : NULL,
+                                            &terms, NULL),
+                   0);
+  ript_buf b;
+  ript_buf_init(&b, NULL);
+  assert_int_equal(ript_stir_cert_export(ca, RIPT_STIR_FORMAT_PEM, &b), 0);
+  write_file(cert_name, b.data, b.len);
+  ript_buf_reset(&b);
+  assert_int_equal(ript_stir_key_export(key, RIPT_STIR_FORMAT_PEM, &b), 0);
+  write_file(key_name, b.data, b.len);
+  ript_buf_free(&b);
+  ript_stir_tnauth_free(&range);
+  ript_stir_cert_del(ca);
+  ript_stir_key_del(key);
+}
+
+#define CONFIG_HEAD                                                           \
+  "{\"listen\": \"127.0.0.1:0\","                                             \
+  "\"tls\": {\"cert\": \"tls.pem\", \"key\": \"tls-key.pem\"},"
+#define CONFIG_TAIL                                                           \
+  "\"customers\": ["                                                          \
+  "{\"name\": \"acme\", \"tokens\": [\"" ACME "\"],"                          \
+  " \"numbers\": [\"+1555010000*\", \"+15550200000\"],"                       \
+  " \"tgs\": [\"main\", \"lab\"]},"                                           \
+  "{\"name\": \"globex\", \"tokens\": [\"" GLOBEX "\"],"                      \
+  " \"numbers\": [\"+4420*\"], \"tgs\": [\"lab\"]}],"                         \
+  "\"tgs\": ["                                                                \
+  "{\"name\": \"main\", \"description\": \"Main\","                           \
+  " \"destinations\": \"+1555*, !+15559*\", \"origins\": true,"               \
+  " \"routes\": [{\"match\": \"+15550101001\", \"action\": \"echo\"},"        \
+  "  {\"match\": \"+15550101002\", \"action\": \"play\","                     \
+  "   \"file\": \"tone.wav\"}]},"                                             \
+  "{\"name\": \"lab\", \"routes\": [{\"match\": \"*\","                       \
+  " \"action\": \"echo\"}]}]}"
+#define STIR_OURS                                                             \
+  "\"stir\": {\"ca-cert\": \"ca.pem\", \"ca-key\": \"ca-key.pem\"},"
+
+static int group_setup(void **state) {
+  (void)state;
+  strcpy(dir, "/tmp/riptd-router-XXXXXX");
+  if (!mkdtemp(dir))
+    return -1;
+  make_ca("ca.pem", "ca-key.pem", "15550100000", 10);
+  make_ca("other-ca.pem", "other-ca-key.pem", NULL, 0);
+  write_str("tls.pem", "not parsed by the router tests\n");
+  write_str("tls-key.pem", "not parsed by the router tests\n");
+  write_str("tone.wav", "RIFF");
+  write_str("riptd.json", CONFIG_HEAD STIR_OURS CONFIG_TAIL);
+  write_str("oauth.json",
+            CONFIG_HEAD STIR_OURS
+            "\"oauth\": {\"issuer\": \"https://auth.example\"}," CONFIG_TAIL);
+  write_str("untrusted.json",
+            CONFIG_HEAD "\"stir\": {\"ca-cert\": \"ca.pem\", \"ca-key\": "
+                        "\"ca-key.pem\", \"trust\": [\"other-ca.pem\"]},"
+                        CONFIG_TAIL);
+  return 0;
+}
+
+static int group_teardown(void **state) {
+  (void)state;
+  static const char *const files[] = {
+      "ca.pem",     "ca-key.pem", "other-ca.pem", "other-ca-key.pem",
+      "tls.pem",    "tls-key.pem", "tone.wav",    "riptd.json",
+      "oauth.json", "untrusted.json"};
+  char path[128];
+  for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); ++i) {
+    snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+    unlink(path);
+  }
+  rmdir(dir);
+  return 0;
+}
+
+/* ---- the fixture: an app and the last response ---- */
+
+typedef struct fx {
+  riptd_config cfg;
+  riptd_app *app;
+  riptd_response resp;
+  int64_t now_ms;
+} fx;
+
+static fx *fx_open(const char *config) {
+  fx *f = calloc(1, sizeof(*f));
+  assert_non_null(f);
+  char path[128], err[512];
+  snprintf(path, sizeof(path), "%s/%s", dir, config);
+  if (riptd_config_load(&f->cfg, path, err, sizeof(err)) != 0 ||
+      riptd_app_new(&f->app, &f->cfg, err, sizeof(err)) != 0)
+    fail_msg("%s", err);
+  assert_int_equal(riptd_app_set_port(f->app, 4433), 0);
+  riptd_response_init(&f->resp);
+  f->now_ms = (int64_t)time(NULL) * 1000;
+  return f;
+}
+
+static int setup(void **state) {
+  *state = fx_open("riptd.json");
+  return 0;
+}
+
+static void fx_close(fx *f) {
+  riptd_response_free(&f->resp);
+  riptd_app_del(f->app);
+  riptd_config_free(&f->cfg);
+  free(f);
+}
+
+static int teardown(void **state) {
+  fx_close(*state);
+  return 0;
+}
+
+static int req(fx *f, const char *method, const char *path,
+               const char *token, const char *ctype, const void *body,
+               size_t len) {
+  ript_http_header h[2];
+  size_t n = 0;
+  char auth[128];
+  if (token) {
+    snprintf(auth, sizeof(auth), "Bearer %s", token);
+    h[n].name = "authorization";
+    h[n++].value = auth;
+  }
+  if (ctype) {
+    h[n].name = "content-type";
+    h[n++].value = ctype;
+  }
+  riptd_request r = {method, path, h, n, body, len, f->now_ms};
+  riptd_response_free(&f->resp);
+  riptd_router_handle(f->app, &r, &f->resp);
+  return f->resp.status;
+}
+
+static int get(fx *f, const char *path, const char *token) {
+  return req(f, "GET", path, token, NULL, NULL, 0);
+}
+
+static int post_json(fx *f, const char *path, const char *token,
+                     const char *json) {
+  return req(f, "POST", path, token, JSON, json, strlen(json));
+}
+
+static const char *body(const fx *f) {
+  return f->resp.body.data ? (const char *)f->resp.body.data : "";
+}
+
+static const char *header(const fx *f, const char *name) {
+  return riptd_response_header(&f->resp, name);
+}
+
+/* The last response is the error document status/token/reason. */
+static void expect_error(fx *f, int status, const char *token,
+                         const char *reason) {
+  ript_doc_error e;
+  ript_doc_error_init(&e);
+  if (f->resp.status != status)
+    fail_msg("status %d, want %d: %s", f->resp.status, status, body(f));
+  assert_string_equal(header(f, "content-type"), JSON);
+  assert_int_equal(ript_doc_error_parse(&e, body(f), f->resp.body.len, 0,
+                                        NULL, NULL),
+                   0);
+  assert_int_equal(e.status, status);
+  assert_string_equal(e.error, token);
+  if (strcmp(e.reason, reason) != 0)
+    fail_msg("reason \"%s\", want \"%s\"", e.reason, reason);
+  ript_doc_error_free(&e);
+}
+
+/* ---- bootstrap, routing, authentication ---- */
+
+static void test_root(void **state) {
+  fx *f = *state;
+  assert_int_equal(get(f, P(""), NULL), 200);
+  assert_string_equal(header(f, "content-type"), JSON);
+  assert_string_equal(body(f),
+                      "{\n  \"providertgs\": \"" ROOT "/providertgs\",\n"
+                      "  \"oauth\": \"https://" AUTH
+                      "/.well-known/ript-oauth\"\n}");
+  assert_int_equal(get(f, P("?x=1"), NULL), 200);
+  assert_int_equal(req(f, "POST", P(""), NULL, NULL, NULL, 0), 405);
+  expect_error(f, 405, "method-not-allowed",
+               "POST is not allowed on this resource; it allows GET");
+  assert_string_equal(header(f, "allow"), "GET");
+}
+
+static void test_oauth(void **state) {
+  fx *f = *state;
+  get(f, "/.well-known/ript-oauth", NULL);
+  expect_error(f, 404, "no-oauth",
+               "this server has no OAuth authorization server configured; "
+               "ask its operator for a bearer token");
+  fx *g = fx_open("oauth.json");
+  assert_int_equal(get(g, "/.well-known/ript-oauth", NULL), 200);
+  assert_string_equal(body(g),
+                      "{\n  \"issuer\": \"https://auth.example\"\n}");
+  fx_close(g);
+}
+
+static void test_unknown_paths(void **state) {
+  fx *f = *state;
+  static const char *const paths[] = {
+      "/",
+      "",
+      "/.well-known/riptx",
+      "/.well-known/ript/",
+      "/.well-known/ript//providertgs",
+      P("/consumertgs"),
+      P("/providertgs/main/consumertgs"),
+      P("/providertgs/main/calls/3f2b8c4e-9a1d-4b7e-8c5f-1e2d3c4b5a69/events"),
+      P("/providertgs/main/calls/3f2b8c4e-9a1d-4b7e-8c5f-1e2d3c4b5a69/media"),
+      P("/providertgs/ma%20in"),
+      P("/providertgs/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+        "aaaaaaa"),
+  };
+  for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); ++i) {
+    assert_int_equal(get(f, paths[i], ACME), 404);
+    char reason[256];
+    snprintf(reason, sizeof(reason), "there is no resource at %s", paths[i]);
+    expect_error(f, 404, "not-found", reason);
+  }
+  /* Bytes a reason must not carry are replaced. */
+  get(f, "/x\x01\xff", NULL);
+  expect_error(f, 404, "not-found", "there is no resource at /x??");
+}
+
+static void test_auth(void **state) {
+  fx *f = *state;
+  assert_int_equal(get(f, P("/providertgs"), NULL), 401);
+  expect_error(f, 401, "unauthorized",
+               "this resource needs \"Authorization: Bearer TOKEN\"");
+  assert_string_equal(header(f, "www-authenticate"), "Bearer realm=\"ript\"");
+  assert_int_equal(get(f, P("/providertgs"), "wrong-token-0123456789"), 401);
+  expect_error(f, 401, "invalid-token", "the bearer token is not valid here");
+  assert_string_equal(header(f, "www-authenticate"),
+                      "Bearer realm=\"ript\", error=\"invalid_token\"");
+  /* A prefix or an extension of a token is no token. */
+  assert_int_equal(get(f, P("/providertgs"), "acme-token-012345678"), 401);
+  assert_int_equal(get(f, P("/providertgs"), ACME "9"), 401);
+  assert_int_equal(get(f, P("/providertgs"), ""), 401);
+  expect_error(f, 401, "invalid-token", "the bearer token is not valid here");
+  ript_http_header h[1] = {{"authorization", "Basic YWNtZTp4"}};
+  riptd_request r = {"GET", P("/providertgs"), h, 1, NULL, 0, f->now_ms};
+  riptd_response_free(&f->resp);
+  riptd_router_handle(f->app, &r, &f->resp);
+  expect_error(f, 401, "unauthorized",
+               "this resource needs \"Authorization: Bearer TOKEN\", not "
+               "another scheme");
+  assert_string_equal(header(f, "www-authenticate"), "Bearer realm=\"ript\"");
+  /* The scheme is case-insensitive; spaces around the token are fine. */
+  h[0].value = "bearer   " ACME "  ";
+  riptd_response_free(&f->resp);
+  riptd_router_handle(f->app, &r, &f->resp);
+  assert_int_equal(f->resp.status, 200);
+  /* 405 comes before 401. */
+  assert_int_equal(req(f, "DELETE", P("/providertgs"), NULL, NULL, NULL, 0),
+                   405);
+}
+
+/* ---- TGs ---- */
+
+static void test_tg_list(void **state) {
+  fx *f = *state;
+  assert_int_equal(get(f, P("/providertgs"), ACME), 200);
+  assert_string_equal(header(f, "cache-control"), "private, max-age=300");
+  assert_string_equal(body(f), "{\n  \"tgs\": [\n    {\n      \"uri\": \"" ROOT
+                               "/providertgs/main\",\n      \"name\": "
+                               "\"main\",\n      \"description\": \"Main\"\n"
+                               "    },\n    {\n      \"uri\": \"" ROOT
+                               "/providertgs/lab\",\n      \"name\": "
+                               "\"lab\"\n    }\n  ]\n}");
+  assert_int_equal(get(f, P("/providertgs"), GLOBEX), 200);
+  ript_doc_tg_list list;
+  ript_doc_tg_list_init(&list);
+  assert_int_equal(ript_doc_tg_list_parse(&list, body(f), f->resp.body.len,
+                                          0, NULL, NULL),
+                   0);
+  assert_int_equal(list.ntgs, 1);
+  assert_string_equal(list.tgs[0].uri, ROOT "/providertgs/lab");
+  ript_doc_tg_list_free(&list);
+}
+
+static void test_tg(void **state) {
+  fx *f = *state;
+  assert_int_equal(get(f, MAIN, ACME), 200);
+  ript_doc_tg tg;
+  ript_doc_tg_init(&tg);
+  assert_int_equal(
+      ript_doc_tg_parse(&tg, body(f), f->resp.body.len, 0, NULL, NULL), 0);
+  assert_string_equal(tg.uri, ROOT "/providertgs/main");
+  assert_string_equal(tg.name, "main");
+  assert_string_equal(tg.origins, f->app->stir_ca_pem);
+  assert_string_equal(tg.destinations, "+1555*, !+15559*");
+  assert_int_equal(tg.retry_backoff_ms, 2000);
+  assert_int_equal(tg.media_timeout_ms, 5000);
+  assert_string_equal(tg.advertisement, RIPTD_DEFAULT_ADVERTISEMENT);
+  ript_doc_tg_free(&tg);
+  assert_int_equal(get(f, LAB, ACME), 200);
+  assert_int_equal(
+      ript_doc_tg_parse(&tg, body(f), f->resp.body.len, 0, NULL, NULL), 0);
+  assert_null(tg.origins);
+  assert_string_equal(tg.destinations, "*");
+  ript_doc_tg_free(&tg);
+  /* globex may not see main: the same answer as a TG that does not exist. */
+  get(f, MAIN, GLOBEX);
+  expect_error(f, 404, "not-found", "there is no TG named main");
+  get(f, P("/providertgs/nope"), ACME);
+  expect_error(f, 404, "not-found", "there is no TG named nope");
+  get(f, MAIN "/handlers", GLOBEX);
+  expect_error(f, 404, "not-found", "there is no TG named main");
+}
+
+/* ---- handlers ---- */
+
+#define HANDLER(id, adv) "{\"handler-id\": \"" id "\", \"advertisement\": \"" adv "\"}"
+
+static void test_handlers(void **state) {
+  fx *f = *state;
+  assert_int_equal(post_json(f, MAIN "/handlers", ACME, HANDLER("phone", PHONE)),
+                   201);
+  assert_string_equal(header(f, "location"), ROOT "/providertgs/main/handlers/phone");
+  assert_string_equal(body(f), "{\n  \"uri\": \"" ROOT
+                               "/providertgs/main/handlers/phone\",\n"
+                               "  \"handler-id\": \"phone\",\n"
+                               "  \"advertisement\": \"" PHONE "\"\n}");
+  post_json(f, MAIN "/handlers", ACME, HANDLER("phone", "1 in: PCMU;"));
+  expect_error(f, 409, "handler-exists",
+               "handler-id phone is already registered on TG main; PUT its URI "
+               "to change it");
+  /* The same id is free for another TG and for another customer. */
+  assert_int_equal(post_json(f, LAB "/handlers", ACME, HANDLER("phone", PHONE)),
+                   201);
+  assert_int_equal(
+      post_json(f, LAB "/handlers", GLOBEX, HANDLER("phone", "1 in: PCMU;")), 201);
+  assert_int_equal(post_json(f, MAIN "/handlers", ACME, HANDLER("a.1", PHONE)),
+                   201);
+  assert_int_equal(get(f, MAIN "/handlers", ACME), 200);
+  ript_doc_handler_list list;
+  ript_doc_handler_list_init(&list);
+  assert_int_equal(ript_doc_handler_list_parse(&list, body(f), f->resp.body.len,
+                                               0, NULL, NULL),
+                   0);
+  assert_int_equal(list.nhandlers, 2);
+  assert_string_equal(list.handlers[0].handler_id, "a.1");
+  assert_string_equal(list.handlers[1].uri, ROOT "/providertgs/main/handlers/phone");
+  ript_doc_handler_list_free(&list);
+  assert_int_equal(get(f, LAB "/handlers", GLOBEX), 200);
+  assert_non_null(strstr(body(f), "\"1 in: PCMU;\""));
+  assert_null(strstr(body(f), PHONE));
+  assert_int_equal(get(f, MAIN "/handlers/phone", ACME), 200);
+  assert_non_null(strstr(body(f), PHONE));
+  assert_null(header(f, "location"));
+  assert_int_equal(req(f, "PUT", MAIN "/handlers/phone", ACME, JSON,
+                       HANDLER("phone", "1 in: PCMA;"), strlen(HANDLER("phone", "1 in: PCMA;"))),
+                   200);
+  assert_non_null(strstr(body(f), "\"1 in: PCMA;\""));
+  assert_int_equal(get(f, MAIN "/handlers/phone", ACME), 200);
+  assert_non_null(strstr(body(f), "\"1 in: PCMA;\""));
+  req(f, "PUT", MAIN "/handlers/phone", ACME, JSON, HANDLER("other", PHONE),
+      strlen(HANDLER("other", PHONE)));
+  expect_error(f, 400, "bad-request",
+               "the body's handler-id other is not the URI's phone");
+  req(f, "PUT", MAIN "/handlers/other", ACME, JSON, HANDLER("other", PHONE),
+      strlen(HANDLER("other", PHONE)));
+  expect_error(f, 404, "not-found", "there is no handler other on TG main");
+  assert_int_equal(req(f, "DELETE", MAIN "/handlers/phone", ACME, NULL, NULL, 0),
+                   204);
+  assert_int_equal(f->resp.body.len, 0);
+  req(f, "DELETE", MAIN "/handlers/phone", ACME, NULL, NULL, 0);
+  expect_error(f, 404, "not-found", "there is no handler phone on TG main");
+  get(f, MAIN "/handlers/phone", ACME);
+  expect_error(f, 404, "not-found", "there is no handler phone on TG main");
+  /* globex's handler on lab is not acme's. */
+  assert_int_equal(get(f, LAB "/handlers/phone", ACME), 200);
+  assert_non_null(strstr(body(f), PHONE));
+}
+
+static void test_handler_errors(void **state) {
+  fx *f = *state;
+  post_json(f, MAIN "/handlers", ACME, "{\"handler-id\": \"x\"");
+  assert_int_equal(f->resp.status, 400);
+  assert_non_null(strstr(body(f), "the handler description is not valid: at byte"));
+  post_json(f, MAIN "/handlers", ACME, "{\"handler-id\": \"a b\", \"advertisement\": \"1 in: opus;\"}");
+  expect_error(f, 400, "bad-request",
+               "the handler description is not valid: at byte 15 expected "
+               "\"handler-id\" as a string of 1..128 of A-Z a-z 0-9 . _ ~ -");
+  post_json(f, MAIN "/handlers", ACME, HANDLER("x", "1 in opus;"));
+  expect_error(f, 400, "bad-advertisement",
+               "the advertisement is not valid: at byte 5 expected ':' after "
+               "'in'/'out'");
+  req(f, "POST", MAIN "/handlers", ACME, "text/plain", HANDLER("x", PHONE),
+      strlen(HANDLER("x", PHONE)));
+  expect_error(f, 415, "unsupported-media-type",
+               "a handler description is sent as application/json");
+  assert_int_equal(req(f, "POST", MAIN "/handlers", ACME,
+                       "Application/JSON; charset=utf-8", HANDLER("x", PHONE),
+                       strlen(HANDLER("x", PHONE))),
+                   201);
+  assert_int_equal(req(f, "POST", MAIN "/handlers", ACME, NULL,
+                       HANDLER("y", PHONE), strlen(HANDLER("y", PHONE))),
+                   201);
+  req(f, "DELETE", MAIN "/handlers", ACME, NULL, NULL, 0);
+  expect_error(f, 405, "method-not-allowed",
+               "DELETE is not allowed on this resource; it allows GET, POST");
+  assert_string_equal(header(f, "allow"), "GET, POST");
+  req(f, "POST", MAIN "/handlers/x", ACME, NULL, NULL, 0);
+  assert_string_equal(header(f, "allow"), "GET, PUT, DELETE");
+}
+
+/* ---- certificates ---- */
+
+/* A CSR for |e164| signed by |key|, PEM or DER. */
+static void make_csr(const ript_stir_key *key, const char *e164, int der,
+                     ript_buf *out) {
+  assert_int_equal(ript_stir_csr_create(key, e164,
+                                        der ? RIPT_STIR_FORMAT_DER
+                                            : RIPT_STIR_FORMAT_PEM,
+                                        out),
+                   0);
+}
+
+/* POSTs a CSR and returns the new certificate's URL (malloc'd). */
+static char *issue(fx *f, const char *tgpath, const char *token,
+                   const ript_stir_key *key, const char *e164) {
+  ript_buf csr;
+  ript_buf_init(&csr, NULL);
+  make_csr(key, e164, 0, &csr);
+  char path[128];
+  snprintf(path, sizeof(path), "%s/certs", tgpath);
+  int status = req(f, "POST", path, token, PKCS10, csr.data, csr.len);
+  ript_buf_free(&csr);
+  if (status != 201)
+    fail_msg("certs: %d %s", status, body(f));
+  char *url = strdup(header(f, "location"));
+  assert_non_null(url);
+  return url;
+}
+
+static void test_certs(void **state) {
+  fx *f = *state;
+  ript_stir_key *key = NULL;
+  assert_int_equal(ript_stir_key_generate(&key, NULL), 0);
+  char *url = issue(f, MAIN, ACME, key, "+15550100003");
+  assert_string_equal(header(f, "content-type"),
+                      "application/pem-certificate-chain");
+  assert_int_equal(strncmp(url, ROOT "/providertgs/main/certs/", strlen(ROOT) + 24),
+                   0);
+  assert_int_equal(strlen(url), strlen(ROOT "/providertgs/main/certs/") + 32);
+  char *chain = strdup(body(f));
+  /* The chain is the leaf, then the CA. */
+  ript_stir_cert *leaf = NULL;
+  assert_int_equal(ript_stir_cert_parse(&leaf, (const uint8_t *)chain,
+                                        strlen(chain), NULL, NULL),
+                   0);
+  assert_int_equal(ript_stir_tnauth_covers(ript_stir_cert_tnauth(leaf),
+                                           "15550100003"),
+                   1);
+  assert_int_equal(ript_stir_tnauth_covers(ript_stir_cert_tnauth(leaf),
+                                           "15550100004"),
+                   0);
+  int64_t now = f->now_ms / 1000;
+  assert_int_equal(ript_stir_cert_not_before(leaf), now - 300);
+  assert_int_equal(ript_stir_cert_not_after(leaf), now + 86400);
+  assert_int_equal(ript_stir_trust_verify(f->app->trust, leaf, NULL, 0, now),
+                   0);
+  assert_non_null(strstr(chain, f->app->stir_ca_pem));
+  ript_stir_cert_del(leaf);
+  /* Its URL answers without a token, and only on its TG. */
+  assert_int_equal(get(f, url + strlen("https://" AUTH), NULL), 200);
+  assert_string_equal(body(f), chain);
+  assert_string_equal(header(f, "content-type"),
+                      "application/pem-certificate-chain");
+  char other[256];
+  snprintf(other, sizeof(other), LAB "/certs/%s", url + strlen(url) - 32);
+  get(f, other, NULL);
+  char reason[160];
+  snprintf(reason, sizeof(reason), "there is no certificate %s on TG lab",
+           url + strlen(url) - 32);
+  expect_error(f, 404, "not-found", reason);
+  get(f, MAIN "/certs/00", NULL);
+  expect_error(f, 404, "not-found", "there is no certificate 00 on TG main");
+  req(f, "GET", MAIN "/certs", ACME, NULL, NULL, 0);
+  expect_error(f, 405, "method-not-allowed",
+               "GET is not allowed on this resource; it allows POST");
+  /* DER works as well as PEM. */
+  ript_buf csr;
+  ript_buf_init(&csr, NULL);
+  make_csr(key, "+15550200000", 1, &csr);
+  assert_int_equal(req(f, "POST", LAB "/certs", ACME, PKCS10, csr.data,
+                       csr.len),
+                   201);
+  ript_buf_free(&csr);
+  free(chain);
+  free(url);
+  ript_stir_key_del(key);
+}
+
+static void test_cert_errors(void **state) {
+  fx *f = *state;
+  ript_stir_key *key = NULL;
+  assert_int_equal(ript_stir_key_generate(&key, NULL), 0);
+  ript_buf csr;
+  ript_buf_init(&csr, NULL);
+  make_csr(key, "+15550100010", 0, &csr);
+  req(f, "POST", MAIN "/certs", ACME, PKCS10, csr.data, csr.len);
+  expect_error(f, 403, "number-not-allowed",
+               "customer acme may not use +15550100010 as caller ID");
+  req(f, "POST", LAB "/certs", GLOBEX, PKCS10, csr.data, csr.len);
+  expect_error(f, 403, "number-not-allowed",
+               "customer globex may not use +15550100010 as caller ID");
+  req(f, "POST", MAIN "/certs", ACME, JSON, csr.data, csr.len);
+  expect_error(f, 415, "unsupported-media-type",
+               "a CSR is sent as application/pkcs10, a PKCS#10 request in PEM "
+               "or DER");
+  req(f, "POST", MAIN "/certs", ACME, PKCS10, "hello", 5);
+  expect_error(f, 415, "unsupported-media-type",
+               "a CSR is sent as application/pkcs10, a PKCS#10 request in PEM "
+               "or DER");
+  req(f, "POST", MAIN "/certs", ACME, PKCS10, NULL, 0);
+  assert_int_equal(f->resp.status, 415);
+  static const char bad_pem[] = "\n-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n"
+                                "-----END CERTIFICATE REQUEST-----\n";
+  req(f, "POST", MAIN "/certs", ACME, PKCS10, bad_pem, strlen(bad_pem));
+  assert_int_equal(f->resp.status, 400);
+  assert_non_null(strstr(body(f), "\"bad-csr\""));
+  assert_non_null(strstr(body(f), "the CSR is not valid: "));
+  /* A CSR whose signature no longer matches its content. */
+  ript_buf_reset(&csr);
+  make_csr(key, "+15550100001", 1, &csr);
+  csr.data[csr.len - 5] ^= 0x01;
+  req(f, "POST", MAIN "/certs", ACME, PKCS10, csr.data, csr.len);
+  expect_error(f, 400, "bad-csr", "the CSR's self-signature does not verify");
+  ript_buf_free(&csr);
+  ript_stir_key_del(key);
+}
+
+/* ---- calls ---- */
+
+typedef struct caller {
+  ript_stir_key *key;
+  char *x5u;
+} caller;
+
+/* A key with a certificate for |e164| from |tgpath|'s /certs. */
+static caller caller_new(fx *f, const char *tgpath, const char *token,
+                         const char *e164) {
+  caller c = {NULL, NULL};
+  assert_int_equal(ript_stir_key_generate(&c.key, NULL), 0);
+  c.x5u = issue(f, tgpath, token, c.key, e164);
+  return c;
+}
+
+static void caller_del(caller *c) {
+  ript_stir_key_del(c->key);
+  free(c->x5u);
+}
+
+/* A call request body from |orig| to |dest| signed by |c| at |iat|. */
+static char *call_request(const caller *c, const char *handler,
+                          const char *orig, const char *dest,
+                          const char *signed_dest, int64_t iat) {
+  ript_buf jws, out;
+  ript_buf_init(&jws, NULL);
+  ript_buf_init(&out, NULL);
+  assert_int_equal(ript_stir_passport_sign(orig, signed_dest ? signed_dest : dest,
+                                           iat, c->x5u, c->key, &jws),
+                   0);
+  assert_int_equal(ript_buf_printf(&out,
+                                   "{\"handler\": \"%s\", \"destination\": "
+                                   "\"%s\", \"passport\": \"%s\"}",
+                                   handler, dest, (const char *)jws.data),
+                   0);
+  ript_buf_free(&jws);
+  return (char *)out.data;
+}
+
+static int place(fx *f, const char *tgpath, const char *token,
+                 const caller *c, const char *handler, const char *orig,
+                 const char *dest, const char *signed_dest, int64_t iat) {
+  char *json = call_request(c, handler, orig, dest, signed_dest, iat);
+  char path[128];
+  snprintf(path, sizeof(path), "%s/calls", tgpath);
+  int status = post_json(f, path, token, json);
+  free(json);
+  return status;
+}
+
+#define MAIN_PHONE ROOT "/providertgs/main/handlers/phone"
+
+static void test_call(void **state) {
+  fx *f = *state;
+  int64_t now = f->now_ms / 1000;
+  assert_int_equal(post_json(f, MAIN "/handlers", ACME, HANDLER("phone", PHONE)),
+                   201);
+  caller c = caller_new(f, MAIN, ACME, "+15550100000");
+  assert_int_equal(place(f, MAIN, ACME, &c, MAIN_PHONE, "+15550100000",
+                         "+1 555 010 1001", "+15550101001", now),
+                   201);
+  const char *loc = header(f, "location");
+  assert_int_equal(strncmp(loc, ROOT "/providertgs/main/calls/", strlen(ROOT) + 24),
+                   0);
+  char *call_path = strdup(loc + strlen("https://" AUTH));
+  ript_doc_call call;
+  ript_doc_call_init(&call);
+  assert_int_equal(
+      ript_doc_call_parse(&call, body(f), f->resp.body.len, 0, NULL, NULL), 0);
+  assert_string_equal(call.uri, loc);
+  assert_string_equal(call.handler, MAIN_PHONE);
+  assert_string_equal(call.from, "+15550100000");
+  assert_string_equal(call.to, "+15550101001");
+  assert_string_equal(call.client_directives, "2 to 1: opus;");
+  assert_string_equal(call.server_directives, "1 to 1: opus;");
+  assert_int_equal(call.state, RIPT_DOC_CALL_PROCEEDING);
+  ript_doc_call_free(&call);
+  char *created = strdup(body(f));
+  /* GET gives the same description. */
+  assert_int_equal(get(f, call_path, ACME), 200);
+  assert_string_equal(body(f), created);
+  assert_null(header(f, "location"));
+  /* POST re-negotiates with the handler's current advertisement. */
+  /* The handler becomes receive-only, preferring PCMU. */
+  assert_int_equal(req(f, "PUT", MAIN "/handlers/phone", ACME, JSON,
+                       HANDLER("phone", "1 in: PCMU;"),
+                       strlen(HANDLER("phone", "1 in: PCMU;"))),
+                   200);
+  assert_int_equal(req(f, "POST", call_path, ACME, NULL, NULL, 0), 200);
+  assert_non_null(strstr(body(f), "\"clientDirectives\": \"\""));
+  assert_non_null(strstr(body(f), "\"serverDirectives\": \"1 to 1: PCMU;\""));
+  assert_int_equal(get(f, call_path, ACME), 200);
+  assert_non_null(strstr(body(f), "\"serverDirectives\": \"1 to 1: PCMU;\""));
+  req(f, "DELETE", call_path, ACME, NULL, NULL, 0);
+  expect_error(f, 405, "method-not-allowed",
+               "DELETE is not allowed on this resource; it allows GET, POST");
+  assert_string_equal(header(f, "allow"), "GET, POST");
+  req(f, "POST", call_path, ACME, JSON, "{}", 2);
+  expect_error(f, 400, "bad-request", "a POST on a call takes no body");
+  /* The handler changes to something the server cannot carry. */
+  req(f, "PUT", MAIN "/handlers/phone", ACME, JSON,
+      HANDLER("phone", "1 in: H264;"), strlen(HANDLER("phone", "1 in: H264;")));
+  req(f, "POST", call_path, ACME, NULL, NULL, 0);
+  expect_error(f, 422, "no-common-media",
+               "the handler's advertisement and this server's share no media "
+               "in either direction");
+  req(f, "DELETE", MAIN "/handlers/phone", ACME, NULL, NULL, 0);
+  req(f, "POST", call_path, ACME, NULL, NULL, 0);
+  expect_error(f, 422, "unknown-handler",
+               "the call's handler phone no longer exists");
+  /* Still there, unchanged by the failed attempts. */
+  assert_int_equal(get(f, call_path, ACME), 200);
+  assert_non_null(strstr(body(f), "\"serverDirectives\": \"1 to 1: PCMU;\""));
+  /* A call that ended takes no POST. */
+  const char *uuid = call_path + strlen(call_path) - 36;
+  riptd_call_rec rec;
+  assert_int_equal(riptd_store_call_get(f->app->store, uuid, &rec), 0);
+  rec.state = RIPT_CALL_DECLINED;
+  assert_int_equal(riptd_store_call_replace(f->app->store, &rec), 0);
+  riptd_call_rec_free(&rec);
+  req(f, "POST", call_path, ACME, NULL, NULL, 0);
+  char reason[128];
+  snprintf(reason, sizeof(reason), "call %s has ended (state declined)", uuid);
+  expect_error(f, 409, "call-ended", reason);
+  assert_int_equal(get(f, call_path, ACME), 200);
+  assert_non_null(strstr(body(f), "\"state\": \"declined\""));
+  free(created);
+  free(call_path);
+  caller_del(&c);
+}
+
+static void test_call_lookup(void **state) {
+  fx *f = *state;
+  int64_t now = f->now_ms / 1000;
+  assert_int_equal(post_json(f, LAB "/handlers", ACME, HANDLER("p", PHONE)), 201);
+  caller c = caller_new(f, LAB, ACME, "+15550200000");
+  /* +15550200000 is acme's but outside the CA's TNAuthList: fine on lab,
+   * which is no authentication service. */
+  assert_int_equal(place(f, LAB, ACME, &c, ROOT "/providertgs/lab/handlers/p",
+                         "+15550200000", "alice@Lab.Example",
+                         "alice@lab.example", now),
+                   201);
+  assert_non_null(strstr(body(f), "\"to\": \"alice@lab.example\""));
+  char *path = strdup(header(f, "location") + strlen("https://" AUTH));
+  assert_int_equal(get(f, path, ACME), 200);
+  /* Another customer, or another TG, does not find it. */
+  const char *uuid = path + strlen(path) - 36;
+  char reason[128];
+  get(f, path, GLOBEX);
+  snprintf(reason, sizeof(reason), "there is no call %s on TG lab", uuid);
+  expect_error(f, 404, "not-found", reason);
+  char other[160];
+  snprintf(other, sizeof(other), MAIN "/calls/%s", uuid);
+  get(f, other, ACME);
+  snprintf(reason, sizeof(reason), "there is no call %s on TG main", uuid);
+  expect_error(f, 404, "not-found", reason);
+  get(f, MAIN "/calls/not-a-uuid", ACME);
+  expect_error(f, 404, "not-found", "there is no call not-a-uuid on TG main");
+  get(f, MAIN "/calls/3f2b8c4e-9a1d-4b7e-8c5f-1e2d3c4b5a69", ACME);
+  expect_error(f, 404, "not-found",
+               "there is no call 3f2b8c4e-9a1d-4b7e-8c5f-1e2d3c4b5a69 on TG "
+               "main");
+  req(f, "GET", MAIN "/calls", ACME, NULL, NULL, 0);
+  expect_error(f, 405, "method-not-allowed",
+               "GET is not allowed on this resource; it allows POST");
+  free(path);
+  caller_del(&c);
+}
+
+static void test_call_errors(void **state) {
+  fx *f = *state;
+  int64_t now = f->now_ms / 1000;
+  assert_int_equal(post_json(f, MAIN "/handlers", ACME, HANDLER("phone", PHONE)),
+                   201);
+  assert_int_equal(post_json(f, MAIN "/handlers", ACME,
+                             HANDLER("tv", "1 in: H264; 1 out: H264;")),
+                   201);
+  caller c = caller_new(f, MAIN, ACME, "+15550100000");
+  /* the request itself */
+  req(f, "POST", MAIN "/calls", ACME, "text/plain", "{}", 2);
+  expect_error(f, 415, "unsupported-media-type",
+               "a call request is sent as application/json");
+  post_json(f, MAIN "/calls", ACME, "{\"handler\": 1}");
+  assert_int_equal(f->resp.status, 400);
+  assert_non_null(strstr(body(f), "the call request is not valid: at byte"));
+  /* handler */
+  place(f, MAIN, ACME, &c, ROOT "/providertgs/main/handlers/nope",
+        "+15550100000", "+15550101001", NULL, now);
+  expect_error(f, 422, "unknown-handler",
+               ROOT "/providertgs/main/handlers/nope is not a handler of "
+                    "customer acme on TG main");
+  place(f, MAIN, ACME, &c, ROOT "/providertgs/lab/handlers/phone",
+        "+15550100000", "+15550101001", NULL, now);
+  assert_int_equal(f->resp.status, 422);
+  place(f, MAIN, ACME, &c, "https://elsewhere.example/.well-known/ript/providertgs/main/handlers/phone",
+        "+15550100000", "+15550101001", NULL, now);
+  assert_int_equal(f->resp.status, 422);
+  place(f, MAIN, ACME, &c, MAIN_PHONE "/x", "+15550100000", "+15550101001",
+        NULL, now);
+  assert_int_equal(f->resp.status, 422);
+  /* destination policy and routes */
+  place(f, MAIN, ACME, &c, MAIN_PHONE, "+15550100000", "+15559000000", NULL,
+        now);
+  expect_error(f, 403, "destination-excluded",
+               "destination +15559000000 is excluded by TG main "
+               "(destinations \"+1555*, !+15559*\")");
+  place(f, MAIN, ACME, &c, MAIN_PHONE, "+15550100000", "+14085551000", NULL,
+        now);
+  assert_int_equal(f->resp.status, 403);
+  place(f, MAIN, ACME, &c, MAIN_PHONE, "+15550100000", "+15550109999", NULL,
+        now);
+  expect_error(f, 404, "no-route",
+               "no route of TG main reaches destination +15550109999");
+  /* the PASSporT */
+  static const char malformed[] =
+      "{\"handler\": \"" MAIN_PHONE "\", \"destination\": \"+15550101001\", "
+      "\"passport\": \"e30.e30.AAAA\"}";
+  post_json(f, MAIN "/calls", ACME, malformed);
+  assert_int_equal(f->resp.status, 400);
+  assert_non_null(strstr(body(f), "\"bad-passport\""));
+  assert_non_null(strstr(body(f), "the PASSporT is malformed: at byte 0 expected"));
+  caller foreign = {c.key, (char *)"https://elsewhere.example/cert.pem"};
+  place(f, MAIN, ACME, &foreign, MAIN_PHONE, "+15550100000", "+15550101001",
+        NULL, now);
+  expect_error(f, 403, "untrusted-certificate",
+               "the PASSporT's x5u https://elsewhere.example/cert.pem is not a "
+               "certificate this server issued");
+  caller wrong_key = {NULL, c.x5u};
+  assert_int_equal(ript_stir_key_generate(&wrong_key.key, NULL), 0);
+  place(f, MAIN, ACME, &wrong_key, MAIN_PHONE, "+15550100000", "+15550101001",
+        NULL, now);
+  expect_error(f, 403, "bad-signature",
+               "the PASSporT's signature does not verify with the key of the "
+               "certificate at its x5u");
+  ript_stir_key_del(wrong_key.key);
+  place(f, MAIN, ACME, &c, MAIN_PHONE, "+15550100000", "+15550101001", NULL,
+        now - 61);
+  char reason[160];
+  snprintf(reason, sizeof(reason),
+           "the PASSporT's iat %lld is more than 60 s away from the server's "
+           "clock (%lld)",
+           (long long)(now - 61), (long long)now);
+  expect_error(f, 403, "stale-passport", reason);
+  assert_int_equal(place(f, MAIN, ACME, &c, MAIN_PHONE, "+15550100000",
+                         "+15550101001", NULL, now + 60),
+                   201);
+  place(f, MAIN, ACME, &c, MAIN_PHONE, "+15550100001", "+15550101001", NULL,
+        now);
+  expect_error(f, 403, "number-not-covered",
+               "the caller ID +15550100001 is not covered by the TNAuthList of "
+               "the certificate at the PASSporT's x5u");
+  place(f, MAIN, ACME, &c, MAIN_PHONE, "+15550100000", "+15550101001",
+        "+15550101002", now);
+  expect_error(f, 403, "dest-mismatch",
+               "the PASSporT's dest is not the destination +15550101001");
+  /* acme's +15550200000 is outside the TG's origins. */
+  caller c2 = caller_new(f, MAIN, ACME, "+15550200000");
+  place(f, MAIN, ACME, &c2, MAIN_PHONE, "+15550200000", "+15550101001", NULL,
+        now);
+  expect_error(f, 403, "not-in-origins",
+               "the caller ID +15550200000 is not among the numbers TG main "
+               "vouches for (its origins)");
+  /* globex holding acme's key and certificate still may not use the number. */
+  assert_int_equal(post_json(f, LAB "/handlers", GLOBEX, HANDLER("g", PHONE)), 201);
+  place(f, LAB, GLOBEX, &c2, ROOT "/providertgs/lab/handlers/g",
+        "+15550200000", "+15550101001", NULL, now);
+  expect_error(f, 403, "number-not-allowed",
+               "customer globex may not use +15550200000 as caller ID");
+  /* negotiation */
+  place(f, MAIN, ACME, &c, ROOT "/providertgs/main/handlers/tv",
+        "+15550100000", "+15550101001", NULL, now);
+  expect_error(f, 422, "no-common-media",
+               "the handler's advertisement and this server's share no media "
+               "in either direction");
+  caller_del(&c2);
+  caller_del(&c);
+}
+
+/* A certificate riptd issued that does not chain to the trust store. */
+static void test_call_untrusted(void **state) {
+  (void)state;
+  fx *f = fx_open("untrusted.json");
+  assert_int_equal(post_json(f, MAIN "/handlers", ACME, HANDLER("phone", PHONE)),
+                   201);
+  caller c = caller_new(f, MAIN, ACME, "+15550100000");
+  place(f, MAIN, ACME, &c, MAIN_PHONE, "+15550100000", "+15550101001", NULL,
+        f->now_ms / 1000);
+  expect_error(f, 403, "untrusted-certificate",
+               "the certificate at the PASSporT's x5u does not chain to a "
+               "trusted STIR CA, or is not valid now");
+  /* ... nor does one that expired. */
+  fx *g = fx_open("riptd.json");
+  assert_int_equal(post_json(g, MAIN "/handlers", ACME, HANDLER("phone", PHONE)),
+                   201);
+  caller d = caller_new(g, MAIN, ACME, "+15550100000");
+  g->now_ms += (86400 + 10) * 1000ll;
+  place(g, MAIN, ACME, &d, MAIN_PHONE, "+15550100000", "+15550101001", NULL,
+        g->now_ms / 1000);
+  assert_int_equal(g->resp.status, 403);
+  assert_non_null(strstr(body(g), "\"untrusted-certificate\""));
+  caller_del(&d);
+  caller_del(&c);
+  fx_close(g);
+  fx_close(f);
+}
+
+/* ---- anything at all: every answer is a status with a valid body ---- */
+
+static uint32_t rnd_state = 12345;
+
+static uint32_t rnd(uint32_t n) {
+  rnd_state = rnd_state * 1103515245u + 12345u;
+  return (rnd_state >> 8) % n;
+}
+
+/* A path of RIPT's layout with random pieces, or random segments. */
+static void rnd_path(char *out, size_t len) {
+  static const char *const tgs[] = {"main", "lab", "nope", ""};
+  static const char *const colls[] = {"handlers", "certs", "calls", "x"};
+  static const char *const segs[] = {
+      "providertgs", "phone", "pc", "3f2b8c4e-9a1d-4b7e-8c5f-1e2d3c4b5a69",
+      "events", "", "..", "%41", "\xff", "?q=1", "0a"};
+  const uint32_t nsegs = sizeof(segs) / sizeof(segs[0]);
+  size_t n = (size_t)snprintf(out, len, "%s",
+                              rnd(8) ? "/.well-known/ript" : "/x");
+  if (rnd(2)) {
+    n += (size_t)snprintf(out + n, len - n, "/providertgs/%s/%s",
+                          tgs[rnd(4)], colls[rnd(4)]);
+    if (rnd(2))
+      n += (size_t)snprintf(out + n, len - n, "/%s", segs[rnd(nsegs)]);
+    return;
+  }
+  for (uint32_t i = rnd(5); i > 0 && n < len; --i)
+    n += (size_t)snprintf(out + n, len - n, "/%s", segs[rnd(nsegs)]);
+}
+
+static size_t rnd_body(char *out, size_t len) {
+  static const char *const bodies[] = {
+      HANDLER("phone", PHONE), HANDLER("pc", PHONE), "{\"handler-id\": 7}", "[]", "{",
+      "{\"handler\": \"" MAIN_PHONE "\", \"destination\": \"+15550101001\", "
+      "\"passport\": \"e30.e30.e30\"}",
+      "-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n", "\x30\x82\x01"};
+  const char *b = bodies[rnd(sizeof(bodies) / sizeof(bodies[0]))];
+  size_t n = strlen(b) < len ? strlen(b) : len;
+  memcpy(out, b, n);
+  for (uint32_t i = rnd(8) < 5 ? 0 : rnd(4); i > 0 && n > 0; --i)
+    out[rnd((uint32_t)n)] = (char)rnd(256);
+  return n;
+}
+
+static void test_random_requests(void **state) {
+  fx *f = *state;
+  static const char *const methods[] = {"GET", "POST", "POST", "PUT",
+                                        "DELETE", "CONNECT"};
+  static const char *const tokens[] = {ACME, ACME, GLOBEX, "x", NULL};
+  static const char *const types[] = {JSON, PKCS10, "text/plain", NULL};
+  int seen[500] = {0};
+  for (int i = 0; i < 10000; ++i) {
+    char path[256], data[512];
+    rnd_path(path, sizeof(path));
+    size_t len = rnd(3) ? rnd_body(data, sizeof(data)) : 0;
+    int status = req(f, methods[rnd(6)], path, tokens[rnd(5)], types[rnd(4)],
+                     data, len);
+    assert_true(status >= 200 && status < 500);
+    ++seen[status];
+    if (status >= 400) {
+      ript_doc_error e;
+      ript_doc_error_init(&e);
+      assert_int_equal(ript_doc_error_parse(&e, body(f), f->resp.body.len, 0,
+                                            NULL, NULL),
+                       0);
+      assert_int_equal(e.status, status);
+      ript_doc_error_free(&e);
+    }
+  }
+  /* The inputs get past every check the router makes. */
+  static const int kinds[] = {200, 400, 401, 404, 405, 415};
+  for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); ++i)
+    if (!seen[kinds[i]])
+      fail_msg("no request was answered %d", kinds[i]);
+}
+
+int main(void) {
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+  const struct CMUnitTest tests[] = {
+      T(test_root),          T(test_oauth),
+      T(test_unknown_paths), T(test_auth),
+      T(test_tg_list),       T(test_tg),
+      T(test_handlers),      T(test_handler_errors),
+      T(test_certs),         T(test_cert_errors),
+      T(test_call),          T(test_call_lookup),
+      T(test_call_errors),   cmocka_unit_test(test_call_untrusted),
+      T(test_random_requests),
+  };
+  return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
