@@ -15,7 +15,9 @@
  *   dest.h       destination normalization and pattern lists
  *   uri.h        RIPT URIs, well-known URIs, call UUIDs
  *   stir.h       PASSporT, RFC 8226 certificates, TNAuthList, trust
- * The transport binding (libuv, HTTP/3 and HTTP/2) is separate: ript/http.h.
+ * Separate libraries with their own headers: the transport binding (libuv,
+ * HTTP/3 and HTTP/2), ript/http.h; the audio toolkit (codecs, WAV, DTMF,
+ * comfort noise), ript/audio.h.
  */
 #ifndef RIPT_RIPT_H
 #define RIPT_RIPT_H
