@@ -12,7 +12,7 @@ PACKAGES=(
   libgnutls28-dev libnghttp2-dev libuv1-dev libjansson-dev libopus-dev
   libsqlite3-dev libtasn1-6-dev libtasn1-bin libcmocka-dev libspeexdsp-dev
   clang libclang-rt-14-dev valgrind
-  openssl curl nodejs espeak-ng sox nghttp2-client nghttp2-server
+  openssl curl jq nodejs espeak-ng sox nghttp2-client nghttp2-server
 )
 
 # Debian's nodejs ships npm separately; some machines have a nodejs that

@@ -1,0 +1,65 @@
+/*
+ * client/cli.h - one run of `ript`: the parsed command line, the client on
+ * its loop, and the command's progress until it sets the exit status.
+ */
+#ifndef RIPT_CLI_H
+#define RIPT_CLI_H
+
+#include <stdio.h>
+
+#include "options.h"
+#include "ript/client.h"
+#include "setup.h"
+#include "state.h"
+
+typedef struct ript_cli {
+  uv_loop_t *loop;
+  const ript_cli_options *opt;
+  const ript_cli_setup *setup;
+  FILE *out; /* results (stdout) */
+  FILE *err; /* the one line of a failure (stderr) */
+  ript_cli_state state;
+  ript_client *client;
+  char *tg;  /* the TG the command works on */
+  ript_stir_key *key;
+  char *key_path;
+  int key_created;
+  int exit_code;
+  int finished;
+} ript_cli;
+
+/*
+ * Runs the command of |opt| on |loop| until it is done (the loop is run
+ * here) and returns the exit status. Prints results to |out| and a failure
+ * as one "ript: ..." line to |err| (and, with --json, as a JSON document to
+ * |out|).
+ */
+int ript_cli_run(uv_loop_t *loop, const ript_cli_options *opt,
+                 const ript_cli_setup *setup, FILE *out, FILE *err);
+
+/* For the commands (all but finish end the command): */
+
+/* Ends the command with |exit_code|: the client closes and the loop runs
+ * out. Only the first call counts. */
+void ript_cli_finish(ript_cli *cli, int exit_code);
+
+/* Writes |text| to the results. */
+void ript_cli_emit(ript_cli *cli, const ript_buf *text);
+
+/* Reports a failure: "ript: MESSAGE" on the error stream, the --json
+ * document (with the server's status, error and reason from |res|, which
+ * may be NULL), and the end of the command. */
+void ript_cli_fail(ript_cli *cli, int exit_code, const char *message,
+                   const ript_client_result *res);
+
+/* Reports a failed operation, described by the client library. */
+void ript_cli_fail_result(ript_cli *cli, const ript_client_result *res);
+
+/* Reports an operation that could not be started (|code|) while trying
+ * to |what|. */
+void ript_cli_fail_start(ript_cli *cli, int code, const char *what);
+
+/* Starts the command (commands.c); it ends with ript_cli_finish. */
+void ript_cli_command_start(ript_cli *cli);
+
+#endif /* RIPT_CLI_H */

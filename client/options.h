@@ -1,0 +1,95 @@
+/*
+ * client/options.h - the `ript` command line.
+ *
+ *   ript [OPTIONS] discover
+ *   ript [OPTIONS] handler add [--id ID] [--advertisement TEXT] [--tg URI]
+ *   ript [OPTIONS] handler list [--tg URI]
+ *   ript [OPTIONS] handler rm ID|URI [--tg URI]
+ *   ript [OPTIONS] cert --from NUMBER [--tg URI]
+ *
+ * Options may come anywhere on the line and take their value as the next
+ * argument or after '='. Parsing checks everything that needs no file and no
+ * network: the syntax of URLs, numbers, handler ids and advertisements.
+ */
+#ifndef RIPT_CLI_OPTIONS_H
+#define RIPT_CLI_OPTIONS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ript/dest.h"
+#include "ript/http.h"
+
+/* Exit statuses, documented in `ript --help`. */
+enum {
+  RIPT_CLI_EXIT_OK = 0,
+  RIPT_CLI_EXIT_REFUSED = 1, /* the server refused, or answered nonsense */
+  RIPT_CLI_EXIT_USAGE = 2,   /* bad arguments or unreadable input files */
+  RIPT_CLI_EXIT_NETWORK = 3, /* unreachable, connection lost, TLS, timeout */
+  RIPT_CLI_EXIT_LOCAL = 4    /* the state directory, out of memory */
+};
+
+typedef enum ript_cli_command {
+  RIPT_CLI_NONE = 0,
+  RIPT_CLI_DISCOVER,
+  RIPT_CLI_HANDLER, /* "handler" without add/list/rm: only for --help */
+  RIPT_CLI_HANDLER_ADD,
+  RIPT_CLI_HANDLER_LIST,
+  RIPT_CLI_HANDLER_RM,
+  RIPT_CLI_CERT
+} ript_cli_command;
+
+/* Default per-request time limit, seconds. */
+#define RIPT_CLI_DEFAULT_TIMEOUT_S 10
+
+typedef struct ript_cli_options {
+  ript_cli_command command;
+  /* common options; strings point into argv */
+  const char *root;        /* --root URL */
+  const char *authority;   /* --authority HOST[:PORT] */
+  const char *token;       /* --token TOKEN */
+  const char *token_file;  /* --token-file FILE */
+  const char *cacert;      /* --cacert FILE */
+  const char *state;       /* --state DIR */
+  const char *dev;         /* --dev FILE (or its directory) */
+  ript_http_version version; /* --transport h3|h2 */
+  unsigned timeout_s;      /* --timeout SECONDS */
+  int json;                /* --json */
+  int help;                /* -h, --help */
+  int show_version;        /* --version */
+  /* command options */
+  const char *tg;            /* --tg URI */
+  const char *id;            /* handler add --id */
+  const char *advertisement; /* handler add --advertisement */
+  const char *target;        /* handler rm ID|URI */
+  char from[RIPT_DEST_MAX_LEN + 1]; /* cert --from, normalized; "" if none */
+} ript_cli_options;
+
+/* What `ript handler add` advertises without --advertisement: everything
+ * the command can send and receive. */
+#define RIPT_CLI_DEFAULT_ADVERTISEMENT                                        \
+  "1 in: opus; PCMU; PCMA; telephone-event; CN; "                             \
+  "1 out: opus; PCMU; PCMA; telephone-event; CN;"
+
+/*
+ * Parses |argv| (|argc| entries, argv[0] the program) into |opt|. Returns
+ * 0, or -1 with one line in |errbuf| (never containing a token): an unknown
+ * command or option, a missing value, an option the command does not take,
+ * a value of the wrong form, or options that exclude each other. With
+ * --help or --version, only the command words are checked.
+ */
+int ript_cli_options_parse(ript_cli_options *opt, int argc, char **argv,
+                           char *errbuf, size_t errlen);
+
+/* The one-line usage of |command| (RIPT_CLI_NONE: of ript as a whole),
+ * ending with a newline. */
+const char *ript_cli_usage(ript_cli_command command);
+
+/* The --help text of |command| (RIPT_CLI_NONE: ript's, with the common
+ * options and the exit statuses), ending with a newline. */
+const char *ript_cli_help(ript_cli_command command);
+
+/* Nonzero if |id| is a handler-id: 1-128 of [A-Za-z0-9._~-]. */
+int ript_cli_handler_id_ok(const char *id);
+
+#endif /* RIPT_CLI_OPTIONS_H */

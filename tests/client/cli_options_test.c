@@ -1,0 +1,259 @@
+/* The ript command line: words, options, values, and every refusal. */
+#include <string.h>
+
+#include "options.h"
+#include "testutil.h"
+
+static int parse(ript_cli_options *opt, char *err, size_t errlen, ...) {
+  char *argv[24] = {"ript"};
+  int argc = 1;
+  va_list ap;
+  va_start(ap, errlen);
+  for (char *a; (a = va_arg(ap, char *)) != NULL;)
+    argv[argc++] = a;
+  va_end(ap);
+  err[0] = '\0';
+  return ript_cli_options_parse(opt, argc, argv, err, errlen);
+}
+
+/* Expects a refusal with exactly |want| as the message. */
+#define REFUSED(want, ...)                                                    \
+  do {                                                                        \
+    assert_int_equal(parse(&opt, err, sizeof(err), __VA_ARGS__, NULL), -1);   \
+    assert_string_equal(err, want);                                           \
+  } while (0)
+
+static void test_commands(void **state) {
+  (void)state;
+  ript_cli_options opt;
+  char err[512];
+  assert_int_equal(parse(&opt, err, sizeof(err), "--dev", "d", "discover",
+                         NULL),
+                   0);
+  assert_int_equal(opt.command, RIPT_CLI_DISCOVER);
+  assert_string_equal(opt.dev, "d");
+  assert_int_equal(opt.version, RIPT_HTTP_3);
+  assert_int_equal(opt.timeout_s, RIPT_CLI_DEFAULT_TIMEOUT_S);
+  assert_false(opt.json);
+  assert_int_equal(parse(&opt, err, sizeof(err), "handler", "add", NULL), 0);
+  assert_int_equal(opt.command, RIPT_CLI_HANDLER_ADD);
+  assert_null(opt.id);
+  assert_null(opt.advertisement);
+  assert_int_equal(parse(&opt, err, sizeof(err), "handler", "list", NULL), 0);
+  assert_int_equal(opt.command, RIPT_CLI_HANDLER_LIST);
+  assert_int_equal(parse(&opt, err, sizeof(err), "handler", "rm", "phone",
+                         NULL),
+                   0);
+  assert_int_equal(opt.command, RIPT_CLI_HANDLER_RM);
+  assert_string_equal(opt.target, "phone");
+  assert_int_equal(parse(&opt, err, sizeof(err), "handler", "rm",
+                         "https://a.example/tg/handlers/x", NULL),
+                   0);
+  assert_string_equal(opt.target, "https://a.example/tg/handlers/x");
+  /* "--" ends the options: an id may then start with '-'. */
+  assert_int_equal(parse(&opt, err, sizeof(err), "handler", "rm", "--",
+                         "-phone", NULL),
+                   0);
+  assert_string_equal(opt.target, "-phone");
+  assert_int_equal(parse(&opt, err, sizeof(err), "cert", "--from",
+                         "+1 (555) 010-0000", NULL),
+                   0);
+  assert_int_equal(opt.command, RIPT_CLI_CERT);
+  assert_string_equal(opt.from, "+15550100000");
+}
+
+static void test_options_anywhere(void **state) {
+  (void)state;
+  ript_cli_options opt;
+  char err[512];
+  assert_int_equal(
+      parse(&opt, err, sizeof(err), "handler", "--json", "add",
+            "--transport=h2", "--id", "desk.phone-1", "--advertisement",
+            "1 in: PCMU;", "--root", "https://r.example/.well-known/ript",
+            "--token-file", "/t", "--cacert=/ca.pem", "--state", "/s",
+            "--tg", "https://r.example/tg", "--timeout", "30", NULL),
+      0);
+  assert_int_equal(opt.command, RIPT_CLI_HANDLER_ADD);
+  assert_true(opt.json);
+  assert_int_equal(opt.version, RIPT_HTTP_2);
+  assert_string_equal(opt.id, "desk.phone-1");
+  assert_string_equal(opt.advertisement, "1 in: PCMU;");
+  assert_string_equal(opt.root, "https://r.example/.well-known/ript");
+  assert_string_equal(opt.token_file, "/t");
+  assert_string_equal(opt.cacert, "/ca.pem");
+  assert_string_equal(opt.state, "/s");
+  assert_string_equal(opt.tg, "https://r.example/tg");
+  assert_int_equal(opt.timeout_s, 30);
+  assert_int_equal(parse(&opt, err, sizeof(err), "--authority",
+                         "[::1]:4433", "--token", "abc", "--transport", "h3",
+                         "discover", NULL),
+                   0);
+  assert_string_equal(opt.authority, "[::1]:4433");
+  assert_string_equal(opt.token, "abc");
+  assert_int_equal(opt.version, RIPT_HTTP_3);
+}
+
+static void test_help_and_version(void **state) {
+  (void)state;
+  ript_cli_options opt;
+  char err[512];
+  assert_int_equal(parse(&opt, err, sizeof(err), "--help", NULL), 0);
+  assert_true(opt.help);
+  assert_int_equal(opt.command, RIPT_CLI_NONE);
+  /* --help skips the checks of values: "ript cert -h" needs no --from. */
+  assert_int_equal(parse(&opt, err, sizeof(err), "cert", "-h", NULL), 0);
+  assert_int_equal(opt.command, RIPT_CLI_CERT);
+  assert_true(opt.help);
+  assert_int_equal(parse(&opt, err, sizeof(err), "handler", "--help", NULL),
+                   0);
+  assert_int_equal(opt.command, RIPT_CLI_HANDLER);
+  assert_int_equal(parse(&opt, err, sizeof(err), "--version", NULL), 0);
+  assert_true(opt.show_version);
+  /* Unknown words are still refused. */
+  REFUSED("unknown command 'call'", "call", "--help");
+
+  const char *main_help = ript_cli_help(RIPT_CLI_NONE);
+  assert_non_null(strstr(main_help, "Exit status:"));
+  assert_non_null(strstr(main_help, "  1  the server refused"));
+  assert_non_null(strstr(main_help, "  2  bad arguments"));
+  assert_non_null(strstr(main_help, "  3  the server cannot be reached"));
+  assert_non_null(strstr(main_help, "  4  a local problem"));
+  assert_non_null(strstr(main_help, "RIPT_TOKEN"));
+  assert_non_null(strstr(ript_cli_help(RIPT_CLI_HANDLER_RM),
+                         RIPT_CLI_DEFAULT_ADVERTISEMENT));
+  assert_non_null(strstr(ript_cli_help(RIPT_CLI_CERT), "0600"));
+  assert_non_null(strstr(ript_cli_help(RIPT_CLI_DISCOVER), "TNAuthList"));
+  const ript_cli_command all[] = {RIPT_CLI_NONE,        RIPT_CLI_DISCOVER,
+                                  RIPT_CLI_HANDLER,     RIPT_CLI_HANDLER_ADD,
+                                  RIPT_CLI_HANDLER_LIST, RIPT_CLI_HANDLER_RM,
+                                  RIPT_CLI_CERT};
+  for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); ++i) {
+    const char *u = ript_cli_usage(all[i]);
+    assert_int_equal(strncmp(u, "usage: ript [OPTIONS] ", 22), 0);
+    assert_ptr_equal(strchr(u, '\n'), u + strlen(u) - 1); /* one line */
+  }
+}
+
+static void test_refused_words(void **state) {
+  (void)state;
+  ript_cli_options opt;
+  char err[512];
+  REFUSED("give a command: discover, handler or cert", "--json");
+  REFUSED("unknown command 'disco'", "disco");
+  REFUSED("ript handler needs add, list or rm", "handler");
+  REFUSED("unknown handler command 'del' (add, list, rm)", "handler", "del");
+  REFUSED("ript handler rm needs a handler id or URI", "handler", "rm");
+  REFUSED("unexpected argument 'x'", "discover", "x");
+  REFUSED("unexpected argument 'y'", "handler", "rm", "x", "y");
+  REFUSED("unexpected argument 'a'", "discover", "a", "b", "c", "d", "e");
+  REFUSED("ript cert needs --from NUMBER", "cert");
+}
+
+static void test_refused_options(void **state) {
+  (void)state;
+  ript_cli_options opt;
+  char err[512];
+  REFUSED("unknown option '--tokn'", "--tokn=SECRET", "discover");
+  assert_null(strstr(err, "SECRET"));
+  REFUSED("unknown option '-x'", "discover", "-x");
+  REFUSED("--root needs a value", "discover", "--root");
+  REFUSED("--token needs a value", "discover", "--token");
+  /* The first problem wins; the command is still known for the usage. */
+  REFUSED("unknown option '--bad'", "--bad", "cert", "--from");
+  assert_int_equal(opt.command, RIPT_CLI_CERT);
+  REFUSED("--from is not an option of this command", "discover", "--from",
+          "+15550100000");
+  REFUSED("--tg is not an option of this command", "discover", "--tg",
+          "https://a/tg");
+  REFUSED("--id is not an option of this command", "handler", "list", "--id",
+          "x");
+  REFUSED("--advertisement is not an option of this command", "cert",
+          "--from", "+1555", "--advertisement", "1 in: PCMU;");
+  REFUSED("--root and --authority exclude each other", "discover", "--root",
+          "https://a/", "--authority", "a");
+  REFUSED("--token and --token-file exclude each other", "discover",
+          "--token", "t", "--token-file", "f");
+  REFUSED("--token is empty", "discover", "--token=");
+}
+
+static void test_refused_values(void **state) {
+  (void)state;
+  ript_cli_options opt;
+  char err[512];
+  REFUSED("--transport 'h1': expected h3 or h2", "discover", "--transport",
+          "h1");
+  REFUSED("--timeout '0': expected whole seconds from 1 to 3600", "discover",
+          "--timeout", "0");
+  REFUSED("--timeout '3601': expected whole seconds from 1 to 3600",
+          "discover", "--timeout", "3601");
+  REFUSED("--timeout '5s': expected whole seconds from 1 to 3600",
+          "discover", "--timeout", "5s");
+  REFUSED("--timeout '-1': expected whole seconds from 1 to 3600", "discover",
+          "--timeout=-1");
+  REFUSED("--root 'http://a/' is not an https URL: at byte 4 expected "
+          "\"https://\"",
+          "discover", "--root", "http://a/");
+  REFUSED("--root 'https://a/?q' is not an https URL: at byte 10 expected "
+          "no query or fragment in a RIPT URI",
+          "discover", "--root", "https://a/?q");
+  REFUSED("--tg 'https://u@a/' is not an https URL: at byte 9 expected an "
+          "authority without userinfo",
+          "handler", "list", "--tg", "https://u@a/");
+  REFUSED("--authority 'a b': expected HOST or HOST:PORT (an IPv6 address "
+          "in brackets)",
+          "discover", "--authority", "a b");
+  REFUSED("--authority 'a:99999': expected HOST or HOST:PORT (an IPv6 "
+          "address in brackets)",
+          "discover", "--authority", "a:99999");
+  REFUSED("--id 'a b': expected 1 to 128 of A-Z a-z 0-9 . _ ~ -", "handler",
+          "add", "--id", "a b");
+  REFUSED("--advertisement is not an advertisement: at byte 0 expected "
+          "stream id",
+          "handler", "add", "--advertisement", "");
+  REFUSED("--advertisement is not an advertisement: at byte 0 expected "
+          "stream id 1..255",
+          "handler", "add", "--advertisement", "0 in: opus;");
+  REFUSED("'a/b' is neither a handler URI nor a handler id (1 to 128 of A-Z "
+          "a-z 0-9 . _ ~ -)",
+          "handler", "rm", "a/b");
+  REFUSED("handler 'https://a b/' is not an https URL: at byte 9 expected a "
+          "host character",
+          "handler", "rm", "https://a b/");
+  REFUSED("--from '+1555x': expected an E.164 number such as +15550100000",
+          "cert", "--from", "+1555x");
+  REFUSED("--from 'alice@example.com': expected an E.164 number such as "
+          "+15550100000",
+          "cert", "--from", "alice@example.com");
+  REFUSED("--from '+1234567890123456': expected an E.164 number such as "
+          "+15550100000",
+          "cert", "--from", "+1234567890123456");
+  assert_string_equal(opt.from, "");
+}
+
+static void test_handler_ids(void **state) {
+  (void)state;
+  char id[130];
+  memset(id, 'a', 128);
+  id[128] = '\0';
+  assert_true(ript_cli_handler_id_ok(id));
+  id[128] = 'a';
+  id[129] = '\0';
+  assert_false(ript_cli_handler_id_ok(id));
+  assert_true(ript_cli_handler_id_ok("A-z.0_9~"));
+  assert_false(ript_cli_handler_id_ok(""));
+  assert_false(ript_cli_handler_id_ok("a:b"));
+  assert_false(ript_cli_handler_id_ok("caf\xc3\xa9"));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_commands),
+      cmocka_unit_test(test_options_anywhere),
+      cmocka_unit_test(test_help_and_version),
+      cmocka_unit_test(test_refused_words),
+      cmocka_unit_test(test_refused_options),
+      cmocka_unit_test(test_refused_values),
+      cmocka_unit_test(test_handler_ids),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
