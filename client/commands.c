@@ -110,7 +110,7 @@ static void cmd_on_removed(ript_client *client, const ript_client_result *res,
   (void)client;
   char message[1024];
   /* A handler the server no longer has is forgotten too. */
-  int gone = res->code == 0 || (res->code == RIPT_CLIENT_ERR_STATUS &&
+  int gone = res->code == 0 || (res->code == RIPT_ERR_HTTP_STATUS &&
                                 res->status == 404);
   if (gone && ript_cli_state_handler_drop(&cli->state, res->url, message,
                                           sizeof(message)) != 0) {

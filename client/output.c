@@ -23,7 +23,7 @@ int ript_cli_exit_code(int code) {
   switch (code) {
   case 0:
     return RIPT_CLI_EXIT_OK;
-  case RIPT_CLIENT_ERR_STATUS:
+  case RIPT_ERR_HTTP_STATUS:
   case RIPT_ERR_PARSE:
   case RIPT_ERR_LIMIT:
   case RIPT_ERR_MISMATCH:

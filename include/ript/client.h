@@ -20,7 +20,7 @@
  * will be objects of the same kind, one per call, with a callback per event.
  *
  * Failures. result->code is 0 or a RIPT_ERR_* code:
- *   RIPT_CLIENT_ERR_STATUS     the server answered a status outside 2xx;
+ *   RIPT_ERR_HTTP_STATUS     the server answered a status outside 2xx;
  *                              result->status says which, and
  *                              result->error / result->reason carry the
  *                              token and sentence of its error document
@@ -62,10 +62,6 @@
 #include "ript/http.h"
 #include "ript/mem.h"
 #include "ript/stir.h"
-
-/* The server answered with a status outside 2xx. error.h has no code of
- * its own for this yet; this name stays when it gets one. */
-#define RIPT_CLIENT_ERR_STATUS RIPT_ERR_HTTP_STATE
 
 /* Largest response body the client reads; larger ones fail with
  * RIPT_ERR_LIMIT. RIPT documents are at most 64 KiB (docs/PROTOCOL.md §12). */

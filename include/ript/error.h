@@ -64,6 +64,9 @@ typedef ptrdiff_t ript_ssize;
 #define RIPT_ERR_HTTP_STATE -152
 /* HTTP: TLS failed (handshake, or the peer's certificate did not verify). */
 #define RIPT_ERR_HTTP_TLS -153
+/* HTTP: the server answered with a status outside 2xx (the caller has the
+ * status and, where the server sent one, its error document). */
+#define RIPT_ERR_HTTP_STATUS -154
 
 /* Codes at or below this value are fatal. */
 #define RIPT_ERR_FATAL -900

@@ -71,15 +71,13 @@ static int req_settle(client_req *req, int error) {
     return RIPT_ERR_HTTP_CLOSED;
   if (req->too_large)
     return RIPT_ERR_LIMIT;
-  if (error == RIPT_ERR_HTTP_STATE)
-    return RIPT_ERR_HTTP_CLOSED; /* keeps RIPT_CLIENT_ERR_STATUS unambiguous */
   if (error)
     return error;
   if (req->status == 0)
     return RIPT_ERR_HTTP_CLOSED;
   if (req->status < 200 || req->status > 299) {
     req_read_error(req);
-    return RIPT_CLIENT_ERR_STATUS;
+    return RIPT_ERR_HTTP_STATUS;
   }
   return 0;
 }

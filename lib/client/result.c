@@ -121,7 +121,7 @@ static int result_problem(const ript_client_result *res,
   switch (res->code) {
   case 0:
     return ript_buf_printf(out, "%d", res->status);
-  case RIPT_CLIENT_ERR_STATUS:
+  case RIPT_ERR_HTTP_STATUS:
     return result_status(res, out);
   case RIPT_ERR_HTTP_CLOSED:
     return result_unreachable(res, version, out);

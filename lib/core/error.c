@@ -24,6 +24,7 @@ const char *ript_strerror(int err) {
   case RIPT_ERR_HTTP_RESET: return "stream reset by peer";
   case RIPT_ERR_HTTP_STATE: return "not possible on this HTTP exchange";
   case RIPT_ERR_HTTP_TLS: return "TLS failure";
+  case RIPT_ERR_HTTP_STATUS: return "server refused the request";
   case RIPT_ERR_NOMEM: return "out of memory";
   case RIPT_ERR_CALLBACK_FAILURE: return "application callback failed";
   default: return "unknown error";

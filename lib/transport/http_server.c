@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "http_internal.h"
 
@@ -40,7 +41,46 @@ static int server_address(struct sockaddr_storage *ss, const char *address,
   return RIPT_ERR_INVALID_ARGUMENT;
 }
 
-/* TCP binds first so that port 0 resolves to one number both share. */
+enum { SERVER_PORT_PROBES = 32 };
+
+/* Nonzero if a socket of |type| can bind |addr| right now. */
+static int server_port_free(const struct sockaddr_storage *addr, int type) {
+  int fd = socket(addr->ss_family, type | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return 0;
+  int ok = bind(fd, (const struct sockaddr *)addr, sizeof(*addr)) == 0;
+  close(fd);
+  return ok;
+}
+
+/*
+ * Port 0 with both versions: HTTP/2 (TCP) and HTTP/3 (UDP) must share one
+ * number, and the number the kernel gives TCP may be taken on UDP. Probe
+ * until one is free for both; the listeners bind it right after.
+ */
+static int server_pick_port(const char *address, uint16_t *port) {
+  for (int i = 0; i < SERVER_PORT_PROBES; ++i) {
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    if (server_address(&ss, address, 0) != 0)
+      return RIPT_ERR_INVALID_ARGUMENT;
+    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+      return RIPT_ERR_HTTP_CLOSED;
+    int bound = bind(fd, (struct sockaddr *)&ss, sizeof(ss)) == 0 &&
+                getsockname(fd, (struct sockaddr *)&ss, &len) == 0;
+    close(fd);
+    if (bound && server_port_free(&ss, SOCK_DGRAM)) {
+      *port = ntohs(ss.ss_family == AF_INET6
+                        ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                        : ((struct sockaddr_in *)&ss)->sin_port);
+      return 0;
+    }
+  }
+  return RIPT_ERR_HTTP_CLOSED;
+}
+
+/* HTTP/2 (TCP) opens first; HTTP/3 (UDP) reuses its port. */
 static int server_open_listeners(ript_http_server *server, uv_loop_t *loop) {
   uint32_t flags = server->cfg.flags ? server->cfg.flags
                                      : RIPT_HTTP_SERVER_FLAG_H2 |
@@ -52,6 +92,11 @@ static int server_open_listeners(ript_http_server *server, uv_loop_t *loop) {
   if (flags & RIPT_HTTP_SERVER_FLAG_H3)
     order[n++] = &ript_h3_listener_ops;
   uint16_t port = server->cfg.port;
+  if (port == 0 && n == SERVER_MAX_LISTENERS) {
+    int rv = server_pick_port(server->cfg.address, &port);
+    if (rv != 0)
+      return rv;
+  }
   for (size_t i = 0; i < n; ++i) {
     struct sockaddr_storage ss;
     int rv = server_address(&ss, server->cfg.address, port);

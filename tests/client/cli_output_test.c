@@ -23,7 +23,7 @@ static void test_times_and_exit_codes(void **state) {
   ript_cli_rfc3339(0, t);
   assert_string_equal(t, "1970-01-01T00:00:00Z");
   assert_int_equal(ript_cli_exit_code(0), RIPT_CLI_EXIT_OK);
-  assert_int_equal(ript_cli_exit_code(RIPT_CLIENT_ERR_STATUS),
+  assert_int_equal(ript_cli_exit_code(RIPT_ERR_HTTP_STATUS),
                    RIPT_CLI_EXIT_REFUSED);
   assert_int_equal(ript_cli_exit_code(RIPT_ERR_PARSE), RIPT_CLI_EXIT_REFUSED);
   assert_int_equal(ript_cli_exit_code(RIPT_ERR_LIMIT), RIPT_CLI_EXIT_REFUSED);
@@ -270,7 +270,7 @@ static void test_cert_and_failure(void **state) {
                              "/s/+15550100000.pem", 0));
   ript_client_result res;
   memset(&res, 0, sizeof(res));
-  res.code = RIPT_CLIENT_ERR_STATUS;
+  res.code = RIPT_ERR_HTTP_STATUS;
   res.status = 403;
   res.error = "number-not-allowed";
   res.reason = "no";

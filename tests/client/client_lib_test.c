@@ -39,7 +39,7 @@ static void test_describe(void **state) {
   (void)state;
   ript_client_result res = result(0, 200);
   expect_line(&res, RIPT_HTTP_3, URL "200");
-  res = result(RIPT_CLIENT_ERR_STATUS, 401);
+  res = result(RIPT_ERR_HTTP_STATUS, 401);
   res.error = "invalid-token";
   res.reason = "the bearer token is not valid here";
   expect_line(&res, RIPT_HTTP_3,
@@ -47,7 +47,7 @@ static void test_describe(void **state) {
   res.reason = "bad\r\nX-Injected: 1\x1b[2J";
   expect_line(&res, RIPT_HTTP_3,
               URL "401 invalid-token: bad??X-Injected: 1?[2J");
-  res = result(RIPT_CLIENT_ERR_STATUS, 502);
+  res = result(RIPT_ERR_HTTP_STATUS, 502);
   expect_line(&res, RIPT_HTTP_2,
               URL "502 (the response has no error document)");
   res = result(RIPT_ERR_HTTP_CLOSED, 0);
@@ -105,7 +105,7 @@ static void test_describe(void **state) {
                    RIPT_ERR_INVALID_ARGUMENT);
   /* Out of memory part way: the buffer is as it was. */
   ript_test_failmem fm;
-  res = result(RIPT_CLIENT_ERR_STATUS, 403);
+  res = result(RIPT_ERR_HTTP_STATUS, 403);
   res.error = "forbidden";
   res.reason = "a reason long enough to need the buffer to grow a lot more "
                "than its first allocation gave it, surely by now";

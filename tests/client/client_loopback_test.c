@@ -531,7 +531,7 @@ static void test_discover_failures(void **state) {
                  "valid: at byte 8 expected \"uri\" as an https URI string");
   const route one_bad[] = {bootstrap_routes[0], bootstrap_routes[1],
                            bootstrap_routes[2], two_bad[3]};
-  discover_fails(one_bad, 4, RIPT_CLIENT_ERR_STATUS, 500,
+  discover_fails(one_bad, 4, RIPT_ERR_HTTP_STATUS, 500,
                  "GET $B/tgs/b: 500 (the response has no error document)");
   const route denied[] = {
       bootstrap_routes[0],
@@ -539,12 +539,12 @@ static void test_discover_failures(void **state) {
        "{\"status\": 401, \"error\": \"invalid-token\", \"reason\": \"the "
        "bearer token is not valid here\"}"},
   };
-  discover_fails(denied, 2, RIPT_CLIENT_ERR_STATUS, 401,
+  discover_fails(denied, 2, RIPT_ERR_HTTP_STATUS, 401,
                  "GET $B/.well-known/ript/providertgs: 401 invalid-token: the "
                  "bearer token is not valid here");
   const route html[] = {{"GET", "/.well-known/ript", ANSWER, 404, NULL,
                          "<html>not here</html>"}};
-  discover_fails(html, 1, RIPT_CLIENT_ERR_STATUS, 404,
+  discover_fails(html, 1, RIPT_ERR_HTTP_STATUS, 404,
                  "GET $B/.well-known/ript: 404 (the response has no error "
                  "document)");
   const route bad_root[] = {
@@ -846,7 +846,7 @@ static void test_out_of_memory(void **state) {
     ript_test_failmem fm;
     ript_test_failmem_init(&fm, -1);
     fx_client(&f, RIPT_HTTP_2, 0, &fm.mem);
-    int want = k == 5 ? RIPT_CLIENT_ERR_STATUS : 0;
+    int want = k == 5 ? RIPT_ERR_HTTP_STATUS : 0;
     for (long n = 0;; ++n) {
       fm.fail_after = fm.allocs + n;
       int calls = f.calls;
