@@ -75,6 +75,7 @@ typedef struct riptd_config {
   char *advertisement;   /* the server's own advertisement */
   char *oauth_metadata;  /* RFC 8414 JSON text, or NULL */
   int64_t no_byway_timeout_ms;
+  int64_t ring_timeout_ms; /* noanswer: how long the call rings */
   size_t document_max_bytes;
   riptd_customer *customers;
   size_t ncustomers;
@@ -89,6 +90,7 @@ typedef struct riptd_config {
   "1 out: opus; PCMU; PCMA; telephone-event; CN;"
 #define RIPTD_DEFAULT_CERT_LIFETIME_S 86400
 #define RIPTD_DEFAULT_NO_BYWAY_TIMEOUT_MS 30000
+#define RIPTD_DEFAULT_RING_TIMEOUT_MS 30000
 #define RIPTD_DEFAULT_DOCUMENT_MAX_BYTES 65536
 
 /*

@@ -142,8 +142,8 @@ expect 200
 h2 DELETE "$CALL" "${AUTH[@]}"
 expect 405 method-not-allowed "DELETE is not allowed on this resource; it allows GET, POST"
 [ "$(header allow)" = "GET, POST" ] || fail "Allow: $(header allow)"
-h2 GET "$CALL/events" "${AUTH[@]}"
-expect 404 not-found "there is no resource at /${CALL#https://*/}/events"
+h2 GET "$CALL/other" "${AUTH[@]}"
+expect 404 not-found "there is no resource at /${CALL#https://*/}/other"
 
 step "refused calls, each with its own reason"
 REASONS=()
