@@ -19,6 +19,9 @@ enum {
   ACTION_RECORD_MAX_S = 3600,
   /* Ticks that come late make up for at most this many frames. */
   ACTION_CATCH_UP = 10,
+  /* Echo sends at most this many frames a tick: a burst that arrives late
+   * (replayed after an outage) goes back at twice real time. */
+  ECHO_BURST = 2,
   /* Timestamps this far off the clock follow the clock again. */
   ACTION_TS_SLACK_MS = 200,
   /* The conference mixes 20 ms of 16 kHz mono at a time. */
@@ -101,10 +104,11 @@ static int action_fifo(riptd_audio *a, uint32_t rate, unsigned channels,
 }
 
 /* The timestamp of the next frame sent: one frame after the last, unless
- * that strayed from the clock (a pause, a stall). */
+ * that fell behind the clock (after a pause). It never goes back, also
+ * while a burst is sent faster than real time. */
 static int64_t action_ts(riptd_audio *a, int64_t wall, unsigned frame_ms) {
   int64_t ts = a->out_ts ? a->out_ts + frame_ms : wall;
-  if (ts < wall - ACTION_TS_SLACK_MS || ts > wall + ACTION_TS_SLACK_MS)
+  if (ts < wall - ACTION_TS_SLACK_MS)
     ts = wall;
   a->out_ts = ts;
   return ts;
@@ -187,17 +191,25 @@ static void action_consume(riptd_audio *a, const int16_t *pcm, size_t n) {
   }
 }
 
-/* Decodes what the playout buffer releases by |wall|, concealing gaps. */
-static void action_pull(riptd_audio *a, int64_t wall) {
+/* Decodes the next frame the playout buffer releases by |wall| (a gap
+ * is concealed). Returns 0 when none is due. */
+static int action_pull_one(riptd_audio *a, int64_t wall) {
   riptd_live *live = a->call->live;
   size_t room = live->pcm_cap / ript_audio_decoder_format(a->dec)->channels;
   ript_jitter_frame f;
-  while (ript_jitter_pop(a->jb, wall, &f) > 0) {
-    ript_ssize n = ript_audio_decode(a->dec, f.data, f.data ? f.len : 0,
-                                     live->pcm_a, room);
-    if (n > 0)
-      action_consume(a, live->pcm_a, (size_t)n);
-  }
+  if (ript_jitter_pop(a->jb, wall, &f) <= 0)
+    return 0;
+  ript_ssize n = ript_audio_decode(a->dec, f.data, f.data ? f.len : 0,
+                                   live->pcm_a, room);
+  if (n > 0)
+    action_consume(a, live->pcm_a, (size_t)n);
+  return 1;
+}
+
+/* Decodes everything the playout buffer releases by |wall|. */
+static void action_pull(riptd_audio *a, int64_t wall) {
+  while (action_pull_one(a, wall))
+    ;
 }
 
 /* The next tick is when the playout buffer releases the next frame. */
@@ -217,11 +229,27 @@ static void echo_start(riptd_audio *a) {
     a->mode = RIPTD_AUDIO_ECHO;
 }
 
+/* Sends what the playout buffer released, paced: the FIFO holds at most
+ * one decoded frame more than an encoder frame, and what is due beyond
+ * ECHO_BURST frames waits in the playout buffer for the next tick. */
 static void echo_tick(riptd_audio *a, int64_t now) {
+  const ript_audio_format *f = ript_audio_encoder_format(a->enc);
+  size_t n = f->frame_size * f->channels;
   int64_t wall = riptd_wall_ms();
-  action_pull(a, wall);
-  action_flush(a, wall);
-  action_follow_jitter(a, now, wall);
+  for (int budget = ECHO_BURST; budget > 0;) {
+    if (a->fifo_len >= n) {
+      action_send_pcm(a, a->fifo, wall);
+      memmove(a->fifo, a->fifo + n, (a->fifo_len - n) * sizeof(int16_t));
+      a->fifo_len -= n;
+      --budget;
+    } else if (!action_pull_one(a, wall)) {
+      break;
+    }
+  }
+  if (a->fifo_len >= n || ript_jitter_next(a->jb) <= wall)
+    a->tick_at = now + f->frame_ms;
+  else
+    action_follow_jitter(a, now, wall);
 }
 
 /* A telephone-event goes back as it came, under our own timestamp: all

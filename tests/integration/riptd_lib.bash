@@ -244,3 +244,26 @@ c2s() {
   printf '{"event":"%s","direction":"c2s","timestamp":"%s","call":"%s"%s}' \
     "$1" "$(date -u +%Y-%m-%dT%H:%M:%S.000Z)" "$CALL" "${2:-}"
 }
+
+# mcall ARGS...: ript_mcall call on CALL with the dev token and CA; its
+# figures line goes to MCALL (and the log), a failed check fails the test.
+MCALL_BIN=$RIPT_BIN_DIR/ript_mcall
+mcall() {
+  MCALL=$(setpriv --pdeathsig KILL -- "$MCALL_BIN" call --cacert "$CACERT" \
+    --token "$TOKEN" --call "$CALL" "$@") || fail "ript_mcall $*: $MCALL"
+  echo "$TEST_NAME:   $MCALL"
+}
+# figure NAME: a value of the last mcall's figures line.
+figure() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$MCALL"; }
+# at_least A B: A >= B (A may have decimals).
+at_least() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
+# echo_ok: the last mcall got back nearly all it sent, acknowledged.
+echo_ok() {
+  local sent received acks
+  sent=$(figure sent)
+  received=$(figure received)
+  acks=$(figure acks_received)
+  at_least "$received" $((sent * 95 / 100)) || fail "received $received of $sent"
+  at_least "$acks" $((sent * 95 / 100)) || fail "$acks acknowledgements for $sent chunks"
+  at_least $((sent / 20)) "$(figure lost)" || fail "lost $(figure lost)"
+}
