@@ -235,7 +235,7 @@ new_call() {
 events_get() {
   rm -f "$WORK/$1.events"
   setpriv --pdeathsig KILL -- curl -sS -N --http2 --max-time 60 --cacert "$CACERT" \
-    "${AUTH[@]}" -o "$WORK/$1.events" "$CALL/events" &
+    "${AUTH[@]}" -o "$WORK/$1.events" "$CALL/events" 2>>"$WORK/curl.err" &
   GET_PID=$!
 }
 
