@@ -197,10 +197,12 @@ static int action_pull_one(riptd_audio *a, int64_t wall) {
   riptd_live *live = a->call->live;
   size_t room = live->pcm_cap / ript_audio_decoder_format(a->dec)->channels;
   ript_jitter_frame f;
-  if (ript_jitter_pop(a->jb, wall, &f) <= 0)
+  int r = ript_jitter_pop(a->jb, wall, &f);
+  if (r <= 0)
     return 0;
-  ript_ssize n = ript_audio_decode(a->dec, f.data, f.data ? f.len : 0,
-                                   live->pcm_a, room);
+  if (r == RIPT_JITTER_FRAME && !f.len)
+    return 1; /* the number of a telephone-event or CN: no audio */
+  ript_ssize n = ript_audio_decode(a->dec, f.data, f.len, live->pcm_a, room);
   if (n > 0)
     action_consume(a, live->pcm_a, (size_t)n);
   return 1;
@@ -604,18 +606,18 @@ void riptd_action_frame(riptd_call *call, const ript_media_frame *frame,
   if (!a->rx_ok || frame->source != a->rx_source ||
       frame->sink != a->rx_sink)
     return;
-  if (a->mode == RIPTD_AUDIO_ECHO &&
-      frame->payload_type == RIPT_PT_TELEPHONE_EVENT) {
-    if (a->tx_te)
-      echo_event(a, frame);
+  if (a->mode == RIPTD_AUDIO_ECHO && a->tx_te &&
+      frame->payload_type == RIPT_PT_TELEPHONE_EVENT)
+    echo_event(a, frame);
+  if (!a->jb || (a->mode != RIPTD_AUDIO_ECHO &&
+                  a->mode != RIPTD_AUDIO_RECORD && a->mode != RIPTD_AUDIO_ROOM))
     return;
-  }
-  if (frame->payload_type != a->rx_cfg.payload_type || !a->jb ||
-      (a->mode != RIPTD_AUDIO_ECHO && a->mode != RIPTD_AUDIO_RECORD &&
-       a->mode != RIPTD_AUDIO_ROOM))
-    return;
+  /* Auxiliary payloads share the stream's sequence numbers: an empty frame
+   * keeps the playout buffer from taking theirs for lost audio. */
+  int audio = frame->payload_type == a->rx_cfg.payload_type;
   ript_jitter_push(a->jb, frame->sequence, (int64_t)frame->timestamp,
-                   frame->media, frame->media_len, wall);
+                   audio ? frame->media : NULL, audio ? frame->media_len : 0,
+                   wall);
   if (a->mode == RIPTD_AUDIO_RECORD) {
     action_pull(a, wall);
   } else if (a->mode == RIPTD_AUDIO_ECHO) {

@@ -254,6 +254,15 @@ static void cmedia_get(riptd_call *c, riptd_bw *bw) {
   cmedia_drain(c);
 }
 
+/* The client ended its side of the session: so does riptd. */
+static void cmedia_session_end(ript_http_exchange *ex, void *user_data) {
+  riptd_bw *bw = user_data;
+  if (!bw->call)
+    return;
+  riptd_bw_detach(bw);
+  ript_http_exchange_end(ex);
+}
+
 /* Extended CONNECT (RFC 9220) with :protocol webtransport, over HTTP/3
  * with datagrams (§9.11.3). */
 static void cmedia_session(riptd_call *c, riptd_bw *bw) {
@@ -270,8 +279,8 @@ static void cmedia_session(riptd_call *c, riptd_bw *bw) {
                    "HTTP/2 media goes on byways (PUT and GET)");
     return;
   }
-  ript_http_exchange_callbacks cbs = {NULL, NULL, NULL, cmedia_on_datagram,
-                                      riptd_bw_closed};
+  ript_http_exchange_callbacks cbs = {NULL, NULL, cmedia_session_end,
+                                      cmedia_on_datagram, riptd_bw_closed};
   ript_http_exchange_set_callbacks(bw->ex, &cbs, bw);
   if (ript_http_exchange_respond(bw->ex, 200, NULL, 0, RIPT_HTTP_FLAG_NONE) !=
       0)

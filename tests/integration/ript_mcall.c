@@ -6,7 +6,7 @@
  *   ript_mcall call --cacert FILE --token TOKEN --call URI
  *              [--http2] [--byways] [--seconds S] [--gets N]
  *              [--drop-at MS --down-ms MS] [--sent FILE.wav]
- *              [--received FILE.wav] [--silent]
+ *              [--received FILE.wav] [--silent] [--dtmf DIGITS]
  *              [--min-correlation X] [--expect-early]
  *   ript_mcall compare REF.wav REC.wav
  *
@@ -28,6 +28,8 @@
  *   --sent FILE      writes the signal sent as a WAV file
  *   --received FILE  writes what came back, decoded, as a WAV file
  *   --silent         sends silence instead (a conference listener)
+ *   --dtmf DIGITS    also sends DIGITS as telephone-events (RFC 4733) and
+ *                    exit 1 unless exactly they come back
  *   --min-correlation X  exit 1 below X (default 0: no check)
  *   --expect-early   exit 1 unless media arrived before "answered"
  * compare: prints the aligned correlation of two WAV files.
@@ -68,12 +70,12 @@ typedef enum mc_phase {
 
 typedef struct mc_frame {
   uint64_t seq;
-  uint8_t *data;
+  uint8_t *data; /* NULL: a telephone-event, which shares the numbers */
   size_t len;
 } mc_frame;
 
 typedef struct mc_args {
-  const char *cacert, *token, *call, *sent, *received;
+  const char *cacert, *token, *call, *sent, *received, *dtmf;
   ript_http_version version;
   int byways, gets, expect_early, silent;
   double seconds, min_corr;
@@ -112,6 +114,11 @@ typedef struct mc {
   /* media transport */
   ript_http_exchange *wt;
   int wt_ready, gets_open, gets_429;
+  /* telephone-events */
+  ript_dtmf_sender dtmf_tx;
+  ript_dtmf_receiver dtmf_rx;
+  char heard[64];
+  size_t nheard;
   /* the outage */
   int dropped, reconnected;
   int64_t reconnect_at;
@@ -212,12 +219,24 @@ static int mc_request(mc *m, const char *method, const char *url,
 
 /* ---- media in ---- */
 
+/* A telephone-event that came back: each event is reported once. */
+static void mc_on_event_frame(mc *m, const ript_media_frame *f) {
+  ript_dtmf_event ev;
+  if (ript_dtmf_decode(&ev, f->media, f->media_len, NULL) == 0 &&
+      ript_dtmf_receiver_push(&m->dtmf_rx, (int64_t)f->timestamp, &ev) == 1 &&
+      m->nheard + 1 < sizeof(m->heard) && ript_dtmf_digit(ev.event))
+    m->heard[m->nheard++] = ript_dtmf_digit(ev.event);
+}
+
 static void mc_on_frame(const ript_media_frame *f, void *user_data) {
   mc *m = user_data;
+  int event = f->payload_type == RIPT_PT_TELEPHONE_EVENT;
+  if (event)
+    mc_on_event_frame(m, f);
   if (!m->rx_ok || f->source != m->rx_source || f->sink != m->rx_sink ||
-      f->payload_type != m->rx_cfg.payload_type)
+      (f->payload_type != m->rx_cfg.payload_type && !event))
     return;
-  if (!m->answered)
+  if (!m->answered && !event)
     ++m->early;
   if (m->nframes == m->cap) {
     size_t cap = m->cap ? m->cap * 2 : 512;
@@ -228,10 +247,11 @@ static void mc_on_frame(const ript_media_frame *f, void *user_data) {
     m->cap = cap;
   }
   mc_frame *c = &m->frames[m->nframes];
-  c->data = malloc(f->media_len ? f->media_len : 1);
-  if (!c->data)
+  c->data = event ? NULL : malloc(f->media_len ? f->media_len : 1);
+  if (!event && !c->data)
     return;
-  memcpy(c->data, f->media, f->media_len);
+  if (!event)
+    memcpy(c->data, f->media, f->media_len);
   c->len = f->media_len;
   c->seq = f->sequence;
   ++m->nframes;
@@ -279,6 +299,29 @@ static void mc_ship(mc *m, ript_buf *b) {
   if (b->len)
     mc_request(m, "PUT", m->media_url, NULL, "application/ript-chunks",
                b->data, b->len, mc_put_done, NULL);
+}
+
+/* The telephone-events due now (RFC 4733 packets of the digits asked). */
+static void mc_send_dtmf(mc *m) {
+  ript_dtmf_packet pkt;
+  while (ript_dtmf_sender_poll(&m->dtmf_tx, mc_wall(), &pkt) == 1) {
+    uint8_t payload[RIPT_DTMF_PAYLOAD_LEN];
+    ript_media_frame frame;
+    memset(&frame, 0, sizeof(frame));
+    frame.source = m->tx_source;
+    frame.sink = m->tx_sink;
+    frame.payload_type = RIPT_PT_TELEPHONE_EVENT;
+    frame.timestamp = (uint64_t)pkt.timestamp_ms;
+    frame.media = payload;
+    frame.media_len = (size_t)ript_dtmf_encode(&pkt.event, payload,
+                                               sizeof(payload));
+    ript_buf b;
+    ript_buf_init(&b, NULL);
+    if (ript_media_send(m->session, &frame, mc_wall(), &b, NULL) > 0 &&
+        !m->dropped)
+      mc_ship(m, &b);
+    ript_buf_free(&b);
+  }
 }
 
 static void mc_send_frame(mc *m) {
@@ -521,7 +564,11 @@ static void mc_on_tick(uv_timer_t *t) {
   if (m->phase == MC_RINGING && m->answered) {
     m->phase = MC_SENDING;
     m->send_start = mc_wall();
+    if (m->a.dtmf)
+      ript_dtmf_sender_push(&m->dtmf_tx, m->a.dtmf, strlen(m->a.dtmf));
   }
+  if (m->phase == MC_SENDING)
+    mc_send_dtmf(m);
   if (m->phase == MC_SENDING || m->phase == MC_DRAINING) {
     const ript_audio_format *f = ript_audio_encoder_format(m->enc);
     int64_t total = (int64_t)(m->signal_frames / f->frame_size);
@@ -660,6 +707,9 @@ static void mc_described(mc *m, mc_req *r, int error) {
     mc_fail(m, "cannot start the media");
     return;
   }
+  ript_dtmf_sender_config dc = {0, 0, MC_TICK_MS, 0};
+  ript_dtmf_sender_init(&m->dtmf_tx, &dc);
+  ript_dtmf_receiver_init(&m->dtmf_rx);
   m->phase = MC_RINGING;
   uv_timer_start(&m->tick, mc_on_tick, MC_TICK_MS, MC_TICK_MS);
 }
@@ -693,7 +743,9 @@ static int16_t *mc_decode(mc *m, size_t *frames, uint32_t *rate,
     for (; want < c->seq && at + room * f->channels <= cap; ++want)
       at += (size_t)ript_audio_decode(dec, NULL, 0, pcm + at, room) *
             f->channels;
-    ript_ssize n = ript_audio_decode(dec, c->data, c->len, pcm + at, room);
+    ript_ssize n = c->data ? ript_audio_decode(dec, c->data, c->len,
+                                               pcm + at, room)
+                           : 0;
     if (n > 0)
       at += (size_t)n * f->channels;
     want = c->seq + 1;
@@ -746,7 +798,7 @@ static int mc_report(mc *m) {
   printf("correlation=%.3f lag_ms=%.1f sent=%llu acked=%llu replayed=%llu "
          "received=%llu lost=%llu duplicates=%llu acks_received=%llu "
          "failed=%llu rtt_ms=%.1f gets_429=%d panics=%d early=%zu "
-         "reconnected=%d first_event=%s\n",
+         "reconnected=%d first_event=%s dtmf=%s\n",
          res.correlation, (double)res.lag * 1000.0 / MC_ALIGN_RATE,
          (unsigned long long)st.sent, (unsigned long long)st.acked,
          (unsigned long long)st.replayed, (unsigned long long)st.received,
@@ -754,7 +806,8 @@ static int mc_report(mc *m) {
          (unsigned long long)st.acks_received,
          (unsigned long long)st.failed_total, st.srtt_ms, m->gets_429,
          m->panics, m->early, m->reconnected,
-         m->reconnected ? ript_event_type_name(m->first_event) : "-");
+         m->reconnected ? ript_event_type_name(m->first_event) : "-",
+         m->nheard ? m->heard : "-");
   int ok = !m->failed && m->ended;
   if (res.correlation < m->a.min_corr) {
     fprintf(stderr, "ript_mcall: correlation %.3f below %.3f\n",
@@ -767,6 +820,11 @@ static int mc_report(mc *m) {
   }
   if (!m->ended && !m->failed)
     fprintf(stderr, "ript_mcall: no end event\n");
+  if (m->a.dtmf && strcmp(m->heard, m->a.dtmf) != 0) {
+    fprintf(stderr, "ript_mcall: sent DTMF %s, heard %s\n", m->a.dtmf,
+            m->heard);
+    ok = 0;
+  }
   return ok ? 0 : 1;
 }
 
@@ -839,6 +897,8 @@ static int mc_args_parse(mc_args *a, int argc, char **argv) {
       a->sent = argv[++i];
     else if (strcmp(o, "--received") == 0)
       a->received = argv[++i];
+    else if (strcmp(o, "--dtmf") == 0)
+      a->dtmf = argv[++i];
     else if (strcmp(o, "--seconds") == 0)
       a->seconds = atof(argv[++i]);
     else if (strcmp(o, "--gets") == 0)
@@ -910,7 +970,7 @@ int main(int argc, char **argv) {
           "usage: ript_mcall call --cacert FILE --token TOKEN --call URI\n"
           "                  [--http2] [--byways] [--seconds S] [--gets N]\n"
           "                  [--drop-at MS --down-ms MS] [--sent FILE.wav]\n"
-          "                  [--received FILE.wav] [--silent]\n"
+          "                  [--received FILE.wav] [--silent] [--dtmf D]\n"
           "                  [--min-correlation X] [--expect-early]\n"
           "       ript_mcall compare REF.wav REC.wav\n");
   return 2;

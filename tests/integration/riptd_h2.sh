@@ -135,7 +135,7 @@ cp "$WORK/body" "$WORK/created.json"
 step "GET, POST and DELETE on the call"
 h2 GET "$CALL" "${AUTH[@]}"
 expect 200
-cmp -s "$WORK/body" "$WORK/created.json" || fail "GET of the call differs from the 201"
+same_call "$WORK/body" "$WORK/created.json" || fail "GET of the call differs from the 201"
 h2 POST "$CALL" "${AUTH[@]}"
 expect 200
 [ "$(field clientDirectives)" = "2 to 1: opus;" ] || fail "re-negotiation: $(body)"

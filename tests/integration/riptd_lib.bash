@@ -267,3 +267,7 @@ echo_ok() {
   at_least "$acks" $((sent * 95 / 100)) || fail "$acks acknowledgements for $sent chunks"
   at_least $((sent / 20)) "$(figure lost)" || fail "lost $(figure lost)"
 }
+
+# same_call A B: two call descriptions are the same call (the state moves
+# on by itself: it is left out).
+same_call() { cmp -s <(grep -v '"state":' "$1") <(grep -v '"state":' "$2"); }

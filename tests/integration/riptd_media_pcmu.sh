@@ -3,8 +3,9 @@
 # and a handler that lists only PCMU, so both directions are PCMU. 5 s of a
 # voice-like signal to the echo number over HTTP/3 datagrams, HTTP/3 byways
 # and HTTP/2 byways must come back with an aligned normalized
-# cross-correlation of at least 0.9; a recording into a directory is named
-# after the call; a conference gives each participant the others (N-1).
+# cross-correlation of at least 0.9; DTMF comes back as telephone-events; a
+# recording into a directory is named after the call; a conference gives
+# each participant the others (N-1).
 source "$(dirname "$0")/riptd_lib.bash"
 
 start_riptd 30
@@ -32,6 +33,13 @@ for transport in datagrams byways http2; do
   mcall "${args[@]}" --seconds 5 --min-correlation 0.9
   echo_ok
 done
+
+step "telephone-events come back as telephone-events"
+setup_caller dtmf "1 in: PCMU; telephone-event; 2 out: PCMU; telephone-event;"
+new_call "$(number echo)"
+[ "$(field clientDirectives)" = "2 to 1: PCMU; telephone-event;" ] || fail "directives: $(body)"
+mcall --seconds 3 --dtmf '159#' --min-correlation 0.9
+[ "$(figure dtmf)" = '159#' ] || fail "DTMF heard: $(figure dtmf)"
 
 step "record into a directory: recordings/UUID.wav"
 new_call "$(number record)"
