@@ -213,7 +213,7 @@ static void call_finish(riptd_call *c) {
   int64_t now = riptd_mono_ms(c->live);
   ript_buf *out = &c->live->out;
   c->ended_at = now;
-  c->expire_at = now + RIPTD_RECORD_KEEP_MS;
+  c->expire_at = now + c->live->app->cfg->ended_call_keep_ms;
   while (c->bw[RIPTD_BW_EVENTS_GET]) {
     riptd_bw *bw = c->bw[RIPTD_BW_EVENTS_GET];
     c->terminal_seen = 1;

@@ -27,8 +27,6 @@ enum {
   RIPTD_BUFFER_MS = 5000,
   /* Non-state events kept while no reverse signaling byway is open. */
   RIPTD_EVENTS_KEPT = 32,
-  /* A terminated call's record answers GET {call} this long (decision 10). */
-  RIPTD_RECORD_KEEP_MS = 300000,
   /* §9.9: open reverse media byways a call accepts. */
   RIPTD_MEDIA_GETS_MAX = 30,
   /* The largest media PUT body (docs/PROTOCOL.md §12). */

@@ -198,7 +198,7 @@ stop_riptd 10
 
 # --- the no-byway timer ------------------------------------------------------------
 step "no signaling byway for the configured time (2 s here) ends a call"
-sed 's/"ring-timeout-ms": 3000/"no-byway-timeout-ms": 2000, "ring-timeout-ms": 3000/' \
+sed 's/"ring-timeout-ms": 3000/"no-byway-timeout-ms": 2000, "ring-timeout-ms": 3000, "ended-call-keep-ms": 4000/' \
   "$STATE/riptd.json" >"$STATE/short.json"
 grep -q '"no-byway-timeout-ms": 2000' "$STATE/short.json" || fail "cannot shorten the timer"
 start_riptd_config 30 "$STATE/short.json"
@@ -212,6 +212,7 @@ wait "$GET_PID" || fail "curl GET exited with $?"
 is_event 1 "$WORK/lonely.events" end
 grep -q '"reason":"no signaling byway was open for 2000 ms"}$' "$WORK/lonely.events" ||
   fail "reason: $(cat "$WORK/lonely.events")"
+LONELY=$CALL
 step "... but not while a GET is open, and again once it is gone"
 new_call "$(dev numbers echo)"
 events_get held
@@ -223,6 +224,10 @@ wait "$GET_PID" 2>/dev/null || true
 sleep 2.6
 h2 GET "$CALL" "${AUTH[@]}"
 [ "$(field state)" = ended ] || fail "state $(field state) 2.6 s after the GET went"
+step "an ended call's record goes after ended-call-keep-ms (4 s here)"
+CALL=$LONELY
+h2 GET "$CALL" "${AUTH[@]}"
+expect 404 not-found "there is no call $(uuid) on TG main"
 step "SIGTERM: riptd exits 0"
 stop_riptd 10
 step "all checks passed"
