@@ -170,6 +170,26 @@ static void action_convert(riptd_audio *a, const int16_t *pcm, size_t frames,
   *len += add;
 }
 
+/* Appends |n| decoded frames to the recording, converted to its format
+ * when a renegotiation changed the decoder's. */
+static void record_keep(riptd_audio *a, const int16_t *pcm, size_t n) {
+  riptd_live *live = a->call->live;
+  if (a->rs_in) {
+    ript_ssize m = ript_resampler_process(a->rs_in, pcm, n, live->pcm_b,
+                                          live->pcm_cap / a->rec_channels);
+    if (m <= 0)
+      return;
+    pcm = live->pcm_b;
+    n = (size_t)m;
+  }
+  size_t most = (size_t)ACTION_RECORD_MAX_S * a->rec_rate * a->rec_channels *
+                sizeof(int16_t);
+  size_t bytes = n * a->rec_channels * sizeof(int16_t);
+  if (a->rec.len + bytes <= most && ript_buf_append(&a->rec, pcm, bytes) != 0)
+    fprintf(stderr, "riptd: call %s: out of memory while recording\n",
+            a->call->uuid);
+}
+
 /* What one decoded frame becomes: echo feeds the FIFO, a conference
  * member what the room hears of it, a recording keeps it. */
 static void action_consume(riptd_audio *a, const int16_t *pcm, size_t n) {
@@ -180,14 +200,7 @@ static void action_consume(riptd_audio *a, const int16_t *pcm, size_t n) {
   } else if (a->mode == RIPTD_AUDIO_ROOM) {
     action_convert(a, pcm, n, 1, a->heard, &a->heard_len, a->heard_cap);
   } else if (a->mode == RIPTD_AUDIO_RECORD) {
-    const ript_audio_format *d = ript_audio_decoder_format(a->dec);
-    size_t most = (size_t)ACTION_RECORD_MAX_S * d->rate * d->channels *
-                  sizeof(int16_t);
-    size_t bytes = n * d->channels * sizeof(int16_t);
-    if (a->rec.len + bytes <= most &&
-        ript_buf_append(&a->rec, pcm, bytes) != 0)
-      fprintf(stderr, "riptd: call %s: out of memory while recording\n",
-              a->call->uuid);
+    record_keep(a, pcm, n);
   }
 }
 
@@ -314,8 +327,19 @@ static void play_tick(riptd_audio *a, int64_t now) {
 /* ---- record ---- */
 
 static void record_start(riptd_audio *a) {
-  if (action_decoder(a) == 0)
-    a->mode = RIPTD_AUDIO_RECORD;
+  if (action_decoder(a) != 0)
+    return;
+  const ript_audio_format *d = ript_audio_decoder_format(a->dec);
+  if (!a->rec_rate) {
+    a->rec_rate = d->rate;
+    a->rec_channels = d->channels;
+  } else if ((d->rate != a->rec_rate || d->channels != a->rec_channels) &&
+             ript_resampler_new(&a->rs_in, d->rate, d->channels, a->rec_rate,
+                                a->rec_channels, RIPT_RESAMPLER_QUALITY,
+                                NULL) != 0) {
+    return;
+  }
+  a->mode = RIPTD_AUDIO_RECORD;
 }
 
 /* The configured file, or DIR/UUID.wav when it names a directory. */
@@ -347,12 +371,11 @@ static int record_save(const char *path, const ript_buf *wav) {
 static void record_write(riptd_audio *a) {
   char path[4096];
   action_pull(a, INT64_MAX / 4);
-  const ript_audio_format *d = ript_audio_decoder_format(a->dec);
-  size_t frames = a->rec.len / sizeof(int16_t) / d->channels;
+  size_t frames = a->rec.len / sizeof(int16_t) / a->rec_channels;
   ript_buf wav;
   ript_buf_init(&wav, NULL);
   int rv = ript_wav_write(&wav, (const int16_t *)(const void *)a->rec.data,
-                          frames, d->channels, d->rate);
+                          frames, a->rec_channels, a->rec_rate);
   if (rv != 0)
     fprintf(stderr, "riptd: call %s: cannot record: %s\n", a->call->uuid,
             ript_strerror(rv));
@@ -566,14 +589,19 @@ static void action_step(riptd_call *c, int64_t now) {
   }
 }
 
-void riptd_action_start(riptd_call *call) {
+/* The streams the audio uses: the first of each directive. */
+static void action_streams(riptd_call *call) {
   riptd_audio *a = &call->audio;
-  int64_t now = riptd_mono_ms(call->live);
   int te = 0;
   a->tx_ok = action_stream(call->media.tx_dir, &a->tx_source, &a->tx_sink,
                            &a->tx_cfg, &a->tx_te);
   a->rx_ok = action_stream(call->media.rx_dir, &a->rx_source, &a->rx_sink,
                            &a->rx_cfg, &te);
+}
+
+void riptd_action_start(riptd_call *call) {
+  int64_t now = riptd_mono_ms(call->live);
+  action_streams(call);
   if (call->route->action == RIPTD_ACTION_FAIL)
     action_then(call, STEP_FAIL, now);
   else
@@ -629,10 +657,8 @@ void riptd_action_frame(riptd_call *call, const ript_media_frame *frame,
   }
 }
 
-void riptd_action_end(riptd_call *call) {
-  riptd_audio *a = &call->audio;
-  if (a->mode == RIPTD_AUDIO_RECORD)
-    record_write(a);
+/* Frees the codecs and buffers of the current mode (not the recording). */
+static void action_stop(riptd_audio *a) {
   if (a->room)
     room_leave(a);
   ript_audio_encoder_del(a->enc);
@@ -642,7 +668,6 @@ void riptd_action_end(riptd_call *call) {
   ript_resampler_del(a->rs_out);
   free(a->fifo);
   free(a->heard);
-  ript_buf_free(&a->rec);
   a->enc = NULL;
   a->dec = NULL;
   a->jb = NULL;
@@ -650,8 +675,34 @@ void riptd_action_end(riptd_call *call) {
   a->fifo = a->heard = NULL;
   a->fifo_len = a->heard_len = 0;
   a->play = NULL;
+  a->play_pos = 0;
+  a->play_sent = 0;
   a->mode = RIPTD_AUDIO_OFF;
   a->tick_at = INT64_MAX;
+}
+
+void riptd_action_renegotiate(riptd_call *call) {
+  riptd_audio *a = &call->audio;
+  riptd_audio_mode mode = a->mode;
+  action_stop(a);
+  action_streams(call);
+  a->out_ts = 0;
+  if (mode == RIPTD_AUDIO_ECHO)
+    echo_start(a);
+  else if (mode == RIPTD_AUDIO_PLAY)
+    play_start(a, riptd_mono_ms(call->live));
+  else if (mode == RIPTD_AUDIO_RECORD)
+    record_start(a);
+  else if (mode == RIPTD_AUDIO_ROOM)
+    room_join(a);
+}
+
+void riptd_action_end(riptd_call *call) {
+  riptd_audio *a = &call->audio;
+  if (a->mode == RIPTD_AUDIO_RECORD)
+    record_write(a);
+  action_stop(a);
+  ript_buf_free(&a->rec);
   call->step = STEP_NONE;
   call->step_at = INT64_MAX;
 }

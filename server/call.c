@@ -386,6 +386,17 @@ static void call_events_put(riptd_call *c, riptd_bw *bw) {
     riptd_bw_attach(c, bw);
 }
 
+int riptd_call_renegotiate(riptd_call *call, const riptd_call_rec *rec) {
+  if (call_ended(call))
+    return 0;
+  int rv = riptd_cmedia_renegotiate(call, rec);
+  if (rv != 0)
+    return rv;
+  riptd_action_renegotiate(call);
+  riptd_call_schedule(call);
+  return 0;
+}
+
 /* ---- taking byways ---- */
 
 void riptd_call_take(riptd_call *call, ript_http_exchange *ex,

@@ -127,7 +127,9 @@ typedef struct riptd_audio {
   int64_t play_start;     /* mono */
   int64_t play_sent;      /* frames sent */
   /* record */
-  ript_buf rec;           /* int16 PCM at the decoder's format */
+  ript_buf rec;           /* int16 PCM at rec_rate, rec_channels */
+  uint32_t rec_rate;      /* the first decoder's format: a renegotiation */
+  unsigned rec_channels;  /* resamples into it (rs_in) */
   /* conference */
   riptd_room *room;
   struct riptd_audio *room_next;
@@ -228,6 +230,12 @@ void riptd_live_timer_closed(riptd_live *live);
  * started. Returns 0 or RIPT_ERR_NOMEM / the error of a directive. */
 int riptd_call_start(riptd_live *live, const riptd_call_rec *rec);
 
+/* The call's directives changed (POST {call}): the media session and the
+ * route's audio start again with the new ones (a recording keeps its
+ * format). Returns 0 (also for an ended call), or the error of
+ * riptd_cmedia_renegotiate, the call then unchanged. */
+int riptd_call_renegotiate(riptd_call *call, const riptd_call_rec *rec);
+
 /* Takes over a byway request of the call (see riptd_live_take). */
 void riptd_call_take(riptd_call *call, ript_http_exchange *ex,
                      riptd_byway_kind kind);
@@ -271,6 +279,10 @@ void riptd_bw_error(riptd_bw *bw, int status, const char *error,
 int riptd_cmedia_init(riptd_call *call, const riptd_call_rec *rec);
 /* Frees the media session and directives. */
 void riptd_cmedia_free(riptd_call *call);
+/* A new media session for the directives of |rec| in place of the old
+ * one, whose kept chunks are dropped. Returns 0, or the error of
+ * riptd_cmedia_init with the old session kept. */
+int riptd_cmedia_renegotiate(riptd_call *call, const riptd_call_rec *rec);
 /* Takes over a media byway request (GET, PUT, CONNECT). */
 void riptd_cmedia_take(riptd_call *call, riptd_bw *bw);
 /* Sends one media chunk on the call's best way: the newest WebTransport
@@ -296,6 +308,9 @@ int64_t riptd_action_deadline(const riptd_call *call);
 /* A new media frame from the client (received at wall time |wall|). */
 void riptd_action_frame(riptd_call *call, const ript_media_frame *frame,
                         int64_t wall);
+/* The directives changed: the audio starts again in the same mode with
+ * the new streams and codecs. */
+void riptd_action_renegotiate(riptd_call *call);
 /* The call ended: the recording is written, the conference left, the
  * codecs freed. */
 void riptd_action_end(riptd_call *call);

@@ -60,13 +60,26 @@ int riptd_cmedia_init(riptd_call *call, const riptd_call_rec *rec) {
   return ript_media_session_new(&m->session, &cfg, riptd_wall_ms(), NULL);
 }
 
-void riptd_cmedia_free(riptd_call *call) {
-  riptd_cmedia *m = &call->media;
+static void cmedia_clear(riptd_cmedia *m) {
   ript_media_session_del(m->session);
   ript_advert_del(m->tx_dir);
   ript_advert_del(m->rx_dir);
-  m->session = NULL;
-  m->tx_dir = m->rx_dir = NULL;
+  memset(m, 0, sizeof(*m));
+  m->ack_at = INT64_MAX;
+}
+
+void riptd_cmedia_free(riptd_call *call) { cmedia_clear(&call->media); }
+
+int riptd_cmedia_renegotiate(riptd_call *call, const riptd_call_rec *rec) {
+  riptd_cmedia old = call->media;
+  memset(&call->media, 0, sizeof(call->media));
+  call->media.ack_at = INT64_MAX;
+  int rv = riptd_cmedia_init(call, rec);
+  riptd_cmedia gone = rv == 0 ? old : call->media;
+  if (rv != 0)
+    call->media = old;
+  cmedia_clear(&gone);
+  return rv;
 }
 
 /* ---- out ---- */

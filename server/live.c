@@ -245,8 +245,11 @@ const riptd_wav_cache *riptd_live_wav(riptd_live *live, const char *file,
 
 static int live_on_call(void *data, const riptd_call_rec *rec) {
   riptd_live *live = data;
-  return live->closing ? RIPT_ERR_INVALID_ARGUMENT
-                       : riptd_call_start(live, rec);
+  riptd_call *call = riptd_live_find(live, rec->uuid);
+  if (live->closing)
+    return RIPT_ERR_INVALID_ARGUMENT;
+  return call ? riptd_call_renegotiate(call, rec)
+              : riptd_call_start(live, rec);
 }
 
 int riptd_live_new(riptd_live **plive, uv_loop_t *loop, riptd_app *app) {

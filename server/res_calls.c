@@ -399,7 +399,11 @@ static void calls_renegotiate(riptd_ctx *ctx, riptd_call_rec *rec) {
   else if (rv != 0)
     riptd_reply_fault(ctx->resp, "riptd could not read the handler");
   else if (calls_negotiate(ctx, h.advertisement, rec) == 0) {
-    if (riptd_store_call_replace(ctx->app->store, rec) == 0)
+    if (ctx->app->on_call &&
+        ctx->app->on_call(ctx->app->on_call_data, rec) != 0)
+      riptd_reply_fault(ctx->resp, "riptd could not apply the new "
+                                   "directives");
+    else if (riptd_store_call_replace(ctx->app->store, rec) == 0)
       calls_reply(ctx, 200, rec);
     else
       riptd_reply_fault(ctx->resp, "riptd could not store the call");

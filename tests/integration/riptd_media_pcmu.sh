@@ -34,6 +34,20 @@ for transport in datagrams byways http2; do
   echo_ok
 done
 
+step "POST {call} after answered: the echo moves to the new directives"
+setup_caller renego "1 in: opus; 2 out: PCMU;"
+new_call "$(number echo)"
+[ "$(field serverDirectives)" = "1 to 1: opus;" ] || fail "directives: $(body)"
+sleep 0.8
+h2 PUT "$HANDLER" "${AUTH[@]}" -H 'Content-Type: application/json' \
+  --data-binary '{"handler-id": "renego", "advertisement": "1 in: PCMU; 2 out: PCMU;"}'
+expect 200
+h2 POST "$CALL" "${AUTH[@]}"
+expect 200
+[ "$(field serverDirectives)/$(field state)" = "1 to 1: PCMU;/answered" ] || fail "after POST: $(body)"
+mcall --seconds 3 --min-correlation 0.9
+echo_ok
+
 step "telephone-events come back as telephone-events"
 setup_caller dtmf "1 in: PCMU; telephone-event; 2 out: PCMU; telephone-event;"
 new_call "$(number echo)"

@@ -854,13 +854,28 @@ static void test_byways(void **state) {
   assert_int_equal(get(f, events, ACME), 500);
   expect_error(f, 500, "internal-error",
                "a byway reached riptd's request router");
-  /* A call the live calls cannot start is not kept. */
+  /* POST {call} tells the live calls of the new directives first. */
+  assert_int_equal(req(f, "POST", call, ACME, NULL, NULL, 0), 200);
+  assert_int_equal(hs.calls, 2);
+  assert_int_equal(req(f, "PUT", MAIN "/handlers/phone", ACME, JSON,
+                       HANDLER("phone", "1 in: PCMU;"),
+                       strlen(HANDLER("phone", "1 in: PCMU;"))),
+                   200);
   hs.fail = RIPT_ERR_NOMEM;
+  assert_int_equal(req(f, "POST", call, ACME, NULL, NULL, 0), 500);
+  expect_error(f, 500, "internal-error",
+               "riptd could not apply the new directives");
+  assert_int_equal(get(f, call, ACME), 200);
+  assert_non_null(strstr(body(f), "\"serverDirectives\": \"1 to 1: opus;\""));
+  /* A call the live calls cannot start is not kept. */
+  assert_int_equal(req(f, "PUT", MAIN "/handlers/phone", ACME, JSON,
+                       HANDLER("phone", PHONE), strlen(HANDLER("phone", PHONE))),
+                   200);
   assert_int_equal(place(f, MAIN, ACME, &c, MAIN_PHONE, "+15550100000",
                          "+15550101001", NULL, now),
                    500);
   expect_error(f, 500, "internal-error", "riptd could not start the call");
-  assert_int_equal(hs.calls, 2);
+  assert_int_equal(hs.calls, 4);
   char gone[160];
   snprintf(gone, sizeof(gone), MAIN "/calls/%s", hs.uuid);
   assert_int_equal(get(f, gone, ACME), 404);
