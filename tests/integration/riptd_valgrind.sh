@@ -48,6 +48,20 @@ new_call "$ECHO"
 mcall --seconds 2
 new_call "$ECHO"
 mcall --http2 --seconds 2
+step "media: POST {call} on an answered echo call, then media"
+new_call "$ECHO"
+wait_for_state() { # STATE SECONDS
+  local tenths=0
+  until h2 GET "$CALL" "${AUTH[@]}" && [ "$(field state)" = "$1" ]; do
+    [ "$tenths" -lt $(($2 * 10)) ] || fail "state $(field state), want $1"
+    sleep 0.1
+    tenths=$((tenths + 1))
+  done
+}
+wait_for_state answered 60
+h2 POST "$CALL" "${AUTH[@]}"
+expect 200
+mcall --seconds 1
 step "media: play, record, conference, a client that drops its connection"
 new_call "$(dev numbers play)"
 mcall --seconds 1
