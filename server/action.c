@@ -81,8 +81,11 @@ static int action_decoder(riptd_audio *a) {
   if (a->dec)
     return 0;
   int rv = ript_audio_decoder_new(&a->dec, &a->rx_cfg, NULL);
-  if (rv == 0)
-    rv = ript_jitter_new(&a->jb, NULL, &a->call->live->pool);
+  if (rv == 0 &&
+      (rv = ript_jitter_new(&a->jb, NULL, &a->call->live->pool)) != 0) {
+    ript_audio_decoder_del(a->dec);
+    a->dec = NULL;
+  }
   return rv;
 }
 
