@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <gnutls/crypto.h>
@@ -56,8 +57,15 @@ static int app_readable(app_err *e, const char *jpath, const char *file) {
                         strerror(errno));
 }
 
-/* The directory a record file will be written to must be writable. */
+/* The directory a record file will be written to must be writable: the
+ * file's own when it names a directory (recordings are DIR/UUID.wav). */
 static int app_writable_dir(app_err *e, const char *jpath, const char *file) {
+  struct stat st;
+  if (stat(file, &st) == 0 && S_ISDIR(st.st_mode))
+    return access(file, W_OK) == 0
+               ? 0
+               : app_fail(e, jpath, "cannot write to directory %s: %s", file,
+                          strerror(errno));
   const char *slash = strrchr(file, '/');
   char dir[4096];
   size_t n = slash ? (size_t)(slash - file) : 1;

@@ -26,6 +26,14 @@ typedef struct riptd_app {
   ript_advert *advert;   /* the server's advertisement, parsed */
   char *authority;       /* host[:port] in every URI riptd gives out */
   char *root;            /* https://AUTHORITY/.well-known/ript */
+  /* Told about every call POST {tg}/calls stores, before the 201 goes out,
+   * and about every call POST {call} negotiates again, before its new
+   * directives are stored (NULL: nobody, as in the router's unit tests):
+   * riptd's live calls (live.h) start the call, or move its media to the
+   * new directives. Returns 0, or a RIPT_ERR_* code: a new call is then
+   * removed, a renegotiation not stored, and the POST answered 500. */
+  int (*on_call)(void *data, const riptd_call_rec *rec);
+  void *on_call_data;
 } riptd_app;
 
 /*

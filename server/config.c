@@ -473,19 +473,26 @@ static int cfg_advertisement(cfg_ctx *c, json_t *root, riptd_config *cfg) {
 }
 
 static int cfg_timers_limits(cfg_ctx *c, json_t *root, riptd_config *cfg) {
-  static const char *const timer_members[] = {"no-byway-timeout-ms", NULL};
+  static const char *const timer_members[] = {
+      "no-byway-timeout-ms", "ring-timeout-ms", "ended-call-keep-ms", NULL};
   static const char *const limit_members[] = {"document-max-bytes", NULL};
   json_t *obj;
   size_t saved;
   int64_t doc_max = RIPTD_DEFAULT_DOCUMENT_MAX_BYTES;
   cfg->no_byway_timeout_ms = RIPTD_DEFAULT_NO_BYWAY_TIMEOUT_MS;
+  cfg->ring_timeout_ms = RIPTD_DEFAULT_RING_TIMEOUT_MS;
+  cfg->ended_call_keep_ms = RIPTD_DEFAULT_ENDED_CALL_KEEP_MS;
   int rv = cfg_object(c, root, "timers", 0, &obj, &saved);
   if (rv != 0)
     return rv;
   if (obj) {
     if ((rv = cfg_members(c, obj, timer_members)) != 0 ||
         (rv = cfg_int(c, obj, "no-byway-timeout-ms", 1000, 3600000,
-                      &cfg->no_byway_timeout_ms)) != 0)
+                      &cfg->no_byway_timeout_ms)) != 0 ||
+        (rv = cfg_int(c, obj, "ring-timeout-ms", 1000, 3600000,
+                      &cfg->ring_timeout_ms)) != 0 ||
+        (rv = cfg_int(c, obj, "ended-call-keep-ms", 1000, 86400000,
+                      &cfg->ended_call_keep_ms)) != 0)
       return rv;
     cfg_pop(c, saved);
   }

@@ -75,6 +75,8 @@ typedef struct riptd_config {
   char *advertisement;   /* the server's own advertisement */
   char *oauth_metadata;  /* RFC 8414 JSON text, or NULL */
   int64_t no_byway_timeout_ms;
+  int64_t ring_timeout_ms; /* noanswer: how long the call rings */
+  int64_t ended_call_keep_ms; /* GET {call} of an ended call, then 404 */
   size_t document_max_bytes;
   riptd_customer *customers;
   size_t ncustomers;
@@ -89,6 +91,8 @@ typedef struct riptd_config {
   "1 out: opus; PCMU; PCMA; telephone-event; CN;"
 #define RIPTD_DEFAULT_CERT_LIFETIME_S 86400
 #define RIPTD_DEFAULT_NO_BYWAY_TIMEOUT_MS 30000
+#define RIPTD_DEFAULT_RING_TIMEOUT_MS 30000
+#define RIPTD_DEFAULT_ENDED_CALL_KEEP_MS 300000 /* PROTOCOL.md decision 10 */
 #define RIPTD_DEFAULT_DOCUMENT_MAX_BYTES 65536
 
 /*

@@ -23,6 +23,7 @@ enum {
   DEV_TONE_SECONDS = 2,
   DEV_TONE_HZ = 440,
   DEV_CA_YEARS = 10,
+  DEV_RING_TIMEOUT_MS = 3000, /* noanswer rings briefly: tests wait for it */
 };
 
 /* One number per action of the TG "main", in riptd_action order. */
@@ -218,6 +219,7 @@ static json_t *dev_config(const char *listen, const char *token) {
       "{s:s, s:s,"
       " s:{s:s, s:s},"
       " s:{s:s, s:s, s:[s]},"
+      " s:{s:i},"
       " s:[{s:s, s:[s], s:[s], s:[s]}],"
       " s:[{s:s, s:s, s:s, s:b, s:o}]}",
       "_comment", "written by riptd --dev at every start; edit a copy",
@@ -225,6 +227,7 @@ static json_t *dev_config(const char *listen, const char *token) {
       "tls", "cert", "server.pem", "key", "server-key.pem",
       "stir", "ca-cert", "stir-ca.pem", "ca-key", "stir-ca-key.pem",
       "trust", "stir-ca.pem",
+      "timers", "ring-timeout-ms", DEV_RING_TIMEOUT_MS,
       "customers", "name", "dev", "tokens", token, "numbers",
       "+1555010000*", "tgs", "main",
       "tgs", "name", "main", "description",

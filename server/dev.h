@@ -11,7 +11,8 @@
  * and, written at every start:
  *   riptd.json   the configuration riptd then loads like any other: one
  *                customer "dev", one TG "main" whose routes give one
- *                number per action (record writes DIR/record.wav)
+ *                number per action (record writes DIR/record.wav), and a
+ *                ring timeout of 3 s (noanswer)
  *   dev.json     once listening: what scripts need (see riptd_dev_info).
  */
 #ifndef RIPTD_DEV_H

@@ -6,10 +6,12 @@
 #include <time.h>
 
 #include "front.h"
+#include "live.h"
 #include "router.h"
 
 struct riptd_front {
   riptd_app *app;
+  riptd_live *live;
   ript_http_server *server;
   void (*on_closed)(void *);
   void *on_closed_data;
@@ -78,19 +80,27 @@ static void front_on_body(ript_http_exchange *ex, const uint8_t *data,
     front_refuse(r, ex, 500);
 }
 
+/* The request's header fields as an array (freed by the caller), or NULL
+ * when out of memory. */
+static ript_http_header *front_headers(ript_http_exchange *ex, size_t *n) {
+  *n = ript_http_exchange_header_count(ex);
+  ript_http_header *headers = calloc(*n ? *n : 1, sizeof(*headers));
+  for (size_t i = 0; headers && i < *n; ++i)
+    headers[i] = *ript_http_exchange_header_at(ex, i);
+  return headers;
+}
+
 static void front_on_body_end(ript_http_exchange *ex, void *user_data) {
   front_req *r = user_data;
   if (r->answered)
     return;
   r->answered = 1;
-  size_t n = ript_http_exchange_header_count(ex);
-  ript_http_header *headers = calloc(n ? n : 1, sizeof(*headers));
+  size_t n;
+  ript_http_header *headers = front_headers(ex, &n);
   if (!headers) {
     front_refuse(r, ex, 500);
     return;
   }
-  for (size_t i = 0; i < n; ++i)
-    headers[i] = *ript_http_exchange_header_at(ex, i);
   const char *path = ript_http_exchange_path(ex);
   riptd_request req = {ript_http_exchange_method(ex), path ? path : "",
                        headers, n, r->body.data, r->body.len,
@@ -126,8 +136,34 @@ static int front_too_large(ript_http_exchange *ex, size_t limit) {
   return n > limit;
 }
 
+/* Byways stream, so they are checked and taken over as soon as their
+ * header block is in (a refused one's body is ignored). Returns nonzero
+ * when |ex| was a byway. */
+static int front_byway(riptd_front *front, ript_http_exchange *ex) {
+  size_t n;
+  ript_http_header *headers = front_headers(ex, &n);
+  if (!headers)
+    return 0; /* the normal path answers 500 */
+  const char *path = ript_http_exchange_path(ex);
+  riptd_request req = {ript_http_exchange_method(ex), path ? path : "",
+                       headers, n, NULL, 0, front_now_ms()};
+  riptd_response resp;
+  riptd_response_init(&resp);
+  riptd_byway byway;
+  int rv = riptd_router_byway(front->app, &req, &resp, &byway);
+  if (rv == RIPTD_ROUTER_BYWAY)
+    riptd_live_take(front->live, ex, &byway);
+  else if (rv == RIPTD_ROUTER_ANSWERED)
+    front_send(ex, &resp);
+  riptd_response_free(&resp);
+  free(headers);
+  return rv != RIPTD_ROUTER_NOT_BYWAY;
+}
+
 static void front_on_request(ript_http_exchange *ex, void *user_data) {
   riptd_front *front = user_data;
+  if (front_byway(front, ex))
+    return;
   front_req *r = calloc(1, sizeof(*r));
   if (!r) {
     ript_http_exchange_respond(ex, 503, NULL, 0, RIPT_HTTP_FLAG_END);
@@ -148,6 +184,10 @@ int riptd_front_new(riptd_front **pfront, uv_loop_t *loop, riptd_app *app) {
   if (!front)
     return RIPT_ERR_NOMEM;
   front->app = app;
+  if (riptd_live_new(&front->live, loop, app) != 0) {
+    free(front);
+    return RIPT_ERR_NOMEM;
+  }
   ript_http_server_config scfg;
   memset(&scfg, 0, sizeof(scfg));
   scfg.address = cfg->listen_address;
@@ -159,6 +199,7 @@ int riptd_front_new(riptd_front **pfront, uv_loop_t *loop, riptd_app *app) {
   cbs.on_request = front_on_request;
   int rv = ript_http_server_new(&front->server, loop, &scfg, &cbs, front);
   if (rv != 0) {
+    riptd_live_close(front->live, NULL, NULL);
     free(front);
     return rv;
   }
@@ -170,13 +211,19 @@ uint16_t riptd_front_port(const riptd_front *front) {
   return ript_http_server_port(front->server);
 }
 
-static void front_server_closed(void *user_data) {
+static void front_live_closed(void *user_data) {
   riptd_front *front = user_data;
   void (*on_closed)(void *) = front->on_closed;
   void *data = front->on_closed_data;
   free(front);
   if (on_closed)
     on_closed(data);
+}
+
+/* Every exchange is closed now: the calls end. */
+static void front_server_closed(void *user_data) {
+  riptd_front *front = user_data;
+  riptd_live_close(front->live, front_live_closed, front);
 }
 
 void riptd_front_close(riptd_front *front, void (*on_closed)(void *),

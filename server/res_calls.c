@@ -316,10 +316,17 @@ static void calls_create(riptd_ctx *ctx, riptd_call_rec *rec) {
     rv = ript_uri_uuid_format(random, rec->uuid);
   if (rv == 0)
     rv = riptd_store_call_add(ctx->app->store, rec);
-  if (rv == 0)
-    calls_reply(ctx, 201, rec);
-  else
+  if (rv != 0) {
     riptd_reply_fault(ctx->resp, "riptd could not store the call");
+    return;
+  }
+  if (ctx->app->on_call &&
+      ctx->app->on_call(ctx->app->on_call_data, rec) != 0) {
+    riptd_store_call_remove(ctx->app->store, rec->uuid);
+    riptd_reply_fault(ctx->resp, "riptd could not start the call");
+    return;
+  }
+  calls_reply(ctx, 201, rec);
 }
 
 void riptd_res_calls_post(riptd_ctx *ctx) {
@@ -392,7 +399,11 @@ static void calls_renegotiate(riptd_ctx *ctx, riptd_call_rec *rec) {
   else if (rv != 0)
     riptd_reply_fault(ctx->resp, "riptd could not read the handler");
   else if (calls_negotiate(ctx, h.advertisement, rec) == 0) {
-    if (riptd_store_call_replace(ctx->app->store, rec) == 0)
+    if (ctx->app->on_call &&
+        ctx->app->on_call(ctx->app->on_call_data, rec) != 0)
+      riptd_reply_fault(ctx->resp, "riptd could not apply the new "
+                                   "directives");
+    else if (riptd_store_call_replace(ctx->app->store, rec) == 0)
       calls_reply(ctx, 200, rec);
     else
       riptd_reply_fault(ctx->resp, "riptd could not store the call");

@@ -17,7 +17,8 @@ void riptd_res_calls_post(riptd_ctx *ctx);
 /* GET {call}: 200 with the call description. */
 void riptd_res_call_get(riptd_ctx *ctx);
 /* POST {call} (empty body): negotiates again with the handler's current
- * advertisement; 200 with the description. */
+ * advertisement (app->on_call moves the live call's media to the new
+ * directives); 200 with the description. */
 void riptd_res_call_post(riptd_ctx *ctx);
 
 #endif /* RIPTD_RES_CALLS_H */

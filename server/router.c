@@ -8,10 +8,11 @@
 #include "res_handlers.h"
 #include "res_tgs.h"
 #include "res_wellknown.h"
+#include "ript/uri.h"
 #include "router.h"
 
 enum {
-  ROUTER_MAX_SEGMENTS = 4,
+  ROUTER_MAX_SEGMENTS = 5,
   ROUTER_SEGMENT_MAX = 128, /* the longest handler-id */
   ROUTER_TG_MAX = 64,
 };
@@ -27,6 +28,8 @@ typedef enum router_resource {
   R_CERT,
   R_CALLS,
   R_CALL,
+  R_EVENTS,
+  R_MEDIA,
   R_NONE
 } router_resource;
 
@@ -52,6 +55,12 @@ static const router_route router_routes[] = {
     {R_CALLS, "POST", 1, riptd_res_calls_post},
     {R_CALL, "GET", 1, riptd_res_call_get},
     {R_CALL, "POST", 1, riptd_res_call_post},
+    /* Byways have no handler: the front takes them over. */
+    {R_EVENTS, "GET", 1, NULL},
+    {R_EVENTS, "PUT", 1, NULL},
+    {R_MEDIA, "GET", 1, NULL},
+    {R_MEDIA, "PUT", 1, NULL},
+    {R_MEDIA, "CONNECT", 1, NULL},
 };
 #define ROUTER_NROUTES (sizeof(router_routes) / sizeof(router_routes[0]))
 
@@ -125,8 +134,14 @@ static router_resource router_match(const char *path, router_path *rp) {
     return R_TG;
   case 3:
     return router_collection(rp->seg[2], 0);
-  default:
+  case 4:
     return router_collection(rp->seg[2], 1);
+  default:
+    if (strcmp(rp->seg[2], "calls") != 0)
+      return R_NONE;
+    if (strcmp(rp->seg[4], "events") == 0)
+      return R_EVENTS;
+    return strcmp(rp->seg[4], "media") == 0 ? R_MEDIA : R_NONE;
   }
 }
 
@@ -160,14 +175,42 @@ static const riptd_tg_conf *router_tg(riptd_ctx *ctx, const char *name) {
   return NULL;
 }
 
-void riptd_router_handle(riptd_app *app, const riptd_request *req,
-                         riptd_response *resp) {
-  router_path rp;
-  router_resource res = router_match(req->path, &rp);
+/* The call a byway path names, if it is the customer's on this TG; else
+ * a 404 (or 500) and -1. */
+static int router_call(riptd_ctx *ctx, riptd_byway *out) {
+  riptd_call_rec rec;
+  memset(&rec, 0, sizeof(rec));
+  int rv = RIPTD_STORE_NOT_FOUND;
+  if (ript_uri_uuid_check(ctx->id, strlen(ctx->id), NULL) == 0)
+    rv = riptd_store_call_get(ctx->app->store, ctx->id, &rec);
+  if (rv == 0 && (strcmp(rec.customer, ctx->customer->name) != 0 ||
+                  strcmp(rec.tg, ctx->tg->name) != 0))
+    rv = RIPTD_STORE_NOT_FOUND;
+  riptd_call_rec_free(&rec);
+  if (rv == RIPTD_STORE_NOT_FOUND)
+    riptd_reply_error(ctx->resp, 404, "not-found",
+                      "there is no call %s on TG %s", ctx->id, ctx->tg->name);
+  else if (rv != 0)
+    riptd_reply_fault(ctx->resp, "riptd could not read the call");
+  if (rv != 0)
+    return -1;
+  memcpy(out->uuid, ctx->id, RIPT_URI_UUID_LEN + 1);
+  return 0;
+}
+
+/* Matches, authenticates and finds the TG; fills |ctx| and returns the
+ * route, or NULL after answering (or for a path that is no byway when
+ * |byways_only|). */
+static const router_route *router_route_of(riptd_ctx *ctx, router_path *rp,
+                                           int byways_only) {
+  const riptd_request *req = ctx->req;
+  router_resource res = router_match(req->path, rp);
+  if (byways_only && res != R_EVENTS && res != R_MEDIA)
+    return NULL;
   if (res == R_NONE) {
-    riptd_reply_error(resp, 404, "not-found", "there is no resource at %.200s",
-                      req->path);
-    return;
+    riptd_reply_error(ctx->resp, 404, "not-found",
+                      "there is no resource at %.200s", req->path);
+    return NULL;
   }
   const router_route *route = NULL;
   for (size_t i = 0; i < ROUTER_NROUTES && !route; ++i)
@@ -175,16 +218,43 @@ void riptd_router_handle(riptd_app *app, const riptd_request *req,
         strcmp(router_routes[i].method, req->method) == 0)
       route = &router_routes[i];
   if (!route) {
-    router_not_allowed(resp, res, req->method);
-    return;
+    router_not_allowed(ctx->resp, res, req->method);
+    return NULL;
   }
-  riptd_ctx ctx = {app, req, resp, NULL, NULL, NULL};
   if (route->needs_token &&
-      !(ctx.customer = riptd_auth_customer(app->cfg, req, resp)))
+      !(ctx->customer = riptd_auth_customer(ctx->app->cfg, req, ctx->resp)))
+    return NULL;
+  if (rp->nseg > 1 && !(ctx->tg = router_tg(ctx, rp->seg[1])))
+    return NULL;
+  if (rp->nseg >= 4)
+    ctx->id = rp->seg[3];
+  return route;
+}
+
+void riptd_router_handle(riptd_app *app, const riptd_request *req,
+                         riptd_response *resp) {
+  router_path rp;
+  riptd_ctx ctx = {app, req, resp, NULL, NULL, NULL};
+  const router_route *route = router_route_of(&ctx, &rp, 0);
+  riptd_byway byway;
+  if (!route)
     return;
-  if (rp.nseg > 1 && !(ctx.tg = router_tg(&ctx, rp.seg[1])))
-    return;
-  if (rp.nseg == 4)
-    ctx.id = rp.seg[3];
-  route->handle(&ctx);
+  if (route->handle)
+    route->handle(&ctx);
+  else if (router_call(&ctx, &byway) == 0)
+    riptd_reply_fault(resp, "a byway reached riptd's request router");
+}
+
+int riptd_router_byway(riptd_app *app, const riptd_request *req,
+                       riptd_response *resp, riptd_byway *out) {
+  router_path rp;
+  riptd_ctx ctx = {app, req, resp, NULL, NULL, NULL};
+  const router_route *route = router_route_of(&ctx, &rp, 1);
+  if (!route)
+    return resp->status ? RIPTD_ROUTER_ANSWERED : RIPTD_ROUTER_NOT_BYWAY;
+  if (router_call(&ctx, out) != 0)
+    return RIPTD_ROUTER_ANSWERED;
+  out->kind = route->resource == R_EVENTS ? RIPTD_BYWAY_EVENTS
+                                          : RIPTD_BYWAY_MEDIA;
+  return RIPTD_ROUTER_BYWAY;
 }

@@ -139,6 +139,10 @@ int riptd_store_call_get(riptd_store *s, const char *uuid,
   return s->ops->call_get(s->impl, uuid, out);
 }
 
+int riptd_store_call_remove(riptd_store *s, const char *uuid) {
+  return s->ops->call_remove(s->impl, uuid);
+}
+
 int riptd_store_cert_add(riptd_store *s, const riptd_cert_rec *rec) {
   return s->ops->cert_add(s->impl, rec);
 }

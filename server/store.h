@@ -83,6 +83,7 @@ typedef struct riptd_store_ops {
   int (*call_add)(void *impl, const riptd_call_rec *rec);
   int (*call_replace)(void *impl, const riptd_call_rec *rec);
   int (*call_get)(void *impl, const char *uuid, riptd_call_rec *out);
+  int (*call_remove)(void *impl, const char *uuid);
   int (*cert_add)(void *impl, const riptd_cert_rec *rec);
   int (*cert_get)(void *impl, const char *url, riptd_cert_rec *out);
   void (*del)(void *impl);
@@ -119,11 +120,14 @@ int riptd_store_handler_list(riptd_store *s, const char *customer,
 void riptd_store_handlers_free(riptd_handler_rec *recs, size_t n);
 
 /* Calls: add (RIPTD_STORE_EXISTS when the UUID is taken), replace
- * (RIPTD_STORE_NOT_FOUND), get (RIPTD_STORE_NOT_FOUND). */
+ * (RIPTD_STORE_NOT_FOUND), get (RIPTD_STORE_NOT_FOUND), remove (0 or
+ * RIPTD_STORE_NOT_FOUND; a terminated call's record goes after 5 minutes,
+ * docs/PROTOCOL.md §13 decision 10). */
 int riptd_store_call_add(riptd_store *s, const riptd_call_rec *rec);
 int riptd_store_call_replace(riptd_store *s, const riptd_call_rec *rec);
 int riptd_store_call_get(riptd_store *s, const char *uuid,
                          riptd_call_rec *out);
+int riptd_store_call_remove(riptd_store *s, const char *uuid);
 
 /* Certificates by URL: add (RIPTD_STORE_EXISTS), get
  * (RIPTD_STORE_NOT_FOUND). */

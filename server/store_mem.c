@@ -295,6 +295,11 @@ static int mem_call_get(void *impl, const char *uuid, riptd_call_rec *out) {
   return rec ? riptd_call_rec_copy(out, rec) : RIPTD_STORE_NOT_FOUND;
 }
 
+static int mem_call_remove(void *impl, const char *uuid) {
+  store_mem *s = impl;
+  return mem_map_remove(&s->calls, uuid);
+}
+
 static int mem_cert_add(void *impl, const riptd_cert_rec *rec) {
   store_mem *s = impl;
   return mem_store(&s->certs, rec->url, mem_copy_cert(rec), 0);
@@ -319,7 +324,7 @@ static void mem_del(void *impl) {
 static const riptd_store_ops mem_ops = {
     mem_handler_add, mem_handler_replace, mem_handler_get,
     mem_handler_remove, mem_handler_list, mem_call_add,
-    mem_call_replace, mem_call_get, mem_cert_add,
+    mem_call_replace, mem_call_get, mem_call_remove, mem_cert_add,
     mem_cert_get, mem_del,
 };
 

@@ -135,15 +135,15 @@ cp "$WORK/body" "$WORK/created.json"
 step "GET, POST and DELETE on the call"
 h2 GET "$CALL" "${AUTH[@]}"
 expect 200
-cmp -s "$WORK/body" "$WORK/created.json" || fail "GET of the call differs from the 201"
+same_call "$WORK/body" "$WORK/created.json" || fail "GET of the call differs from the 201"
 h2 POST "$CALL" "${AUTH[@]}"
 expect 200
 [ "$(field clientDirectives)" = "2 to 1: opus;" ] || fail "re-negotiation: $(body)"
 h2 DELETE "$CALL" "${AUTH[@]}"
 expect 405 method-not-allowed "DELETE is not allowed on this resource; it allows GET, POST"
 [ "$(header allow)" = "GET, POST" ] || fail "Allow: $(header allow)"
-h2 GET "$CALL/events" "${AUTH[@]}"
-expect 404 not-found "there is no resource at /${CALL#https://*/}/events"
+h2 GET "$CALL/other" "${AUTH[@]}"
+expect 404 not-found "there is no resource at /${CALL#https://*/}/other"
 
 step "refused calls, each with its own reason"
 REASONS=()

@@ -50,7 +50,7 @@ CALL=$(header location)
 cp "$WORK/body" "$WORK/created.json"
 h2 GET "$CALL" "${AUTH[@]}"
 expect 200
-cmp -s "$WORK/body" "$WORK/created.json" || fail "the call over HTTP/2 differs"
+same_call "$WORK/body" "$WORK/created.json" || fail "the call over HTTP/2 differs"
 h3 DELETE "$CALL" -H "authorization: Bearer $TOKEN"
 expect 405 method-not-allowed "DELETE is not allowed on this resource; it allows GET, POST"
 

@@ -177,3 +177,97 @@ place_call() {
 
 # passport KEY ORIG DEST IAT X5U
 passport() { "$ITOOL" passport "$@" || fail "ript_itool passport $*"; }
+
+# start_riptd_config SECONDS FILE: riptd --config FILE (a copy of the dev
+# configuration, say, edited by the test) with the dev state's token and
+# CA; waits for its "listening" line and sets ROOT, TG, AUTH like
+# start_riptd (TG is the dev TG "main").
+start_riptd_config() {
+  local seconds=$1 file=$2 tenths=0
+  : >"$LOG"
+  setpriv --pdeathsig KILL -- "$RIPTD" --config "$file" >"$LOG" 2>&1 &
+  RIPTD_PID=$!
+  while ! grep -q '^riptd: listening on ' "$LOG"; do
+    kill -0 "$RIPTD_PID" 2>/dev/null || fail "riptd --config exited"
+    [ "$tenths" -lt $((seconds * 10)) ] || fail "riptd not listening after $seconds s"
+    sleep 0.1
+    tenths=$((tenths + 1))
+  done
+  ROOT=$(sed -n 's/^riptd: listening on .*, root \(https:[^ ,]*\).*/\1/p' "$LOG")
+  TG=$ROOT/providertgs/main
+  TOKEN=$(cat "$STATE/token")
+  CACERT=$STATE/ca.pem
+  AUTH=(-H "Authorization: Bearer $TOKEN")
+}
+
+# wait_for FILE PATTERN SECONDS: until FILE has a line matching the
+# extended regular expression PATTERN.
+wait_for() {
+  local tenths=0
+  until [ -f "$1" ] && grep -Eq "$2" "$1"; do
+    [ "$tenths" -lt $(($3 * 10)) ] || fail "no '$2' in $1 after $3 s: $(cat "$1" 2>/dev/null)"
+    sleep 0.1
+    tenths=$((tenths + 1))
+  done
+}
+
+# setup_caller HANDLER-ID ADVERTISEMENT: registers the handler and gets a
+# certificate for FROM (the first number of dev.json) with a new key; sets
+# HANDLER and CERT_URL.
+setup_caller() {
+  h2 POST "$TG/handlers" "${AUTH[@]}" -H 'Content-Type: application/json' \
+    --data-binary "{\"handler-id\": \"$1\", \"advertisement\": \"$2\"}"
+  expect 201
+  HANDLER=$(header location)
+  new_key "$WORK/leaf.key"
+  issue_cert "$WORK/leaf.key" "$FROM"
+}
+
+# new_call DEST: a call from FROM to DEST with HANDLER; sets CALL.
+new_call() {
+  place_call "$HANDLER" "$1" "$(passport "$WORK/leaf.key" "$FROM" "$1" "$(date +%s)" "$CERT_URL")"
+  expect 201
+  CALL=$(header location)
+}
+
+# events_get NAME: GET $CALL/events with curl -N over HTTP/2 in the
+# background, the body into $WORK/NAME.events; sets GET_PID.
+events_get() {
+  rm -f "$WORK/$1.events"
+  setpriv --pdeathsig KILL -- curl -sS -N --http2 --max-time 60 --cacert "$CACERT" \
+    "${AUTH[@]}" -o "$WORK/$1.events" "$CALL/events" 2>>"$WORK/curl.err" &
+  GET_PID=$!
+}
+
+# c2s TYPE [,"member":value...]: a client event for CALL, compact JSON.
+c2s() {
+  printf '{"event":"%s","direction":"c2s","timestamp":"%s","call":"%s"%s}' \
+    "$1" "$(date -u +%Y-%m-%dT%H:%M:%S.000Z)" "$CALL" "${2:-}"
+}
+
+# mcall ARGS...: ript_mcall call on CALL with the dev token and CA; its
+# figures line goes to MCALL (and the log), a failed check fails the test.
+MCALL_BIN=$RIPT_BIN_DIR/ript_mcall
+mcall() {
+  MCALL=$(setpriv --pdeathsig KILL -- "$MCALL_BIN" call --cacert "$CACERT" \
+    --token "$TOKEN" --call "$CALL" "$@") || fail "ript_mcall $*: $MCALL"
+  echo "$TEST_NAME:   $MCALL"
+}
+# figure NAME: a value of the last mcall's figures line.
+figure() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$MCALL"; }
+# at_least A B: A >= B (A may have decimals).
+at_least() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
+# echo_ok: the last mcall got back nearly all it sent, acknowledged.
+echo_ok() {
+  local sent received acks
+  sent=$(figure sent)
+  received=$(figure received)
+  acks=$(figure acks_received)
+  at_least "$received" $((sent * 95 / 100)) || fail "received $received of $sent"
+  at_least "$acks" $((sent * 95 / 100)) || fail "$acks acknowledgements for $sent chunks"
+  at_least $((sent / 20)) "$(figure lost)" || fail "lost $(figure lost)"
+}
+
+# same_call A B: two call descriptions are the same call (the state moves
+# on by itself: it is left out).
+same_call() { cmp -s <(grep -v '"state":' "$1") <(grep -v '"state":' "$2"); }

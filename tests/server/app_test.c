@@ -249,6 +249,19 @@ static void test_authority(void **state) {
   riptd_app_del(NULL);
 }
 
+/* A record route may name a directory: recordings are DIR/UUID.wav. */
+static void test_record_dir(void **state) {
+  (void)state;
+  char err[1024];
+  riptd_config cfg;
+  riptd_app *app = NULL;
+  if (try_app("127.0.0.1:0", NULL, "tls.pem", "ca.pem", "ca-key.pem",
+              "ca.pem", "tone.wav", ".", err, sizeof(err), &app, &cfg) != 0)
+    fail_msg("%s", err);
+  riptd_app_del(app);
+  riptd_config_free(&cfg);
+}
+
 /* ---- --dev ---- */
 
 static json_t *load_json(const char *state_dir, const char *name) {
@@ -281,6 +294,7 @@ static void test_dev(void **state) {
   assert_int_equal(cfg.ntgs, 1);
   assert_true(cfg.tgs[0].origins);
   assert_int_equal(cfg.tgs[0].nroutes, 7);
+  assert_int_equal(cfg.ring_timeout_ms, 3000); /* noanswer rings briefly */
   /* The STIR CA vouches for the numbers the dev customer calls from. */
   const ript_stir_tnauth *tn = ript_stir_cert_tnauth(app->stir_ca);
   assert_non_null(tn);
@@ -358,6 +372,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_errors),
       cmocka_unit_test(test_authority),
+      cmocka_unit_test(test_record_dir),
       cmocka_unit_test(test_dev),
       cmocka_unit_test(test_dev_errors),
   };

@@ -52,7 +52,8 @@ static const char full[] =
     "'oauth':{'issuer':'https://auth.example.com','_note':'dropped',"
     "'token_endpoint':'https://auth.example.com/token'},"
     "'advertisement':'1 in: opus;',"
-    "'timers':{'no-byway-timeout-ms':10000,'_c':0},"
+    "'timers':{'no-byway-timeout-ms':10000,'ring-timeout-ms':3000,"
+    "'ended-call-keep-ms':2000,'_c':0},"
     "'limits':{'document-max-bytes':4096},"
     "'customers':[{'name':'acme','tokens':['" TOKEN "','abcdefghijklmnop=='],"
     "'numbers':['+15550100000','+1555020*'],'tgs':['lab','main']},"
@@ -94,6 +95,8 @@ static void test_full(void **state) {
                       "\"https://auth.example.com/token\"\n}");
   assert_string_equal(cfg.advertisement, "1 in: opus;");
   assert_int_equal(cfg.no_byway_timeout_ms, 10000);
+  assert_int_equal(cfg.ring_timeout_ms, 3000);
+  assert_int_equal(cfg.ended_call_keep_ms, 2000);
   assert_int_equal(cfg.document_max_bytes, 4096);
   assert_int_equal(cfg.ncustomers, 2);
   const riptd_customer *cu = &cfg.customers[0];
@@ -157,6 +160,8 @@ static void test_defaults(void **state) {
   assert_string_equal(cfg.advertisement, RIPTD_DEFAULT_ADVERTISEMENT);
   assert_int_equal(cfg.no_byway_timeout_ms,
                    RIPTD_DEFAULT_NO_BYWAY_TIMEOUT_MS);
+  assert_int_equal(cfg.ring_timeout_ms, RIPTD_DEFAULT_RING_TIMEOUT_MS);
+  assert_int_equal(cfg.ended_call_keep_ms, RIPTD_DEFAULT_ENDED_CALL_KEEP_MS);
   assert_int_equal(cfg.document_max_bytes, RIPTD_DEFAULT_DOCUMENT_MAX_BYTES);
   riptd_config_free(&cfg);
   /* A file in the root directory resolves relative names there. */
@@ -322,6 +327,12 @@ static const bad_case bad_cases[] = {
     {"{" BASE ",'timers':{'no-byway-timeout-ms':999}}",
      F "$.timers.no-byway-timeout-ms: expected an integer from 1000 to "
        "3600000"},
+    {"{" BASE ",'timers':{'ring-timeout-ms':3600001}}",
+     F "$.timers.ring-timeout-ms: expected an integer from 1000 to "
+       "3600000"},
+    {"{" BASE ",'timers':{'ended-call-keep-ms':999}}",
+     F "$.timers.ended-call-keep-ms: expected an integer from 1000 to "
+       "86400000"},
     {"{" BASE ",'timers':{'byway':1}}", F "$.timers.byway: " UNKNOWN},
     {"{" BASE ",'timers':1}", F "$.timers: expected an object"},
     {"{" BASE ",'limits':{'document-max-bytes':1023}}",

@@ -268,8 +268,9 @@ static void test_unknown_paths(void **state) {
       "/.well-known/ript//providertgs",
       P("/consumertgs"),
       P("/providertgs/main/consumertgs"),
-      P("/providertgs/main/calls/3f2b8c4e-9a1d-4b7e-8c5f-1e2d3c4b5a69/events"),
-      P("/providertgs/main/calls/3f2b8c4e-9a1d-4b7e-8c5f-1e2d3c4b5a69/media"),
+      P("/providertgs/main/calls/3f2b8c4e-9a1d-4b7e-8c5f-1e2d3c4b5a69/other"),
+      P("/providertgs/main/handlers/phone/events"),
+      P("/providertgs/main/calls/3f2b8c4e-9a1d-4b7e-8c5f-1e2d3c4b5a69/media/x"),
       P("/providertgs/ma%20in"),
       P("/providertgs/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
         "aaaaaaa"),
@@ -765,6 +766,123 @@ static void test_call_lookup(void **state) {
   caller_del(&c);
 }
 
+static int byway(fx *f, const char *method, const char *path,
+                 const char *token, riptd_byway *out) {
+  ript_http_header h;
+  char auth[128];
+  snprintf(auth, sizeof(auth), "Bearer %s", token ? token : "");
+  h.name = "authorization";
+  h.value = auth;
+  riptd_request r = {method, path, &h, token ? 1 : 0, NULL, 0, f->now_ms};
+  riptd_response_free(&f->resp);
+  memset(out, 0, sizeof(*out));
+  return riptd_router_byway(f->app, &r, &f->resp, out);
+}
+
+typedef struct hook_state {
+  int calls, fail;
+  char uuid[RIPT_URI_UUID_LEN + 1];
+} hook_state;
+
+static int hook(void *data, const riptd_call_rec *rec) {
+  hook_state *h = data;
+  ++h->calls;
+  memcpy(h->uuid, rec->uuid, sizeof(h->uuid));
+  return h->fail;
+}
+
+static void test_byways(void **state) {
+  fx *f = *state;
+  int64_t now = f->now_ms / 1000;
+  hook_state hs = {0, 0, ""};
+  f->app->on_call = hook;
+  f->app->on_call_data = &hs;
+  assert_int_equal(post_json(f, MAIN "/handlers", ACME, HANDLER("phone", PHONE)),
+                   201);
+  caller c = caller_new(f, MAIN, ACME, "+15550100000");
+  assert_int_equal(place(f, MAIN, ACME, &c, MAIN_PHONE, "+15550100000",
+                         "+15550101001", NULL, now),
+                   201);
+  assert_int_equal(hs.calls, 1);
+  char *call = strdup(header(f, "location") + strlen("https://" AUTH));
+  const char *uuid = call + strlen(call) - 36;
+  assert_string_equal(hs.uuid, uuid);
+  char events[160], media[160], reason[160];
+  snprintf(events, sizeof(events), "%s/events", call);
+  snprintf(media, sizeof(media), "%s/media", call);
+  riptd_byway b;
+  assert_int_equal(byway(f, "GET", events, ACME, &b), RIPTD_ROUTER_BYWAY);
+  assert_int_equal(b.kind, RIPTD_BYWAY_EVENTS);
+  assert_string_equal(b.uuid, uuid);
+  assert_int_equal(f->resp.status, 0);
+  assert_int_equal(byway(f, "PUT", events, ACME, &b), RIPTD_ROUTER_BYWAY);
+  static const char *const media_methods[] = {"GET", "PUT", "CONNECT"};
+  for (size_t i = 0; i < 3; ++i) {
+    assert_int_equal(byway(f, media_methods[i], media, ACME, &b),
+                     RIPTD_ROUTER_BYWAY);
+    assert_int_equal(b.kind, RIPTD_BYWAY_MEDIA);
+  }
+  /* The shared checks answer at once. */
+  assert_int_equal(byway(f, "DELETE", events, ACME, &b),
+                   RIPTD_ROUTER_ANSWERED);
+  expect_error(f, 405, "method-not-allowed",
+               "DELETE is not allowed on this resource; it allows GET, PUT");
+  assert_string_equal(header(f, "allow"), "GET, PUT");
+  assert_int_equal(byway(f, "POST", media, ACME, &b), RIPTD_ROUTER_ANSWERED);
+  assert_string_equal(header(f, "allow"), "GET, PUT, CONNECT");
+  assert_int_equal(byway(f, "GET", events, NULL, &b), RIPTD_ROUTER_ANSWERED);
+  expect_error(f, 401, "unauthorized",
+               "this resource needs \"Authorization: Bearer TOKEN\"");
+  assert_int_equal(byway(f, "GET", events, GLOBEX, &b),
+                   RIPTD_ROUTER_ANSWERED);
+  expect_error(f, 404, "not-found", "there is no TG named main");
+  snprintf(reason, sizeof(reason), P("/providertgs/lab/calls/%s/media"),
+           uuid);
+  assert_int_equal(byway(f, "GET", reason, ACME, &b), RIPTD_ROUTER_ANSWERED);
+  snprintf(reason, sizeof(reason), "there is no call %s on TG lab", uuid);
+  expect_error(f, 404, "not-found", reason);
+  assert_int_equal(byway(f, "GET", MAIN "/calls/x/events", ACME, &b),
+                   RIPTD_ROUTER_ANSWERED);
+  expect_error(f, 404, "not-found", "there is no call x on TG main");
+  /* Anything else is not the front's business. */
+  assert_int_equal(byway(f, "GET", MAIN, ACME, &b), RIPTD_ROUTER_NOT_BYWAY);
+  assert_int_equal(f->resp.status, 0);
+  assert_int_equal(byway(f, "GET", P("/nothing"), ACME, &b),
+                   RIPTD_ROUTER_NOT_BYWAY);
+  assert_int_equal(f->resp.status, 0);
+  /* A byway never reaches the router of complete requests. */
+  assert_int_equal(get(f, events, ACME), 500);
+  expect_error(f, 500, "internal-error",
+               "a byway reached riptd's request router");
+  /* POST {call} tells the live calls of the new directives first. */
+  assert_int_equal(req(f, "POST", call, ACME, NULL, NULL, 0), 200);
+  assert_int_equal(hs.calls, 2);
+  assert_int_equal(req(f, "PUT", MAIN "/handlers/phone", ACME, JSON,
+                       HANDLER("phone", "1 in: PCMU;"),
+                       strlen(HANDLER("phone", "1 in: PCMU;"))),
+                   200);
+  hs.fail = RIPT_ERR_NOMEM;
+  assert_int_equal(req(f, "POST", call, ACME, NULL, NULL, 0), 500);
+  expect_error(f, 500, "internal-error",
+               "riptd could not apply the new directives");
+  assert_int_equal(get(f, call, ACME), 200);
+  assert_non_null(strstr(body(f), "\"serverDirectives\": \"1 to 1: opus;\""));
+  /* A call the live calls cannot start is not kept. */
+  assert_int_equal(req(f, "PUT", MAIN "/handlers/phone", ACME, JSON,
+                       HANDLER("phone", PHONE), strlen(HANDLER("phone", PHONE))),
+                   200);
+  assert_int_equal(place(f, MAIN, ACME, &c, MAIN_PHONE, "+15550100000",
+                         "+15550101001", NULL, now),
+                   500);
+  expect_error(f, 500, "internal-error", "riptd could not start the call");
+  assert_int_equal(hs.calls, 4);
+  char gone[160];
+  snprintf(gone, sizeof(gone), MAIN "/calls/%s", hs.uuid);
+  assert_int_equal(get(f, gone, ACME), 404);
+  free(call);
+  caller_del(&c);
+}
+
 static void test_call_errors(void **state) {
   fx *f = *state;
   int64_t now = f->now_ms / 1000;
@@ -987,6 +1105,7 @@ int main(void) {
       T(test_handlers),      T(test_handler_errors),
       T(test_certs),         T(test_cert_errors),
       T(test_call),          T(test_call_lookup),
+      T(test_byways),
       T(test_call_errors),   cmocka_unit_test(test_call_untrusted),
       T(test_random_requests),
   };

@@ -109,6 +109,13 @@ static void test_calls(void **state) {
   assert_int_equal(riptd_store_call_replace(s, &c), RIPTD_STORE_NOT_FOUND);
   assert_int_equal(riptd_store_call_get(s, c.uuid, &out),
                    RIPTD_STORE_NOT_FOUND);
+  assert_int_equal(riptd_store_call_remove(s, c.uuid), RIPTD_STORE_NOT_FOUND);
+  /* A removed call is gone; its UUID could be stored again. */
+  strcpy(c.uuid, "3f2b8c4e-9a1d-4b7e-8c5f-1e2d3c4b5a69");
+  assert_int_equal(riptd_store_call_remove(s, c.uuid), 0);
+  assert_int_equal(riptd_store_call_get(s, c.uuid, &out),
+                   RIPTD_STORE_NOT_FOUND);
+  assert_int_equal(riptd_store_call_remove(s, c.uuid), RIPTD_STORE_NOT_FOUND);
   riptd_call_rec_free(NULL);
 }
 

@@ -1,0 +1,318 @@
+/*
+ * server/call.h - the inside of riptd's live calls (live.h), shared by
+ * live.c (the registry), call.c (state, signaling byways, the timer),
+ * callmedia.c (the media session and media byways) and action.c (what each
+ * route does: the call's timeline and its audio).
+ *
+ * Clocks: "mono" times are the loop's monotonic milliseconds (uv_now), used
+ * for every deadline; "wall" times are Unix milliseconds, used for event
+ * timestamps and media chunks (riptd_wall_ms).
+ */
+#ifndef RIPTD_CALL_H
+#define RIPTD_CALL_H
+
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "app.h"
+#include "live.h"
+#include "ript/audio.h"
+#include "ript/event.h"
+#include "ript/media.h"
+
+enum {
+  /* §9.12: events and media are kept at least this long for a client
+   * whose byways are being re-established. */
+  RIPTD_BUFFER_MS = 5000,
+  /* Non-state events kept while no reverse signaling byway is open. */
+  RIPTD_EVENTS_KEPT = 32,
+  /* §9.9: open reverse media byways a call accepts. */
+  RIPTD_MEDIA_GETS_MAX = 30,
+  /* The largest media PUT body (docs/PROTOCOL.md §12). */
+  RIPTD_MEDIA_PUT_MAX = 65536,
+  /* Acknowledgements owed wait this long for a datagram to ride. */
+  RIPTD_ACK_DELAY_MS = 20,
+  /* An HTTP datagram riptd sends carries at most this many bytes, so that
+   * it fits a QUIC packet before path MTU discovery (TRANSPORT.md). */
+  RIPTD_DATAGRAM_MAX = 1100,
+  /* Room one acknowledgement chunk takes at most: 58 bytes with the NULL
+   * cipher, 77 with a key id and a 16-byte tag. */
+  RIPTD_ACK_MAX = 96,
+  /* A reverse signaling byway whose reader falls this far behind is
+   * reset rather than buffered without end. */
+  RIPTD_EVENTS_PENDING_MAX = 1048576,
+};
+
+typedef struct riptd_call riptd_call;
+typedef struct riptd_room riptd_room;
+
+/* ---- byways: one per exchange a call holds ---- */
+
+typedef enum riptd_bw_kind {
+  RIPTD_BW_EVENTS_GET = 0, /* reverse signaling byway */
+  RIPTD_BW_EVENTS_PUT,     /* forward signaling byway */
+  RIPTD_BW_MEDIA_GET,      /* reverse media byway, held until used */
+  RIPTD_BW_MEDIA_PUT,      /* forward media byway: one body */
+  RIPTD_BW_SESSION,        /* WebTransport session: datagrams */
+  RIPTD_BW_KINDS
+} riptd_bw_kind;
+
+/*
+ * A byway is the user data of its exchange and lives until the exchange
+ * closes. While the call counts it, it is on the call's list of its kind
+ * (most recent first); once answered or ended by the call it is detached
+ * (call NULL) and only waits for its exchange to close.
+ */
+typedef struct riptd_bw {
+  struct riptd_bw *prev, *next;
+  riptd_call *call;
+  riptd_live *live;
+  ript_http_exchange *ex;
+  riptd_bw_kind kind;
+  ript_event_writer writer;  /* events GET */
+  ript_event_parser *parser; /* events PUT */
+  ript_buf body;             /* media PUT */
+  int status;                /* events PUT: how a failed event answers */
+  char reason[320];
+} riptd_bw;
+
+/* ---- the media of a call (callmedia.c) ---- */
+
+typedef struct riptd_cmedia {
+  ript_media_session *session;
+  ript_advert *tx_dir; /* the server directive, NULL when empty */
+  ript_advert *rx_dir; /* the client directive, NULL when empty */
+  int backlog;      /* chunks wait for a reverse byway (an outage) */
+  int replaying;    /* ript_media_replay_start ran for this backlog */
+  int more_waiting; /* chunks joined the backlog after it did */
+  int panicked;     /* media-panic went out for this outage */
+  int64_t ack_at;   /* mono: acks owed leave alone on a datagram */
+} riptd_cmedia;
+
+/* ---- the audio of a call (action.c) ---- */
+
+typedef enum riptd_audio_mode {
+  RIPTD_AUDIO_OFF = 0,
+  RIPTD_AUDIO_ECHO,   /* what arrives goes back, re-encoded */
+  RIPTD_AUDIO_PLAY,   /* the route's file, looped */
+  RIPTD_AUDIO_RECORD, /* what arrives is kept for the route's file */
+  RIPTD_AUDIO_ROOM    /* a conference participant */
+} riptd_audio_mode;
+
+typedef struct riptd_audio {
+  riptd_audio_mode mode;
+  riptd_call *call;
+  /* The first stream of each directive, when its main codec is one the
+   * audio toolkit codes. */
+  int tx_ok, rx_ok;
+  uint8_t tx_source, tx_sink, rx_source, rx_sink;
+  int tx_te; /* the server directive allows telephone-event */
+  ript_audio_config tx_cfg, rx_cfg;
+  ript_audio_encoder *enc;
+  ript_audio_decoder *dec;
+  ript_jitter *jb;
+  ript_resampler *rs_in;  /* decoder format to the encoder's (or room's) */
+  ript_resampler *rs_out; /* room format to the encoder's */
+  int16_t *fifo;          /* PCM waiting to be encoded, interleaved */
+  size_t fifo_len, fifo_cap;
+  int16_t *heard;         /* room: what arrived, at the room's format */
+  size_t heard_len, heard_cap;
+  int64_t tick_at;        /* mono: the next media tick; INT64_MAX: none */
+  int64_t out_ts;         /* wall timestamp of the last frame sent, 0: none */
+  int64_t te_rx_ts, te_tx_ts; /* telephone-event timestamps, echoed */
+  /* play */
+  const int16_t *play;    /* the file at the encoder's format (live cache) */
+  size_t play_frames, play_pos;
+  int64_t play_start;     /* mono */
+  int64_t play_sent;      /* frames sent */
+  /* record */
+  ript_buf rec;           /* int16 PCM at rec_rate, rec_channels */
+  uint32_t rec_rate;      /* the first decoder's format: a renegotiation */
+  unsigned rec_channels;  /* resamples into it (rs_in) */
+  /* conference */
+  riptd_room *room;
+  struct riptd_audio *room_next;
+} riptd_audio;
+
+/* ---- a call ---- */
+
+struct riptd_call {
+  riptd_live *live;
+  riptd_call *map_next; /* the registry's bucket chain */
+  char uuid[RIPT_URI_UUID_LEN + 1];
+  char *uri, *tg, *to;
+  const riptd_route *route; /* into the configuration */
+  ript_call_state state;
+  ript_event state_event; /* the event that entered |state| (owned) */
+  int64_t ended_at;       /* mono, when it terminated */
+  int terminal_seen;      /* the terminal event reached a reverse byway */
+  riptd_bw *bw[RIPTD_BW_KINDS];
+  size_t nbw[RIPTD_BW_KINDS];
+  /* Non-state events generated while no reverse signaling byway was open,
+   * with the mono time of each (owned copies). */
+  ript_event kept[RIPTD_EVENTS_KEPT];
+  int64_t kept_at[RIPTD_EVENTS_KEPT];
+  size_t nkept;
+  int64_t lonely_since; /* mono: no signaling byway since; -1: one is open */
+  uv_timer_t timer;
+  int64_t armed_at;     /* mono: when the timer fires; INT64_MAX: stopped */
+  int64_t expire_at;    /* mono: the record goes; INT64_MAX: not yet */
+  int step;             /* action.c's next step of the timeline */
+  int64_t step_at;      /* mono */
+  int closing;          /* riptd_call_close ran: the timer is closing */
+  riptd_cmedia media;
+  riptd_audio audio;
+};
+
+/* ---- the registry (live.c) ---- */
+
+/* A WAV file resampled to one format, shared by every call playing it. */
+typedef struct riptd_wav_cache {
+  struct riptd_wav_cache *next;
+  char *file;
+  uint32_t rate;
+  unsigned channels;
+  int16_t *samples;
+  size_t frames;
+} riptd_wav_cache;
+
+/* Free lists of the pool allocator (live.c): blocks of 2^(5+i) bytes. */
+enum { RIPTD_POOL_CLASSES = 9, RIPTD_POOL_KEEP = 4096 };
+
+struct riptd_live {
+  uv_loop_t *loop;
+  riptd_app *app;
+  riptd_call **buckets;
+  size_t nbuckets, count;
+  /* Small blocks freed are kept for the next allocation of their size, so
+   * the playout buffers allocate nothing per chunk in steady state. */
+  ript_mem pool;
+  void *free_blocks[RIPTD_POOL_CLASSES];
+  size_t nfree[RIPTD_POOL_CLASSES];
+  /* Scratch space for one call at a time (one thread, one loop): |out|
+   * for events, |chunks| for media bodies and datagrams. */
+  ript_buf out;
+  ript_buf chunks;
+  uint8_t *rx;       /* RIPTD_MEDIA_PUT_MAX bytes */
+  int16_t *pcm_a, *pcm_b;
+  size_t pcm_cap;    /* samples in each */
+  riptd_wav_cache *wavs;
+  riptd_room *rooms;
+  size_t timers_open;
+  int closing;
+  void (*on_closed)(void *);
+  void *on_closed_data;
+};
+
+/* Unix milliseconds (CLOCK_REALTIME). */
+int64_t riptd_wall_ms(void);
+
+/* The loop's monotonic milliseconds. */
+int64_t riptd_mono_ms(const riptd_live *live);
+
+/* The registry: the live call |uuid|, or NULL. */
+riptd_call *riptd_live_find(riptd_live *live, const char *uuid);
+/* Registers the new |call|. Returns 0 or RIPT_ERR_NOMEM. */
+int riptd_live_add(riptd_live *live, riptd_call *call);
+/* Forgets |call| (its memory is the caller's). */
+void riptd_live_forget(riptd_live *live, riptd_call *call);
+/* The samples of |file| converted to |rate| Hz and |channels|, loaded
+ * once; NULL when the file cannot be read (reported on stderr). */
+const riptd_wav_cache *riptd_live_wav(riptd_live *live, const char *file,
+                                      uint32_t rate, unsigned channels);
+/* One timer closed: the last one lets riptd_live_close finish. */
+void riptd_live_timer_closed(riptd_live *live);
+
+/* ---- call.c ---- */
+
+/* A live call for the stored |rec| (state proceeding), registered and
+ * started. Returns 0 or RIPT_ERR_NOMEM / the error of a directive. */
+int riptd_call_start(riptd_live *live, const riptd_call_rec *rec);
+
+/* The call's directives changed (POST {call}): the media session and the
+ * route's audio start again with the new ones (a recording keeps its
+ * format). Returns 0 (also for an ended call), or the error of
+ * riptd_cmedia_renegotiate, the call then unchanged. */
+int riptd_call_renegotiate(riptd_call *call, const riptd_call_rec *rec);
+
+/* Takes over a byway request of the call (see riptd_live_take). */
+void riptd_call_take(riptd_call *call, ript_http_exchange *ex,
+                     riptd_byway_kind kind);
+
+/*
+ * Sends a server event of |type| with an optional |reason| (declined,
+ * failed, noanswer, end): applied to the call state first (a state event
+ * is refused, and 0 returned, when the table of ript/call.h forbids it),
+ * then written on every open reverse signaling byway or, with none open,
+ * kept for the next. A terminal event ends the call: every byway is
+ * answered or ended, the media stops, and the record stays 5 minutes.
+ * Returns 1 when the event went out, 0 when it was refused.
+ */
+int riptd_call_event(riptd_call *call, ript_event_type type,
+                     const char *reason);
+
+/* Re-arms the call's timer for its earliest deadline. */
+void riptd_call_schedule(riptd_call *call);
+
+/* Ends the call if it is going (riptd is closing), frees what it holds
+ * and closes its timer; the memory goes in the timer's close callback. */
+void riptd_call_close(riptd_call *call);
+
+/* Attaches |bw| to its call's list of its kind, most recent first. */
+void riptd_bw_attach(riptd_call *call, riptd_bw *bw);
+/* Takes |bw| off its call's list: the call no longer counts it. */
+void riptd_bw_detach(riptd_bw *bw);
+/* The on_close callback of every byway's exchange: detaches and frees. */
+void riptd_bw_closed(ript_http_exchange *ex, int error, void *user_data);
+/* Sends a complete response: |status|, content type |ctype| (NULL: none)
+ * and |len| bytes of |body|; the byway is detached. */
+void riptd_bw_answer(riptd_bw *bw, int status, const char *ctype,
+                     const void *body, size_t len);
+/* Answers with an error document (docs/PROTOCOL.md §4.7). */
+void riptd_bw_error(riptd_bw *bw, int status, const char *error,
+                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* ---- callmedia.c ---- */
+
+/* Sets up the media session of |call| from the directives of |rec|. */
+int riptd_cmedia_init(riptd_call *call, const riptd_call_rec *rec);
+/* Frees the media session and directives. */
+void riptd_cmedia_free(riptd_call *call);
+/* A new media session for the directives of |rec| in place of the old
+ * one, whose kept chunks are dropped. Returns 0, or the error of
+ * riptd_cmedia_init with the old session kept. */
+int riptd_cmedia_renegotiate(riptd_call *call, const riptd_call_rec *rec);
+/* Takes over a media byway request (GET, PUT, CONNECT). */
+void riptd_cmedia_take(riptd_call *call, riptd_bw *bw);
+/* Sends one media chunk on the call's best way: the newest WebTransport
+ * session, else the newest reverse media byway, else keeps it (and sends
+ * media-panic once per outage). Returns 0 or the error of
+ * ript_media_send. */
+int riptd_cmedia_send(riptd_call *call, const ript_media_frame *frame);
+/* The next deadline of the media (mono), INT64_MAX if none. */
+int64_t riptd_cmedia_deadline(const riptd_call *call);
+/* Does what is due at |now| (acks alone on a datagram). */
+void riptd_cmedia_run(riptd_call *call, int64_t now);
+/* The call ended: held media byways answer 404, sessions end. */
+void riptd_cmedia_end(riptd_call *call);
+
+/* ---- action.c ---- */
+
+/* The first step of the route's timeline (alerting, or failed at once). */
+void riptd_action_start(riptd_call *call);
+/* Runs the steps and media ticks due at |now| (mono). */
+void riptd_action_run(riptd_call *call, int64_t now);
+/* The next step or media tick (mono), INT64_MAX if none. */
+int64_t riptd_action_deadline(const riptd_call *call);
+/* A new media frame from the client (received at wall time |wall|). */
+void riptd_action_frame(riptd_call *call, const ript_media_frame *frame,
+                        int64_t wall);
+/* The directives changed: the audio starts again in the same mode with
+ * the new streams and codecs. */
+void riptd_action_renegotiate(riptd_call *call);
+/* The call ended: the recording is written, the conference left, the
+ * codecs freed. */
+void riptd_action_end(riptd_call *call);
+
+#endif /* RIPTD_CALL_H */

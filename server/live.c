@@ -1,0 +1,343 @@
+/* riptd's live calls: the registry by UUID, the pool allocator, scratch
+ * buffers, the WAV cache, and the way in for byways. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "call.h"
+
+/* Scratch PCM: 120 ms (the longest decoded frame) of 48 kHz stereo, twice
+ * over, so a resampler's output of one decoded frame always fits. */
+#define LIVE_PCM_SAMPLES (2u * 48000u * 2u * 120u / 1000u)
+
+int64_t riptd_wall_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t riptd_mono_ms(const riptd_live *live) {
+  return (int64_t)uv_now(live->loop);
+}
+
+/* ---- the pool allocator ---- */
+
+/* Every block starts with its class (or -1 for a large one) and the size
+ * asked for, padded so the caller's part stays aligned for any type. */
+typedef union pool_head {
+  struct {
+    int klass;
+    size_t size;
+  } h;
+  max_align_t align;
+} pool_head;
+
+static int pool_class(size_t size) {
+  size_t block = 32;
+  for (int k = 0; k < RIPTD_POOL_CLASSES; ++k, block *= 2)
+    if (size <= block)
+      return k;
+  return -1;
+}
+
+static void *pool_malloc(size_t size, void *user_data) {
+  riptd_live *live = user_data;
+  int k = pool_class(size);
+  pool_head *h;
+  if (k >= 0 && live->free_blocks[k]) {
+    h = live->free_blocks[k];
+    live->free_blocks[k] = *(void **)(h + 1);
+    --live->nfree[k];
+    h->h.size = size;
+    return h + 1;
+  }
+  h = malloc(sizeof(*h) + (k >= 0 ? (size_t)32 << k : size));
+  if (!h)
+    return NULL;
+  h->h.klass = k;
+  h->h.size = size;
+  return h + 1;
+}
+
+static void pool_free(void *ptr, void *user_data) {
+  riptd_live *live = user_data;
+  if (!ptr)
+    return;
+  pool_head *h = (pool_head *)ptr - 1;
+  int k = h->h.klass;
+  if (k < 0 || live->nfree[k] >= RIPTD_POOL_KEEP) {
+    free(h);
+    return;
+  }
+  *(void **)ptr = live->free_blocks[k];
+  live->free_blocks[k] = h;
+  ++live->nfree[k];
+}
+
+static void *pool_calloc(size_t nmemb, size_t size, void *user_data) {
+  if (size && nmemb > SIZE_MAX / size)
+    return NULL;
+  void *p = pool_malloc(nmemb * size, user_data);
+  if (p)
+    memset(p, 0, nmemb * size);
+  return p;
+}
+
+static void *pool_realloc(void *ptr, size_t size, void *user_data) {
+  if (!ptr)
+    return pool_malloc(size, user_data);
+  pool_head *h = (pool_head *)ptr - 1;
+  if (h->h.klass >= 0 && size <= (size_t)32 << h->h.klass) {
+    h->h.size = size;
+    return ptr;
+  }
+  void *p = pool_malloc(size, user_data);
+  if (!p)
+    return NULL;
+  memcpy(p, ptr, h->h.size < size ? h->h.size : size);
+  pool_free(ptr, user_data);
+  return p;
+}
+
+static void pool_drain(riptd_live *live) {
+  for (int k = 0; k < RIPTD_POOL_CLASSES; ++k) {
+    while (live->free_blocks[k]) {
+      pool_head *h = live->free_blocks[k];
+      live->free_blocks[k] = *(void **)(h + 1);
+      free(h);
+    }
+    live->nfree[k] = 0;
+  }
+}
+
+/* ---- the registry ---- */
+
+static size_t live_hash(const char *uuid) {
+  size_t h = 1469598103934665603ull;
+  for (const unsigned char *p = (const unsigned char *)uuid; *p; ++p)
+    h = (h ^ *p) * 1099511628211ull;
+  return h;
+}
+
+riptd_call *riptd_live_find(riptd_live *live, const char *uuid) {
+  if (!live->nbuckets)
+    return NULL;
+  riptd_call *c = live->buckets[live_hash(uuid) & (live->nbuckets - 1)];
+  while (c && strcmp(c->uuid, uuid) != 0)
+    c = c->map_next;
+  return c;
+}
+
+static int live_grow(riptd_live *live) {
+  size_t n = live->nbuckets ? live->nbuckets * 2 : 256;
+  riptd_call **b = calloc(n, sizeof(*b));
+  if (!b)
+    return RIPT_ERR_NOMEM;
+  for (size_t i = 0; i < live->nbuckets; ++i) {
+    for (riptd_call *c = live->buckets[i], *next; c; c = next) {
+      next = c->map_next;
+      size_t at = live_hash(c->uuid) & (n - 1);
+      c->map_next = b[at];
+      b[at] = c;
+    }
+  }
+  free(live->buckets);
+  live->buckets = b;
+  live->nbuckets = n;
+  return 0;
+}
+
+/* The UUID is new: the store refused a duplicate. */
+int riptd_live_add(riptd_live *live, riptd_call *call) {
+  if (live->count >= live->nbuckets && live_grow(live) != 0)
+    return RIPT_ERR_NOMEM;
+  size_t at = live_hash(call->uuid) & (live->nbuckets - 1);
+  call->map_next = live->buckets[at];
+  live->buckets[at] = call;
+  ++live->count;
+  return 0;
+}
+
+void riptd_live_forget(riptd_live *live, riptd_call *call) {
+  if (!live->nbuckets)
+    return;
+  riptd_call **slot = &live->buckets[live_hash(call->uuid) &
+                                     (live->nbuckets - 1)];
+  while (*slot && *slot != call)
+    slot = &(*slot)->map_next;
+  if (*slot) {
+    *slot = call->map_next;
+    --live->count;
+  }
+}
+
+/* ---- WAV files for play ---- */
+
+static int live_read(const char *file, ript_buf *out) {
+  FILE *f = fopen(file, "rb");
+  if (!f)
+    return -1;
+  char chunk[8192];
+  size_t n;
+  int rv = 0;
+  while (rv == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+    rv = ript_buf_append(out, chunk, n);
+  if (ferror(f))
+    rv = -1;
+  fclose(f);
+  return rv;
+}
+
+static riptd_wav_cache *live_wav_load(const char *file, uint32_t rate,
+                                      unsigned channels) {
+  ript_buf bytes;
+  ript_buf_init(&bytes, NULL);
+  ript_wav wav;
+  memset(&wav, 0, sizeof(wav));
+  ript_parse_error err = {0, NULL};
+  riptd_wav_cache *w = calloc(1, sizeof(*w));
+  int rv = w ? live_read(file, &bytes) : RIPT_ERR_NOMEM;
+  if (rv == 0)
+    rv = ript_wav_parse(&wav, bytes.data, bytes.len, &err, NULL);
+  if (rv == 0 && wav.frames == 0)
+    rv = RIPT_ERR_RANGE;
+  if (rv == 0)
+    rv = ript_resample(&w->samples, &w->frames, wav.samples, wav.frames,
+                       wav.rate, wav.channels, rate, channels, NULL);
+  if (rv == 0 && !(w->file = strdup(file)))
+    rv = RIPT_ERR_NOMEM;
+  ript_wav_free(&wav);
+  ript_buf_free(&bytes);
+  if (rv != 0 || w->frames == 0) {
+    fprintf(stderr, "riptd: cannot play %s: %s\n", file,
+            rv == -1 ? strerror(errno)
+            : rv == 0 ? "the file holds no samples"
+                      : ript_strerror(rv));
+    if (w) {
+      free(w->samples);
+      free(w->file);
+    }
+    free(w);
+    return NULL;
+  }
+  w->rate = rate;
+  w->channels = channels;
+  return w;
+}
+
+const riptd_wav_cache *riptd_live_wav(riptd_live *live, const char *file,
+                                      uint32_t rate, unsigned channels) {
+  for (riptd_wav_cache *w = live->wavs; w; w = w->next)
+    if (w->rate == rate && w->channels == channels &&
+        strcmp(w->file, file) == 0)
+      return w;
+  riptd_wav_cache *w = live_wav_load(file, rate, channels);
+  if (w) {
+    w->next = live->wavs;
+    live->wavs = w;
+  }
+  return w;
+}
+
+/* ---- life ---- */
+
+static int live_on_call(void *data, const riptd_call_rec *rec) {
+  riptd_live *live = data;
+  riptd_call *call = riptd_live_find(live, rec->uuid);
+  if (live->closing)
+    return RIPT_ERR_INVALID_ARGUMENT;
+  return call ? riptd_call_renegotiate(call, rec)
+              : riptd_call_start(live, rec);
+}
+
+int riptd_live_new(riptd_live **plive, uv_loop_t *loop, riptd_app *app) {
+  riptd_live *live = calloc(1, sizeof(*live));
+  if (!live)
+    return RIPT_ERR_NOMEM;
+  live->loop = loop;
+  live->app = app;
+  live->pool.user_data = live;
+  live->pool.malloc = pool_malloc;
+  live->pool.free = pool_free;
+  live->pool.calloc = pool_calloc;
+  live->pool.realloc = pool_realloc;
+  ript_buf_init(&live->out, NULL);
+  ript_buf_init(&live->chunks, NULL);
+  live->pcm_cap = LIVE_PCM_SAMPLES;
+  live->rx = malloc(RIPTD_MEDIA_PUT_MAX);
+  live->pcm_a = malloc(LIVE_PCM_SAMPLES * sizeof(int16_t));
+  live->pcm_b = malloc(LIVE_PCM_SAMPLES * sizeof(int16_t));
+  if (!live->rx || !live->pcm_a || !live->pcm_b) {
+    free(live->rx);
+    free(live->pcm_a);
+    free(live->pcm_b);
+    free(live);
+    return RIPT_ERR_NOMEM;
+  }
+  app->on_call = live_on_call;
+  app->on_call_data = live;
+  *plive = live;
+  return 0;
+}
+
+/* A byway of a call riptd does not hold live (never started, or gone). */
+static void live_no_call(ript_http_exchange *ex, const char *uuid) {
+  riptd_bw bw;
+  memset(&bw, 0, sizeof(bw));
+  bw.ex = ex;
+  riptd_bw_error(&bw, 404, "not-found", "call %s has ended", uuid);
+}
+
+void riptd_live_take(riptd_live *live, ript_http_exchange *ex,
+                     const riptd_byway *byway) {
+  riptd_call *call = live->closing ? NULL
+                                   : riptd_live_find(live, byway->uuid);
+  if (!call)
+    live_no_call(ex, byway->uuid);
+  else
+    riptd_call_take(call, ex, byway->kind);
+}
+
+static void live_free(riptd_live *live) {
+  while (live->wavs) {
+    riptd_wav_cache *w = live->wavs;
+    live->wavs = w->next;
+    free(w->samples);
+    free(w->file);
+    free(w);
+  }
+  pool_drain(live);
+  ript_buf_free(&live->out);
+  ript_buf_free(&live->chunks);
+  free(live->buckets);
+  free(live->rx);
+  free(live->pcm_a);
+  free(live->pcm_b);
+  void (*on_closed)(void *) = live->on_closed;
+  void *data = live->on_closed_data;
+  free(live);
+  if (on_closed)
+    on_closed(data);
+}
+
+void riptd_live_timer_closed(riptd_live *live) {
+  --live->timers_open;
+  if (live->closing && live->timers_open == 0 && live->count == 0)
+    live_free(live);
+}
+
+void riptd_live_close(riptd_live *live, void (*on_closed)(void *),
+                      void *user_data) {
+  live->closing = 1;
+  live->on_closed = on_closed;
+  live->on_closed_data = user_data;
+  live->app->on_call = NULL;
+  for (size_t i = 0; i < live->nbuckets; ++i) {
+    while (live->buckets[i])
+      riptd_call_close(live->buckets[i]); /* forgets it */
+  }
+  if (live->timers_open == 0)
+    live_free(live);
+}

@@ -1,0 +1,977 @@
+/*
+ * ript_mcall - the media side of a RIPT call, for the integration tests:
+ * libript's HTTP client, a client media session and the audio toolkit
+ * against a running riptd.
+ *
+ *   ript_mcall call --cacert FILE --token TOKEN --call URI
+ *              [--http2] [--byways] [--seconds S] [--gets N]
+ *              [--drop-at MS --down-ms MS] [--sent FILE.wav]
+ *              [--received FILE.wav] [--silent] [--dtmf DIGITS]
+ *              [--min-correlation X] [--expect-early]
+ *   ript_mcall compare REF.wav REC.wav
+ *
+ * call: reads the call description, keeps GET {call}/events open, opens the
+ * media (a WebTransport session with datagrams over HTTP/3, or with
+ * --byways / --http2 a PUT per chunk and N reverse media byways, 20 by
+ * default), waits for "answered", sends S seconds (5) of a synthetic
+ * voice-like signal (a non-repeating chirp with a syllable envelope) at
+ * 20 ms pacing with the client directive's codec, keeps what comes back
+ * for 1.5 s more, sends "end" on a PUT {call}/events and waits for "end"
+ * on the GET. Then it decodes what came back in sequence order (gaps
+ * concealed), aligns it with what was sent and prints one line of
+ * figures: correlation, lag, chunks sent, acknowledged, received, lost,
+ * acknowledgements received, 429s, media-panics, early frames.
+ *   --gets N         open N reverse media byways at first (riptd takes 30)
+ *   --drop-at MS     closes the client MS after media starts and opens a
+ *                    new one --down-ms later: events and media resume on
+ *                    the same call URI, kept chunks are replayed
+ *   --sent FILE      writes the signal sent as a WAV file
+ *   --received FILE  writes what came back, decoded, as a WAV file
+ *   --silent         sends silence instead (a conference listener)
+ *   --dtmf DIGITS    also sends DIGITS as telephone-events (RFC 4733) and
+ *                    exit 1 unless exactly they come back
+ *   --min-correlation X  exit 1 below X (default 0: no check)
+ *   --expect-early   exit 1 unless media arrived before "answered"
+ * compare: prints the aligned correlation of two WAV files.
+ * Exit status 0, 1 for a failed check or error, 2 for usage.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ript/audio.h"
+#include "ript/doc.h"
+#include "ript/event.h"
+#include "ript/http.h"
+#include "ript/media.h"
+
+enum {
+  MC_TICK_MS = 20,
+  MC_DRAIN_MS = 1500,
+  MC_GETS = 20,
+  MC_MAX_GETS = 64,
+  MC_DATAGRAM_MAX = 1100,
+  MC_ACK_MAX = 96,
+  MC_ALIGN_RATE = 8000,
+  MC_MAX_LAG_MS = 3000,
+};
+
+typedef enum mc_phase {
+  MC_SETUP = 0,   /* reading the call description */
+  MC_RINGING,     /* waiting for answered */
+  MC_SENDING,     /* sending the signal */
+  MC_DRAINING,    /* keeping what comes back */
+  MC_ENDING,      /* end sent, waiting for end */
+  MC_DONE
+} mc_phase;
+
+typedef struct mc_frame {
+  uint64_t seq;
+  uint8_t *data; /* NULL: a telephone-event, which shares the numbers */
+  size_t len;
+} mc_frame;
+
+typedef struct mc_args {
+  const char *cacert, *token, *call, *sent, *received, *dtmf;
+  ript_http_version version;
+  int byways, gets, expect_early, silent;
+  double seconds, min_corr;
+  int64_t drop_at, down_ms;
+} mc_args;
+
+typedef struct mc {
+  mc_args a;
+  uv_loop_t loop;
+  uv_timer_t tick, guard;
+  ript_http_client *client;
+  char auth[512];
+  char *events_url, *media_url;
+  mc_phase phase;
+  int closing, failed;
+  /* the call */
+  ript_buf desc;
+  ript_media_session *session;
+  uint8_t tx_source, tx_sink, rx_source, rx_sink;
+  ript_audio_encoder *enc;
+  ript_audio_config rx_cfg;
+  int rx_ok;
+  /* the signal */
+  int16_t *signal;
+  size_t signal_frames; /* samples per channel */
+  int64_t send_start, sent_frames, drain_until;
+  /* what came back */
+  mc_frame *frames;
+  size_t nframes, cap;
+  size_t early;
+  /* signaling */
+  ript_http_exchange *ev_get;
+  ript_event_parser *parser;
+  int answered, ended, panics, gets_opened, first_after_reconnect;
+  ript_event_type first_event;
+  /* media transport */
+  ript_http_exchange *wt;
+  int wt_ready, gets_open, gets_429;
+  /* telephone-events */
+  ript_dtmf_sender dtmf_tx;
+  ript_dtmf_receiver dtmf_rx;
+  char heard[64];
+  size_t nheard;
+  /* the outage */
+  int dropped, reconnected;
+  int64_t reconnect_at;
+} mc;
+
+static int64_t mc_wall(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t mc_now(const mc *m) { return (int64_t)uv_now(&m->loop); }
+
+static void mc_fail(mc *m, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void mc_close(mc *m);
+
+static void mc_fail(mc *m, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "ript_mcall: ");
+  vfprintf(stderr, fmt, ap);
+  fprintf(stderr, "\n");
+  va_end(ap);
+  m->failed = 1;
+  mc_close(m);
+}
+
+/* ---- requests ---- */
+
+typedef struct mc_req {
+  mc *m;
+  ript_http_exchange *ex;
+  ript_buf body;
+  int status;
+  void (*done)(mc *m, struct mc_req *r, int error);
+} mc_req;
+
+static void req_on_response(ript_http_exchange *ex, void *user_data) {
+  mc_req *r = user_data;
+  r->status = ript_http_exchange_status(ex);
+}
+
+static void req_on_body(ript_http_exchange *ex, const uint8_t *data,
+                        size_t len, void *user_data) {
+  mc_req *r = user_data;
+  (void)ex;
+  ript_buf_append(&r->body, data, len);
+}
+
+static void req_on_close(ript_http_exchange *ex, int error,
+                         void *user_data) {
+  mc_req *r = user_data;
+  (void)ex;
+  if (r->done && !r->m->closing)
+    r->done(r->m, r, error);
+  ript_buf_free(&r->body);
+  free(r);
+}
+
+/* Starts METHOD URL with |body| (NULL: none); |done| runs at the end. */
+static int mc_request(mc *m, const char *method, const char *url,
+                      const char *protocol, const char *ctype,
+                      const void *body, size_t len,
+                      void (*done)(mc *, mc_req *, int),
+                      ript_http_exchange **pex) {
+  mc_req *r = calloc(1, sizeof(*r));
+  if (!r)
+    return RIPT_ERR_NOMEM;
+  r->m = m;
+  r->done = done;
+  ript_buf_init(&r->body, NULL);
+  ript_http_header h[2] = {{"authorization", m->auth},
+                           {"content-type", ctype}};
+  ript_http_request req = {method, url, protocol, h, ctype ? 2 : 1,
+                           body || protocol ? RIPT_HTTP_FLAG_NONE
+                                            : RIPT_HTTP_FLAG_END};
+  ript_http_exchange_callbacks cbs = {req_on_response, req_on_body, NULL,
+                                      NULL, req_on_close};
+  ript_http_exchange *ex = NULL;
+  int rv = ript_http_client_request(m->client, &req, &cbs, r, &ex);
+  if (rv != 0) {
+    ript_buf_free(&r->body);
+    free(r);
+    return rv;
+  }
+  if (body) {
+    if (len)
+      ript_http_exchange_write(ex, body, len);
+    ript_http_exchange_end(ex);
+  }
+  r->ex = ex;
+  if (pex)
+    *pex = ex;
+  return 0;
+}
+
+/* ---- media in ---- */
+
+/* A telephone-event that came back: each event is reported once. */
+static void mc_on_event_frame(mc *m, const ript_media_frame *f) {
+  ript_dtmf_event ev;
+  if (ript_dtmf_decode(&ev, f->media, f->media_len, NULL) == 0 &&
+      ript_dtmf_receiver_push(&m->dtmf_rx, (int64_t)f->timestamp, &ev) == 1 &&
+      m->nheard + 1 < sizeof(m->heard) && ript_dtmf_digit(ev.event))
+    m->heard[m->nheard++] = ript_dtmf_digit(ev.event);
+}
+
+static void mc_on_frame(const ript_media_frame *f, void *user_data) {
+  mc *m = user_data;
+  int event = f->payload_type == RIPT_PT_TELEPHONE_EVENT;
+  if (event)
+    mc_on_event_frame(m, f);
+  if (!m->rx_ok || f->source != m->rx_source || f->sink != m->rx_sink ||
+      (f->payload_type != m->rx_cfg.payload_type && !event))
+    return;
+  if (!m->answered && !event)
+    ++m->early;
+  if (m->nframes == m->cap) {
+    size_t cap = m->cap ? m->cap * 2 : 512;
+    mc_frame *grown = realloc(m->frames, cap * sizeof(*grown));
+    if (!grown)
+      return;
+    m->frames = grown;
+    m->cap = cap;
+  }
+  mc_frame *c = &m->frames[m->nframes];
+  c->data = event ? NULL : malloc(f->media_len ? f->media_len : 1);
+  if (!event && !c->data)
+    return;
+  if (!event)
+    memcpy(c->data, f->media, f->media_len);
+  c->len = f->media_len;
+  c->seq = f->sequence;
+  ++m->nframes;
+}
+
+static void mc_receive(mc *m, uint8_t *data, size_t len) {
+  ript_media_receive(m->session, data, len, mc_wall(), mc_on_frame, m);
+}
+
+static void mc_on_datagram(ript_http_exchange *ex, const uint8_t *data,
+                           size_t len, void *user_data) {
+  mc_req *r = user_data;
+  (void)ex;
+  uint8_t copy[65536];
+  if (len <= sizeof(copy)) {
+    memcpy(copy, data, len);
+    mc_receive(r->m, copy, len);
+  }
+}
+
+/* ---- media out ---- */
+
+static void mc_put_done(mc *m, mc_req *r, int error) {
+  (void)error;
+  if (r->status == 200)
+    mc_receive(m, r->body.data, r->body.len);
+}
+
+/* Sends the chunks in |b| (plus the acknowledgements owed) on the media
+ * path: one datagram, or one PUT. */
+static void mc_ship(mc *m, ript_buf *b) {
+  int64_t wall = mc_wall();
+  if (!m->a.byways) {
+    if (!m->wt_ready)
+      return;
+    while (ript_media_pending_acks(m->session) &&
+           b->len + MC_ACK_MAX <= MC_DATAGRAM_MAX &&
+           ript_media_take_acks(m->session, wall, b, 1) > 0)
+      ;
+    if (b->len)
+      ript_http_exchange_send_datagram(m->wt, b->data, b->len);
+    return;
+  }
+  ript_media_take_acks(m->session, wall, b, 0);
+  if (b->len)
+    mc_request(m, "PUT", m->media_url, NULL, "application/ript-chunks",
+               b->data, b->len, mc_put_done, NULL);
+}
+
+/* The telephone-events due now (RFC 4733 packets of the digits asked). */
+static void mc_send_dtmf(mc *m) {
+  ript_dtmf_packet pkt;
+  while (ript_dtmf_sender_poll(&m->dtmf_tx, mc_wall(), &pkt) == 1) {
+    uint8_t payload[RIPT_DTMF_PAYLOAD_LEN];
+    ript_media_frame frame;
+    memset(&frame, 0, sizeof(frame));
+    frame.source = m->tx_source;
+    frame.sink = m->tx_sink;
+    frame.payload_type = RIPT_PT_TELEPHONE_EVENT;
+    frame.timestamp = (uint64_t)pkt.timestamp_ms;
+    frame.media = payload;
+    frame.media_len = (size_t)ript_dtmf_encode(&pkt.event, payload,
+                                               sizeof(payload));
+    ript_buf b;
+    ript_buf_init(&b, NULL);
+    if (ript_media_send(m->session, &frame, mc_wall(), &b, NULL) > 0 &&
+        !m->dropped)
+      mc_ship(m, &b);
+    ript_buf_free(&b);
+  }
+}
+
+static void mc_send_frame(mc *m) {
+  const ript_audio_format *f = ript_audio_encoder_format(m->enc);
+  int16_t pcm[2 * 48000 * 120 / 1000];
+  size_t n = f->frame_size * f->channels;
+  size_t at = (size_t)m->sent_frames * f->frame_size;
+  for (size_t i = 0; i < n; ++i) {
+    size_t s = at * f->channels + i;
+    pcm[i] = s < m->signal_frames * f->channels ? m->signal[s] : 0;
+  }
+  uint8_t packet[RIPT_AUDIO_MAX_PACKET];
+  ript_ssize len = ript_audio_encode(m->enc, pcm, f->frame_size, packet,
+                                     sizeof(packet));
+  if (len <= 0)
+    return;
+  ript_media_frame frame;
+  memset(&frame, 0, sizeof(frame));
+  frame.source = m->tx_source;
+  frame.sink = m->tx_sink;
+  frame.payload_type = f->payload_type;
+  frame.timestamp = (uint64_t)(m->send_start + m->sent_frames * f->frame_ms);
+  frame.media = packet;
+  frame.media_len = (size_t)len;
+  ript_buf b;
+  ript_buf_init(&b, NULL);
+  if (ript_media_send(m->session, &frame, mc_wall(), &b, NULL) > 0 &&
+      !m->dropped)
+    mc_ship(m, &b);
+  ript_buf_free(&b);
+  ++m->sent_frames;
+}
+
+/* Every chunk not yet acknowledged, again, each on its own. */
+static void mc_replay(mc *m) {
+  ript_buf b;
+  ript_buf_init(&b, NULL);
+  int64_t wall = mc_wall();
+  ript_media_replay_start(m->session, wall);
+  for (;;) {
+    ript_buf_reset(&b);
+    if (ript_media_replay(m->session, wall, &b, 1) <= 0)
+      break;
+    mc_ship(m, &b);
+  }
+  ript_buf_free(&b);
+}
+
+/* ---- media byways and the session ---- */
+
+static void mc_open_get(mc *m);
+
+static void mc_get_done(mc *m, mc_req *r, int error) {
+  --m->gets_open;
+  if (r->status == 429) {
+    ++m->gets_429;
+    if (!strstr((const char *)r->body.data ? (const char *)r->body.data : "",
+                "\"too-many-byways\""))
+      mc_fail(m, "a 429 without too-many-byways");
+    return;
+  }
+  if (r->status == 200 && !error)
+    mc_receive(m, r->body.data, r->body.len);
+  if (r->status == 200 && !m->dropped && m->phase < MC_ENDING)
+    mc_open_get(m);
+}
+
+static void mc_open_get(mc *m) {
+  if (mc_request(m, "GET", m->media_url, NULL, NULL, NULL, 0, mc_get_done,
+                 NULL) == 0) {
+    ++m->gets_open;
+    ++m->gets_opened;
+  }
+}
+
+static void mc_session_response(ript_http_exchange *ex, void *user_data) {
+  mc_req *r = user_data;
+  mc *m = r->m;
+  r->status = ript_http_exchange_status(ex);
+  if (r->status != 200) {
+    mc_fail(m, "CONNECT %s: status %d", m->media_url, r->status);
+    return;
+  }
+  m->wt_ready = 1;
+  if (m->reconnected)
+    mc_replay(m);
+}
+
+static void mc_session_done(mc *m, mc_req *r, int error) {
+  (void)error;
+  if (m->wt != r->ex)
+    return; /* a session from before an outage */
+  m->wt = NULL;
+  m->wt_ready = 0;
+}
+
+static int mc_open_media(mc *m) {
+  if (m->a.byways) {
+    int gets = m->reconnected ? MC_GETS : m->a.gets;
+    for (int i = 0; i < gets; ++i)
+      mc_open_get(m);
+    if (m->reconnected)
+      mc_replay(m);
+    return 0;
+  }
+  mc_req *r = calloc(1, sizeof(*r));
+  if (!r)
+    return RIPT_ERR_NOMEM;
+  r->m = m;
+  r->done = mc_session_done;
+  ript_buf_init(&r->body, NULL);
+  ript_http_header h = {"authorization", m->auth};
+  ript_http_request req = {"CONNECT", m->media_url, "webtransport", &h, 1,
+                           RIPT_HTTP_FLAG_NONE};
+  ript_http_exchange_callbacks cbs = {mc_session_response, NULL, NULL,
+                                      mc_on_datagram, req_on_close};
+  int rv = ript_http_client_request(m->client, &req, &cbs, r, &m->wt);
+  if (rv != 0)
+    free(r);
+  else
+    r->ex = m->wt;
+  return rv;
+}
+
+/* ---- signaling ---- */
+
+static int mc_on_event(const ript_event *ev, void *user_data) {
+  mc *m = user_data;
+  if (m->first_after_reconnect) {
+    m->first_after_reconnect = 0;
+    m->first_event = ev->type;
+  }
+  if (ev->type == RIPT_EVENT_ANSWERED)
+    m->answered = 1;
+  else if (ev->type == RIPT_EVENT_MEDIA_PANIC)
+    ++m->panics;
+  else if (ev->type == RIPT_EVENT_END)
+    m->ended = 1;
+  else if (ev->type == RIPT_EVENT_DECLINED || ev->type == RIPT_EVENT_FAILED ||
+           ev->type == RIPT_EVENT_NOANSWER)
+    mc_fail(m, "the call ended with %s", ript_event_type_name(ev->type));
+  return 0;
+}
+
+static void mc_events_body(ript_http_exchange *ex, const uint8_t *data,
+                           size_t len, void *user_data) {
+  mc_req *r = user_data;
+  (void)ex;
+  ript_event_parser_feed(r->m->parser, data, len, NULL);
+}
+
+static void mc_events_done(mc *m, mc_req *r, int error) {
+  (void)error;
+  if (m->ev_get != r->ex)
+    return; /* a GET from before an outage */
+  m->ev_get = NULL;
+  if (m->phase == MC_ENDING)
+    mc_close(m);
+}
+
+static int mc_open_events(mc *m) {
+  ript_event_parser_del(m->parser);
+  m->parser = NULL;
+  int rv = ript_event_parser_new(&m->parser, mc_on_event, m, NULL, NULL);
+  if (rv != 0)
+    return rv;
+  mc_req *r = calloc(1, sizeof(*r));
+  if (!r)
+    return RIPT_ERR_NOMEM;
+  r->m = m;
+  r->done = mc_events_done;
+  ript_buf_init(&r->body, NULL);
+  ript_http_header h = {"authorization", m->auth};
+  ript_http_request req = {"GET", m->events_url, NULL, &h, 1,
+                           RIPT_HTTP_FLAG_END};
+  ript_http_exchange_callbacks cbs = {req_on_response, mc_events_body, NULL,
+                                      NULL, req_on_close};
+  rv = ript_http_client_request(m->client, &req, &cbs, r, &m->ev_get);
+  if (rv != 0)
+    free(r);
+  else
+    r->ex = m->ev_get;
+  return rv;
+}
+
+static void mc_send_end(mc *m) {
+  ript_event ev;
+  ript_event_init(&ev);
+  ev.type = RIPT_EVENT_END;
+  ev.direction = RIPT_EVENT_DIR_C2S;
+  ev.timestamp_ms = mc_wall();
+  ev.call = m->a.call;
+  ev.reason = "ript_mcall is done";
+  ript_event_writer w;
+  ript_event_writer_init(&w);
+  ript_buf b;
+  ript_buf_init(&b, NULL);
+  if (ript_event_writer_open(&w, &b) != 0 ||
+      ript_event_writer_write(&w, &ev, &b) != 0 ||
+      ript_event_writer_close(&w, &b) != 0 ||
+      mc_request(m, "PUT", m->events_url, NULL, "application/json", b.data,
+                 b.len, NULL, NULL) != 0)
+    mc_fail(m, "cannot send end");
+  ript_buf_free(&b);
+}
+
+/* ---- the outage ---- */
+
+static int mc_client(mc *m) {
+  ript_http_client_config cfg;
+  memset(&cfg, 0, sizeof(cfg));
+  cfg.version = m->a.version;
+  cfg.ca_file = m->a.cacert;
+  cfg.max_connect_attempts = 3;
+  return ript_http_client_new(&m->client, &m->loop, &cfg);
+}
+
+static void mc_drop(mc *m) {
+  m->dropped = 1;
+  m->wt = NULL;
+  m->wt_ready = 0;
+  ript_http_client_close(m->client, NULL, NULL);
+  m->client = NULL;
+  m->reconnect_at = mc_now(m) + m->a.down_ms;
+}
+
+static void mc_reconnect(mc *m) {
+  m->dropped = 0;
+  m->reconnected = 1;
+  m->first_after_reconnect = 1;
+  if (mc_client(m) != 0 || mc_open_events(m) != 0 || mc_open_media(m) != 0)
+    mc_fail(m, "cannot reconnect");
+}
+
+/* ---- the clock ---- */
+
+static void mc_on_tick(uv_timer_t *t) {
+  mc *m = t->data;
+  int64_t now = mc_now(m);
+  if (m->phase == MC_RINGING && m->answered) {
+    m->phase = MC_SENDING;
+    m->send_start = mc_wall();
+    if (m->a.dtmf)
+      ript_dtmf_sender_push(&m->dtmf_tx, m->a.dtmf, strlen(m->a.dtmf));
+  }
+  if (m->phase == MC_SENDING)
+    mc_send_dtmf(m);
+  if (m->phase == MC_SENDING || m->phase == MC_DRAINING) {
+    const ript_audio_format *f = ript_audio_encoder_format(m->enc);
+    int64_t total = (int64_t)(m->signal_frames / f->frame_size);
+    int64_t due = (mc_wall() - m->send_start) / f->frame_ms + 1;
+    while (m->sent_frames < due && m->sent_frames < total)
+      mc_send_frame(m);
+    if (m->phase == MC_SENDING && m->sent_frames >= total) {
+      m->phase = MC_DRAINING;
+      m->drain_until = now + MC_DRAIN_MS;
+    }
+    if (m->a.drop_at && !m->dropped && !m->reconnected &&
+        mc_wall() - m->send_start >= m->a.drop_at)
+      mc_drop(m);
+    if (m->dropped && now >= m->reconnect_at)
+      mc_reconnect(m);
+  }
+  if (!m->a.byways && m->wt_ready && ript_media_pending_acks(m->session)) {
+    ript_buf b;
+    ript_buf_init(&b, NULL);
+    mc_ship(m, &b);
+    ript_buf_free(&b);
+  }
+  if (m->phase == MC_DRAINING && now >= m->drain_until && !m->dropped) {
+    m->phase = MC_ENDING;
+    mc_send_end(m);
+  }
+}
+
+static void mc_on_guard(uv_timer_t *t) {
+  mc *m = t->data;
+  mc_fail(m, "the call did not finish in time (phase %d, answered %d)",
+          (int)m->phase, m->answered);
+}
+
+static void mc_close(mc *m) {
+  if (m->closing)
+    return;
+  m->closing = 1;
+  m->phase = MC_DONE;
+  uv_timer_stop(&m->tick);
+  uv_timer_stop(&m->guard);
+  uv_close((uv_handle_t *)&m->tick, NULL);
+  uv_close((uv_handle_t *)&m->guard, NULL);
+  if (m->client)
+    ript_http_client_close(m->client, NULL, NULL);
+  m->client = NULL;
+}
+
+/* ---- the call description ---- */
+
+static int mc_stream(const char *text, uint8_t *source, uint8_t *sink,
+                     ript_audio_config *cfg, ript_media_stream *streams,
+                     size_t *n) {
+  ript_advert *dir = NULL;
+  *n = 0;
+  if (!text || !*text)
+    return 0;
+  int rv = ript_advert_parse(&dir, text, strlen(text),
+                             RIPT_ADVERT_KIND_DIRECTIVE, NULL, NULL);
+  if (rv == 0)
+    rv = ript_media_streams_from_directive(dir, streams,
+                                           RIPT_MEDIA_MAX_STREAMS, n);
+  if (rv == 0 && *n)
+    rv = ript_audio_config_from_codec(cfg, &dir->entries[0].codecs[0]);
+  if (rv == 0 && *n) {
+    *source = dir->entries[0].id;
+    *sink = dir->entries[0].sink;
+  }
+  for (size_t i = 0; i < *n; ++i)
+    streams[i].initial_sequence = 1000 + 1000000 * i;
+  ript_advert_del(dir);
+  return rv;
+}
+
+/* The signal: a chirp from 300 Hz up to 1500 Hz every 1.7 s, a second
+ * voice at a third of the frequency, a syllable envelope (3.3 Hz) and a
+ * little noise: speech-like in level and spectrum, never repeating. */
+static int mc_signal(mc *m) {
+  const ript_audio_format *f = ript_audio_encoder_format(m->enc);
+  m->signal_frames = (size_t)(m->a.seconds * f->rate);
+  m->signal_frames -= m->signal_frames % f->frame_size;
+  m->signal = calloc(m->signal_frames * f->channels, sizeof(int16_t));
+  if (!m->signal)
+    return RIPT_ERR_NOMEM;
+  double phase = 0;
+  uint32_t seed = 12345;
+  for (size_t i = 0; i < m->signal_frames; ++i) {
+    double t = (double)i / f->rate;
+    double sweep = t / 1.7 - floor(t / 1.7);
+    double hz = 300.0 + 1200.0 * sweep;
+    phase += 2.0 * M_PI * hz / f->rate;
+    double env = 0.55 + 0.45 * sin(2.0 * M_PI * 3.3 * t);
+    seed = seed * 1103515245u + 12345u;
+    double noise = ((double)(seed >> 16 & 0x7fff) / 16384.0 - 1.0) * 0.05;
+    double v = env * (0.7 * sin(phase) + 0.3 * sin(phase / 3.0)) + noise;
+    if (m->a.silent)
+      v = 0;
+    for (unsigned c = 0; c < f->channels; ++c)
+      m->signal[i * f->channels + c] = (int16_t)lrint(9000.0 * v);
+  }
+  return 0;
+}
+
+static void mc_described(mc *m, mc_req *r, int error) {
+  ript_doc_call doc;
+  ript_doc_call_init(&doc);
+  ript_media_stream tx[RIPT_MEDIA_MAX_STREAMS], rx[RIPT_MEDIA_MAX_STREAMS];
+  size_t ntx = 0, nrx = 0;
+  ript_audio_config tx_cfg;
+  if (error || r->status != 200 ||
+      ript_doc_call_parse(&doc, (const char *)r->body.data, r->body.len, 0,
+                          NULL, NULL) != 0) {
+    mc_fail(m, "GET %s: status %d", m->a.call, r->status);
+    return;
+  }
+  int rv = mc_stream(doc.client_directives, &m->tx_source, &m->tx_sink,
+                     &tx_cfg, tx, &ntx);
+  if (rv == 0)
+    rv = mc_stream(doc.server_directives, &m->rx_source, &m->rx_sink,
+                   &m->rx_cfg, rx, &nrx);
+  ript_doc_call_free(&doc);
+  if (rv != 0 || !ntx) {
+    mc_fail(m, "cannot use the directives of %s", m->a.call);
+    return;
+  }
+  m->rx_ok = nrx > 0;
+  ript_media_config cfg;
+  ript_media_config_init(&cfg);
+  cfg.tx_streams = tx;
+  cfg.ntx_streams = ntx;
+  cfg.rx_streams = rx;
+  cfg.nrx_streams = nrx;
+  if (ript_media_session_new(&m->session, &cfg, mc_wall(), NULL) != 0 ||
+      ript_audio_encoder_new(&m->enc, &tx_cfg, NULL) != 0 ||
+      mc_signal(m) != 0 || mc_open_events(m) != 0 || mc_open_media(m) != 0) {
+    mc_fail(m, "cannot start the media");
+    return;
+  }
+  ript_dtmf_sender_config dc = {0, 0, MC_TICK_MS, 0};
+  ript_dtmf_sender_init(&m->dtmf_tx, &dc);
+  ript_dtmf_receiver_init(&m->dtmf_rx);
+  m->phase = MC_RINGING;
+  uv_timer_start(&m->tick, mc_on_tick, MC_TICK_MS, MC_TICK_MS);
+}
+
+/* ---- figures ---- */
+
+static int mc_frame_cmp(const void *a, const void *b) {
+  uint64_t x = ((const mc_frame *)a)->seq, y = ((const mc_frame *)b)->seq;
+  return x < y ? -1 : x > y;
+}
+
+/* What came back, decoded in sequence order with the gaps concealed. */
+static int16_t *mc_decode(mc *m, size_t *frames, uint32_t *rate,
+                          unsigned *channels) {
+  ript_audio_decoder *dec = NULL;
+  *frames = 0;
+  if (!m->nframes || ript_audio_decoder_new(&dec, &m->rx_cfg, NULL) != 0)
+    return NULL;
+  qsort(m->frames, m->nframes, sizeof(*m->frames), mc_frame_cmp);
+  const ript_audio_format *f = ript_audio_decoder_format(dec);
+  size_t room = ript_audio_decoder_max_frames(dec);
+  uint64_t span = m->frames[m->nframes - 1].seq - m->frames[0].seq + 1;
+  size_t cap = (size_t)(span + 8) * room * f->channels;
+  int16_t *pcm = malloc(cap * sizeof(int16_t));
+  size_t at = 0;
+  uint64_t want = m->frames[0].seq;
+  for (size_t i = 0; pcm && i < m->nframes; ++i) {
+    const mc_frame *c = &m->frames[i];
+    if (c->seq < want)
+      continue; /* a duplicate */
+    for (; want < c->seq && at + room * f->channels <= cap; ++want)
+      at += (size_t)ript_audio_decode(dec, NULL, 0, pcm + at, room) *
+            f->channels;
+    ript_ssize n = c->data ? ript_audio_decode(dec, c->data, c->len,
+                                               pcm + at, room)
+                           : 0;
+    if (n > 0)
+      at += (size_t)n * f->channels;
+    want = c->seq + 1;
+  }
+  *rate = f->rate;
+  *channels = f->channels;
+  *frames = at / f->channels;
+  ript_audio_decoder_del(dec);
+  return pcm;
+}
+
+static int mc_write_wav(const char *path, const int16_t *pcm, size_t frames,
+                        unsigned channels, uint32_t rate) {
+  ript_buf b;
+  ript_buf_init(&b, NULL);
+  int rv = ript_wav_write(&b, pcm, frames, channels, rate);
+  FILE *f = rv == 0 ? fopen(path, "wb") : NULL;
+  if (f) {
+    rv = fwrite(b.data, 1, b.len, f) == b.len ? 0 : -1;
+    rv = fclose(f) == 0 ? rv : -1;
+  }
+  ript_buf_free(&b);
+  return f ? rv : -1;
+}
+
+static int mc_report(mc *m) {
+  const ript_audio_format *ef = ript_audio_encoder_format(m->enc);
+  size_t frames = 0;
+  uint32_t rate = 0;
+  unsigned channels = 0;
+  int16_t *rec = mc_decode(m, &frames, &rate, &channels);
+  ript_align_result res = {0, 0.0, 0};
+  if (rec && frames) {
+    ript_align_signal ref = {m->signal, m->signal_frames, ef->rate,
+                             ef->channels};
+    ript_align_signal got = {rec, frames, rate, channels};
+    ript_align_resampled(&res, &ref, &got, MC_ALIGN_RATE, MC_MAX_LAG_MS,
+                         NULL);
+  }
+  if (m->a.received &&
+      mc_write_wav(m->a.received, rec, frames, channels, rate) != 0)
+    fprintf(stderr, "ript_mcall: cannot write %s\n", m->a.received);
+  free(rec);
+  if (m->a.sent &&
+      mc_write_wav(m->a.sent, m->signal, m->signal_frames, ef->channels,
+                   ef->rate) != 0)
+    fprintf(stderr, "ript_mcall: cannot write %s\n", m->a.sent);
+  ript_media_stats st;
+  ript_media_get_stats(m->session, &st);
+  printf("correlation=%.3f lag_ms=%.1f sent=%llu acked=%llu replayed=%llu "
+         "received=%llu lost=%llu duplicates=%llu acks_received=%llu "
+         "failed=%llu rtt_ms=%.1f gets_429=%d panics=%d early=%zu "
+         "reconnected=%d first_event=%s dtmf=%s\n",
+         res.correlation, (double)res.lag * 1000.0 / MC_ALIGN_RATE,
+         (unsigned long long)st.sent, (unsigned long long)st.acked,
+         (unsigned long long)st.replayed, (unsigned long long)st.received,
+         (unsigned long long)st.lost, (unsigned long long)st.duplicates,
+         (unsigned long long)st.acks_received,
+         (unsigned long long)st.failed_total, st.srtt_ms, m->gets_429,
+         m->panics, m->early, m->reconnected,
+         m->reconnected ? ript_event_type_name(m->first_event) : "-",
+         m->nheard ? m->heard : "-");
+  int ok = !m->failed && m->ended;
+  if (res.correlation < m->a.min_corr) {
+    fprintf(stderr, "ript_mcall: correlation %.3f below %.3f\n",
+            res.correlation, m->a.min_corr);
+    ok = 0;
+  }
+  if (m->a.expect_early && !m->early) {
+    fprintf(stderr, "ript_mcall: no media before answered\n");
+    ok = 0;
+  }
+  if (!m->ended && !m->failed)
+    fprintf(stderr, "ript_mcall: no end event\n");
+  if (m->a.dtmf && strcmp(m->heard, m->a.dtmf) != 0) {
+    fprintf(stderr, "ript_mcall: sent DTMF %s, heard %s\n", m->a.dtmf,
+            m->heard);
+    ok = 0;
+  }
+  return ok ? 0 : 1;
+}
+
+/* ---- compare ---- */
+
+static int mc_load_wav(const char *path, ript_wav *wav) {
+  FILE *f = fopen(path, "rb");
+  ript_buf b;
+  ript_buf_init(&b, NULL);
+  char chunk[8192];
+  size_t n;
+  if (!f)
+    return -1;
+  while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+    ript_buf_append(&b, chunk, n);
+  fclose(f);
+  int rv = ript_wav_parse(wav, b.data, b.len, NULL, NULL);
+  ript_buf_free(&b);
+  return rv;
+}
+
+static int mc_compare(const char *a, const char *b) {
+  ript_wav ref, rec;
+  memset(&ref, 0, sizeof(ref));
+  memset(&rec, 0, sizeof(rec));
+  if (mc_load_wav(a, &ref) != 0 || mc_load_wav(b, &rec) != 0) {
+    fprintf(stderr, "ript_mcall: cannot read %s or %s\n", a, b);
+    return 1;
+  }
+  ript_align_result res = {0, 0.0, 0};
+  ript_align_signal x = {ref.samples, ref.frames, ref.rate, ref.channels};
+  ript_align_signal y = {rec.samples, rec.frames, rec.rate, rec.channels};
+  int rv = ript_align_resampled(&res, &x, &y, MC_ALIGN_RATE, MC_MAX_LAG_MS,
+                                NULL);
+  printf("correlation=%.3f lag_ms=%.1f frames=%zu rate=%u\n", res.correlation,
+         (double)res.lag * 1000.0 / MC_ALIGN_RATE, rec.frames, rec.rate);
+  ript_wav_free(&ref);
+  ript_wav_free(&rec);
+  return rv == 0 ? 0 : 1;
+}
+
+/* ---- main ---- */
+
+static int mc_args_parse(mc_args *a, int argc, char **argv) {
+  memset(a, 0, sizeof(*a));
+  a->version = RIPT_HTTP_3;
+  a->seconds = 5;
+  a->gets = MC_GETS;
+  a->down_ms = 1000;
+  for (int i = 2; i < argc; ++i) {
+    const char *o = argv[i];
+    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+    if (strcmp(o, "--http2") == 0)
+      a->version = RIPT_HTTP_2;
+    else if (strcmp(o, "--byways") == 0)
+      a->byways = 1;
+    else if (strcmp(o, "--expect-early") == 0)
+      a->expect_early = 1;
+    else if (strcmp(o, "--silent") == 0)
+      a->silent = 1;
+    else if (!v)
+      return -1;
+    else if (strcmp(o, "--cacert") == 0)
+      a->cacert = argv[++i];
+    else if (strcmp(o, "--token") == 0)
+      a->token = argv[++i];
+    else if (strcmp(o, "--call") == 0)
+      a->call = argv[++i];
+    else if (strcmp(o, "--sent") == 0)
+      a->sent = argv[++i];
+    else if (strcmp(o, "--received") == 0)
+      a->received = argv[++i];
+    else if (strcmp(o, "--dtmf") == 0)
+      a->dtmf = argv[++i];
+    else if (strcmp(o, "--seconds") == 0)
+      a->seconds = atof(argv[++i]);
+    else if (strcmp(o, "--gets") == 0)
+      a->gets = atoi(argv[++i]);
+    else if (strcmp(o, "--drop-at") == 0)
+      a->drop_at = atoll(argv[++i]);
+    else if (strcmp(o, "--down-ms") == 0)
+      a->down_ms = atoll(argv[++i]);
+    else if (strcmp(o, "--min-correlation") == 0)
+      a->min_corr = atof(argv[++i]);
+    else
+      return -1;
+  }
+  if (a->version == RIPT_HTTP_2)
+    a->byways = 1;
+  return a->cacert && a->token && a->call && a->seconds > 0 &&
+                 a->gets > 0 && a->gets <= MC_MAX_GETS
+             ? 0
+             : -1;
+}
+
+static int mc_call(int argc, char **argv) {
+  mc *m = calloc(1, sizeof(*m));
+  if (!m || mc_args_parse(&m->a, argc, argv) != 0) {
+    free(m);
+    return -1;
+  }
+  snprintf(m->auth, sizeof(m->auth), "Bearer %s", m->a.token);
+  size_t n = strlen(m->a.call) + 8;
+  m->events_url = malloc(n);
+  m->media_url = malloc(n);
+  snprintf(m->events_url, n, "%s/events", m->a.call);
+  snprintf(m->media_url, n, "%s/media", m->a.call);
+  uv_loop_init(&m->loop);
+  uv_timer_init(&m->loop, &m->tick);
+  uv_timer_init(&m->loop, &m->guard);
+  m->tick.data = m->guard.data = m;
+  uv_timer_start(&m->guard, mc_on_guard,
+                 (uint64_t)(m->a.seconds * 1000) + 30000, 0);
+  if (mc_client(m) != 0 ||
+      mc_request(m, "GET", m->a.call, NULL, NULL, NULL, 0, mc_described,
+                 NULL) != 0)
+    mc_fail(m, "cannot start");
+  uv_run(&m->loop, UV_RUN_DEFAULT);
+  int rv = m->session ? mc_report(m) : 1;
+  uv_loop_close(&m->loop);
+  for (size_t i = 0; i < m->nframes; ++i)
+    free(m->frames[i].data);
+  free(m->frames);
+  free(m->signal);
+  free(m->events_url);
+  free(m->media_url);
+  ript_event_parser_del(m->parser);
+  ript_media_session_del(m->session);
+  ript_audio_encoder_del(m->enc);
+  free(m);
+  return rv;
+}
+
+int main(int argc, char **argv) {
+  int rv = -1;
+  if (argc >= 2 && strcmp(argv[1], "call") == 0)
+    rv = mc_call(argc, argv);
+  else if (argc == 4 && strcmp(argv[1], "compare") == 0)
+    rv = mc_compare(argv[2], argv[3]);
+  if (rv >= 0)
+    return rv;
+  fprintf(stderr,
+          "usage: ript_mcall call --cacert FILE --token TOKEN --call URI\n"
+          "                  [--http2] [--byways] [--seconds S] [--gets N]\n"
+          "                  [--drop-at MS --down-ms MS] [--sent FILE.wav]\n"
+          "                  [--received FILE.wav] [--silent] [--dtmf D]\n"
+          "                  [--min-correlation X] [--expect-early]\n"
+          "       ript_mcall compare REF.wav REC.wav\n");
+  return 2;
+}
