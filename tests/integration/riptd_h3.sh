@@ -16,6 +16,16 @@ expect 200
 [ "$(field providertgs)" = "$ROOT/providertgs" ] || fail "root document: $(body)"
 [ "$(header content-type)" = application/json ] || fail "content type $(header content-type)"
 
+step "HTTP/3 interop: gtlsclient (ngtcp2's example client, not ours) fetches it too"
+mkdir -p "$WORK/gtls"
+PORT=${ROOT##*:}
+PORT=${PORT%%/*}
+timeout 30 setpriv --pdeathsig KILL -- gtlsclient -q --exit-on-all-streams-close \
+  --timeout=10s --download="$WORK/gtls" 127.0.0.1 "$PORT" "$ROOT" >"$WORK/gtls.log" 2>&1 ||
+  fail "gtlsclient could not fetch $ROOT: $(tail -3 "$WORK/gtls.log")"
+[ "$(jq -r .providertgs "$WORK/gtls/ript")" = "$ROOT/providertgs" ] ||
+  fail "gtlsclient got: $(cat "$WORK/gtls/ript")"
+
 step "HTTP/3: 401 without a token, the TG list and TG with one"
 h3 GET "$ROOT/providertgs"
 expect 401 unauthorized 'this resource needs "Authorization: Bearer TOKEN"'
