@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "call.h"
+#include "reply.h"
 #include "ript/call.h"
 #include "ript/doc.h"
 
@@ -79,22 +80,13 @@ void riptd_bw_answer(riptd_bw *bw, int status, const char *ctype,
 
 void riptd_bw_error(riptd_bw *bw, int status, const char *error,
                     const char *fmt, ...) {
-  char reason[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(reason, sizeof(reason), fmt, ap);
-  va_end(ap);
-  for (char *p = reason; *p; ++p)
-    if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
-      *p = '?';
-  ript_doc_error doc;
-  ript_doc_error_init(&doc);
-  doc.status = status;
-  doc.error = error;
-  doc.reason = reason;
   ript_buf body;
   ript_buf_init(&body, NULL);
-  if (ript_doc_error_write(&doc, &body) == 0)
+  va_list ap;
+  va_start(ap, fmt);
+  int rv = riptd_error_body(&body, status, error, fmt, ap);
+  va_end(ap);
+  if (rv == 0)
     riptd_bw_answer(bw, status, "application/json", body.data, body.len);
   else
     riptd_bw_answer(bw, 500, NULL, NULL, 0);

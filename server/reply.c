@@ -107,13 +107,10 @@ int riptd_reply(riptd_response *r, int status, const char *content_type,
   return 0;
 }
 
-int riptd_reply_error(riptd_response *r, int status, const char *error,
-                      const char *fmt, ...) {
+int riptd_error_body(ript_buf *out, int status, const char *error,
+                     const char *fmt, va_list ap) {
   char reason[1024];
-  va_list ap;
-  va_start(ap, fmt);
   vsnprintf(reason, sizeof(reason), fmt, ap);
-  va_end(ap);
   for (char *p = reason; *p; ++p)
     if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
       *p = '?';
@@ -122,13 +119,30 @@ int riptd_reply_error(riptd_response *r, int status, const char *error,
   doc.status = status;
   doc.error = error;
   doc.reason = reason;
+  return ript_doc_error_write(&doc, out);
+}
+
+int riptd_reply_error(riptd_response *r, int status, const char *error,
+                      const char *fmt, ...) {
   ript_buf body;
   ript_buf_init(&body, NULL);
-  int rv = ript_doc_error_write(&doc, &body);
+  va_list ap;
+  va_start(ap, fmt);
+  int rv = riptd_error_body(&body, status, error, fmt, ap);
+  va_end(ap);
   if (rv == 0)
     rv = riptd_reply(r, status, "application/json", body.data, body.len);
   else
     riptd_reply_fault(r, "riptd could not write an error document");
   ript_buf_free(&body);
   return rv == 0 ? 0 : RIPT_ERR_NOMEM;
+}
+
+void riptd_reply_doc(riptd_response *r, int status, const ript_buf *uri,
+                     const ript_buf *body, const char *what) {
+  int rv = riptd_reply(r, status, "application/json", body->data, body->len);
+  if (rv == 0 && status == 201)
+    rv = riptd_response_add(r, "location", (const char *)uri->data);
+  if (rv != 0)
+    riptd_reply_fault(r, what);
 }

@@ -6,6 +6,7 @@
 #ifndef RIPTD_REPLY_H
 #define RIPTD_REPLY_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -70,6 +71,24 @@ int riptd_reply(riptd_response *r, int status, const char *content_type,
 int riptd_reply_error(riptd_response *r, int status, const char *error,
                       const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/*
+ * Appends to |out| the error document (docs/PROTOCOL.md 4.7) for |status|,
+ * |error| and the reason formatted from |fmt| and |ap|, sanitised as
+ * riptd_reply_error says. Used for plain responses and for byways that
+ * answer on their own exchange. Returns 0 or RIPT_ERR_NOMEM.
+ */
+int riptd_error_body(ript_buf *out, int status, const char *error,
+                     const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+
+/*
+ * Answers |status| with the JSON document |body|; a 201 also names the new
+ * resource |uri| in Location. On failure the response is a fault naming
+ * |what|.
+ */
+void riptd_reply_doc(riptd_response *r, int status, const ript_buf *uri,
+                     const ript_buf *body, const char *what);
 
 /* Replaces whatever |r| held with 500 "internal-error" naming |what|. */
 void riptd_reply_fault(riptd_response *r, const char *what);

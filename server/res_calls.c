@@ -59,13 +59,10 @@ static void calls_reply(riptd_ctx *ctx, int status,
   ript_buf uri, body;
   ript_buf_init(&uri, NULL);
   ript_buf_init(&body, NULL);
-  int rv = calls_write(ctx, rec, &uri, &body);
-  if (rv == 0)
-    rv = riptd_reply(ctx->resp, status, "application/json", body.data,
-                     body.len);
-  if (rv == 0 && status == 201)
-    rv = riptd_response_add(ctx->resp, "location", (const char *)uri.data);
-  if (rv != 0)
+  if (calls_write(ctx, rec, &uri, &body) == 0)
+    riptd_reply_doc(ctx->resp, status, &uri, &body,
+                    "riptd could not write the call");
+  else
     riptd_reply_fault(ctx->resp, "riptd could not write the call");
   ript_buf_free(&uri);
   ript_buf_free(&body);
