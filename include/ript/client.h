@@ -122,6 +122,12 @@ int ript_client_token_ok(const char *token);
 void ript_client_close(ript_client *client, void (*on_closed)(void *user_data),
                        void *user_data);
 
+/* Drops every connection of the client at once, as a network failure
+ * would: open exchanges close with RIPT_ERR_HTTP_CLOSED and the next
+ * request opens a new connection. For tests of §9.14 and for a client that
+ * knows its network changed. */
+void ript_client_cut(ript_client *client);
+
 /* ---- results ---- */
 
 typedef struct ript_client_result {
