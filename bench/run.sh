@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# bench/run.sh - the benchmark of docs/BENCHMARKS.md.
+#
+#   bench/run.sh [--quick] [--out DIR] [--profile] [SCENARIO...]
+#
+# For each scenario: starts a fresh `riptd --dev --listen 127.0.0.1:PORT
+# --state DIR` pinned to core 0 (taskset -c 0), runs build/bin/ript-load
+# pinned to core 1 against it with --riptd-pid, stops riptd by its PID and
+# keeps ript-load's JSON in DIR/SCENARIO.json (and riptd's log beside it).
+# Prints a table of the results at the end.
+#
+# Scenarios (default: all four, in this order):
+#   h3-datagram  1000 calls over HTTP/3 datagrams, ramp 100/s, hold 30 s
+#   h3-byway      300 calls over HTTP/3 byways,    ramp 100/s, hold 30 s
+#   h2-byway      300 calls over HTTP/2 byways,    ramp 100/s, hold 30 s
+#   setup-rate   1000 calls over HTTP/3 datagrams, ramp 250/s, hold 5 s
+# Sizes can be changed with the environment: DATAGRAM_CALLS, H3_BYWAY_CALLS,
+# H2_BYWAY_CALLS, SETUP_CALLS, SETUP_RAMP, RAMP, HOLD, CODEC (PCMU).
+#   --quick    a tenth of the calls and a 5 s hold: checks the set-up
+#   --out DIR  where the results go (default: a new directory under /tmp)
+#   --profile  also record riptd with `perf record -g` during each run and
+#              write DIR/SCENARIO.perf.txt (perf's top functions); the
+#              numbers of a profiled run are not the benchmark's
+# Needs: build/bin/riptd and build/bin/ript-load (make build), taskset,
+# setpriv; perf (Debian: linux-perf) for --profile.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+BIN=${RIPT_BIN_DIR:-$HERE/../build/bin}
+RIPTD=$BIN/riptd
+LOAD=$BIN/ript-load
+OUT=""
+QUICK=0
+PROFILE=0
+SCENARIOS=()
+
+die() { echo "bench/run.sh: $*" >&2; exit 1; }
+
+while [ $# -gt 0 ]; do
+  case $1 in
+    --quick) QUICK=1 ;;
+    --profile) PROFILE=1 ;;
+    --out) [ $# -ge 2 ] || die "--out needs a directory"; OUT=$2; shift ;;
+    --help|-h) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    h3-datagram|h3-byway|h2-byway|setup-rate) SCENARIOS+=("$1") ;;
+    *) die "unknown argument $1 (see --help)" ;;
+  esac
+  shift
+done
+[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(h3-datagram h3-byway h2-byway setup-rate)
+
+for prog in "$RIPTD" "$LOAD"; do
+  [ -x "$prog" ] || die "$prog is not built (make build)"
+done
+for prog in taskset setpriv; do
+  command -v "$prog" >/dev/null || die "'$prog' is not installed"
+done
+[ "$PROFILE" = 0 ] || command -v perf >/dev/null ||
+  die "--profile needs perf (apt-get install linux-perf)"
+[ "$(nproc)" -ge 2 ] || die "needs 2 cores: riptd on core 0, ript-load on core 1"
+
+OUT=${OUT:-$(mktemp -d /tmp/ript-bench.XXXXXX)}
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+STATE=$OUT/state
+RIPTD_PID=""
+PERF_PID=""
+
+cleanup() {
+  [ -z "$PERF_PID" ] || kill -INT "$PERF_PID" 2>/dev/null || true
+  if [ -n "$RIPTD_PID" ]; then
+    kill -KILL "$RIPTD_PID" 2>/dev/null || true
+    wait "$RIPTD_PID" 2>/dev/null || true
+  fi
+}
+trap cleanup EXIT
+
+scale() { [ "$QUICK" = 1 ] && echo $(( ($1 + 9) / 10 )) || echo "$1"; }
+HOLD=${HOLD:-$([ "$QUICK" = 1 ] && echo 5 || echo 30)}
+RAMP=${RAMP:-100}
+CODEC=${CODEC:-PCMU}
+
+# start_riptd LOG: riptd --dev on core 0 on a free port; waits (at most
+# 30 s) for the dev.json it writes.
+start_riptd() {
+  rm -f "$STATE/dev.json"
+  setpriv --pdeathsig KILL -- taskset -c 0 "$RIPTD" --dev \
+    --listen "127.0.0.1:${PORT:-0}" --state "$STATE" >"$1" 2>&1 &
+  RIPTD_PID=$!
+  local tenths=0
+  until [ -f "$STATE/dev.json" ]; do
+    kill -0 "$RIPTD_PID" 2>/dev/null || die "riptd exited: $(cat "$1")"
+    [ $tenths -lt 300 ] || die "riptd wrote no dev.json in 30 s"
+    sleep 0.1
+    tenths=$((tenths + 1))
+  done
+}
+
+# stop_riptd: SIGTERM, then at most 30 s for a clean exit.
+stop_riptd() {
+  local tenths=0
+  kill -TERM "$RIPTD_PID"
+  while kill -0 "$RIPTD_PID" 2>/dev/null; do
+    if [ $tenths -ge 300 ]; then
+      echo "bench/run.sh: riptd did not stop in 30 s; killing it" >&2
+      kill -KILL "$RIPTD_PID" 2>/dev/null || true
+      break
+    fi
+    sleep 0.1
+    tenths=$((tenths + 1))
+  done
+  wait "$RIPTD_PID" 2>/dev/null || true
+  RIPTD_PID=""
+}
+
+# run NAME ript-load-arguments...
+run() {
+  local name=$1 status=0
+  shift
+  echo "== $name: ript-load $*"
+  start_riptd "$OUT/$name.riptd.log"
+  if [ "$PROFILE" = 1 ]; then
+    perf record -q -F 499 -g -p "$RIPTD_PID" -o "$OUT/$name.perf.data" \
+      >/dev/null 2>&1 &
+    PERF_PID=$!
+  fi
+  setpriv --pdeathsig KILL -- taskset -c 1 "$LOAD" --dev-json "$STATE" \
+    --riptd-pid "$RIPTD_PID" --codec "$CODEC" --json "$@" \
+    >"$OUT/$name.json" 2>"$OUT/$name.err" || status=$?
+  if [ -n "$PERF_PID" ]; then
+    kill -INT "$PERF_PID" 2>/dev/null || true
+    wait "$PERF_PID" 2>/dev/null || true
+    PERF_PID=""
+    perf report -i "$OUT/$name.perf.data" --no-children --sort symbol \
+      --stdio 2>/dev/null | grep -v '^$' | head -80 >"$OUT/$name.perf.txt" || true
+  fi
+  stop_riptd
+  [ "$status" -ne 1 ] && [ "$status" -ne 2 ] ||
+    die "$name: ript-load failed (status $status): $(cat "$OUT/$name.err")"
+  sed 's/^/   /' "$OUT/$name.err" >&2
+}
+
+for s in "${SCENARIOS[@]}"; do
+  case $s in
+    h3-datagram) run "$s" --transport h3 --media datagram \
+      --calls "$(scale "${DATAGRAM_CALLS:-1000}")" --ramp "$RAMP" --hold "$HOLD" ;;
+    h3-byway) run "$s" --transport h3 --media byway \
+      --calls "$(scale "${H3_BYWAY_CALLS:-300}")" --ramp "$RAMP" --hold "$HOLD" ;;
+    h2-byway) run "$s" --transport h2 --media byway \
+      --calls "$(scale "${H2_BYWAY_CALLS:-300}")" --ramp "$RAMP" --hold "$HOLD" ;;
+    setup-rate) run "$s" --transport h3 --media datagram \
+      --calls "$(scale "${SETUP_CALLS:-1000}")" --ramp "${SETUP_RAMP:-250}" \
+      --hold "$([ "$QUICK" = 1 ] && echo 2 || echo 5)" ;;
+  esac
+done
+
+# The table, from the JSON files (jq-free: python3 is in Debian's base).
+python3 - "$OUT" "${SCENARIOS[@]}" <<'PY' | tee "$OUT/summary.txt"
+import json, sys
+out = sys.argv[1]
+cols = ("scenario", "calls ok/n", "setup p50/p99 ms", "setups/s", "loss %",
+        "1-way p50/p99 ms", "riptd CPU %", "KiB/call", "load CPU %")
+rows = [cols]
+for name in sys.argv[2:]:
+    d = json.load(open(f"{out}/{name}.json"))
+    m, r = d["chunks"], d["riptd"] or {}
+    f = lambda v, p=1: "-" if v is None else f"{v:.{p}f}"
+    rows.append((name, f'{d["ok"]}/{d["calls"]}',
+                 f'{f(d["setup_ms"]["p50"])}/{f(d["setup_ms"]["p99"])}',
+                 f(d["setups_per_s"]), f(m["loss_pct"], 3),
+                 f'{d["latency_ms"]["p50"]}/{d["latency_ms"]["p99"]}',
+                 f(r.get("cpu_pct")), f(r.get("kib_per_call")),
+                 f(d["load_cpu_pct"])))
+w = [max(len(row[i]) for row in rows) for i in range(len(cols))]
+for row in rows:
+    print("  ".join(c.ljust(w[i]) for i, c in enumerate(row)))
+PY
+echo "results in $OUT"
