@@ -41,6 +41,7 @@ typedef struct load_options {
   int opus;             /* --codec opus (else PCMU) */
   unsigned connections; /* --connections; 0: as many as the calls need */
   unsigned byways;      /* --byways: reverse media byways per call */
+  unsigned ping_ms;     /* --ping-ms; 0: the client library's default */
   pid_t riptd_pid;      /* --riptd-pid; 0: riptd's CPU and memory unread */
   int json;             /* --json */
   int help;
@@ -115,7 +116,7 @@ typedef struct load_result {
   /* media */
   uint64_t sent, acked, tx_lost, received, expected, rx_lost, duplicates;
   uint64_t late_ticks; /* sends the generator itself made late (>100 ms) */
-  uint64_t migrations, panics, byways_refused;
+  uint64_t migrations, panics, byways_refused, pings, pongs;
   double rtt_sum_ms; /* sum of each call's smoothed RTT */
   unsigned rtt_calls;
   load_hist *delay_steady, *delay_all;

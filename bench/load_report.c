@@ -100,7 +100,7 @@ static json_t *report_json(const load_result *r) {
       " s:I, s:I, s:I, s:I, s:I, s:b, s:o,"
       " s:o, s:o, s:f,"
       " s:o, s:o, s:o,"
-      " s:I, s:I, s:I,"
+      " s:I, s:I, s:I, s:I, s:I,"
       " s:f, s:o, s:o}",
       "transport", o->version == RIPT_HTTP_3 ? "h3" : "h2", "media",
       o->media == RIPT_CLIENT_MEDIA_DATAGRAM ? "datagram" : "byway", "codec",
@@ -118,6 +118,8 @@ static json_t *report_json(const load_result *r) {
       "latency_all_ms", report_hist(r->delay_all),
       "migrations", (json_int_t)r->migrations, "media_panics",
       (json_int_t)r->panics, "byways_refused", (json_int_t)r->byways_refused,
+      "pings_sent", (json_int_t)r->pings, "pongs_received",
+      (json_int_t)r->pongs,
       "window_s", r->window_s, "riptd", report_riptd(r), "load_cpu_pct",
       report_real(r->self_cpu_s >= 0 && r->window_s > 0
                       ? 100.0 * r->self_cpu_s / r->window_s

@@ -110,6 +110,10 @@ static void load_end_calls(load *L);
 
 static uint64_t load_ns(void) { return uv_hrtime(); }
 
+static const char *load_codec(const load *L) {
+  return L->opt.opus ? "opus" : "PCMU";
+}
+
 static int64_t load_mono(load *L) { return (int64_t)uv_now(&L->loop); }
 
 /* A failure before any call: one line, then the run winds down. */
@@ -177,11 +181,15 @@ static int load_encode_frames(load *L, const ript_audio_config *cfg) {
   return rv;
 }
 
-/* The codec of the first stream of a client directive: the frames are
- * made from the first call's, and every later call must get the same. */
-static int load_check_directive(load *L, const char *text) {
+/* The codec of the first stream of a client directive must be the one
+ * asked for: riptd picks it by its own preference (its advertisement),
+ * so a PCMU run needs a riptd that prefers PCMU (bench/run.sh gives it
+ * one). The frames are made from the first call's directive. */
+static int load_check_directive(load *L, const char *text, char *why,
+                                size_t len) {
   ript_advert *dir = NULL;
   ript_audio_config cfg;
+  uint32_t want = L->opt.opus ? RIPT_PT_OPUS : RIPT_PT_PCMU;
   int rv = text && *text ? ript_advert_parse(&dir, text, strlen(text),
                                              RIPT_ADVERT_KIND_DIRECTIVE,
                                              NULL, NULL)
@@ -190,10 +198,20 @@ static int load_check_directive(load *L, const char *text) {
     rv = RIPT_ERR_NO_COMMON_MEDIA;
   if (rv == 0)
     rv = ript_audio_config_from_codec(&cfg, &dir->entries[0].codecs[0]);
-  if (rv == 0 && !L->frames_ready)
-    rv = load_encode_frames(L, &cfg);
-  if (rv == 0 && cfg.payload_type != L->pt)
+  if (rv == 0 && cfg.payload_type != want) {
+    snprintf(why, len, "riptd chose %s for the caller's audio (client "
+                       "directive \"%s\"), not %s: its advertisement must "
+                       "prefer %s",
+             dir->entries[0].codecs[0].name, text, load_codec(L),
+             load_codec(L));
     rv = RIPT_ERR_MISMATCH;
+  } else if (rv != 0) {
+    snprintf(why, len, "cannot send on the client directive \"%s\": %s",
+             text ? text : "", ript_strerror(rv));
+  }
+  if (rv == 0 && !L->frames_ready && (rv = load_encode_frames(L, &cfg)) != 0)
+    snprintf(why, len, "cannot encode %s: %s", load_codec(L),
+             ript_strerror(rv));
   ript_advert_del(dir);
   return rv;
 }
@@ -308,15 +326,10 @@ static void lcall_on_described(ript_client_call *call,
   L->res.setup_us[L->res.nsetup++] = (int64_t)((now - c->start_ns) / 1000);
   L->last_setup_ns = now;
   L->res.described++;
-  int rv = load_check_directive(L, desc->client_directives);
-  if (rv != 0) {
-    char line[256];
-    snprintf(line, sizeof(line), "cannot send %s on the call's directive "
-                                 "\"%s\": %s",
-             L->opt.opus ? "opus" : "PCMU",
-             desc->client_directives ? desc->client_directives : "",
-             ript_strerror(rv));
-    load_result_error(&L->res, line);
+  char why[512];
+  if (load_check_directive(L, desc->client_directives, why, sizeof(why)) !=
+      0) {
+    load_result_error(&L->res, why);
     c->send_failed = 1;
     ript_client_call_end(c->call, "ript-load cannot send the codec");
   }
@@ -371,6 +384,8 @@ static void lcall_count(lcall *c) {
   r->migrations += st.migrations;
   r->panics += st.media_panics;
   r->byways_refused += st.byways_refused;
+  r->pings += st.pings_sent;
+  r->pongs += st.pongs_received;
   if (st.media.rtt_samples) {
     r->rtt_sum_ms += st.media.srtt_ms;
     r->rtt_calls++;
@@ -394,7 +409,7 @@ static void lcall_judge(lcall *c, const ript_client_call_outcome *o) {
                                             : "?",
              o->ended_by_us ? "" : " from riptd",
              o->reason ? ": " : "", o->reason ? o->reason : "");
-  } else if (!c->answered) {
+  } else if (!c->answered && !c->send_failed) {
     snprintf(line, sizeof(line), "the call was never answered");
   }
   if (line[0] || c->send_failed) {
@@ -449,6 +464,7 @@ static void lcall_start(load *L, unsigned i) {
   cfg.passport = (const char *)pp.data;
   cfg.media = L->opt.media;
   cfg.byways = L->opt.byways;
+  cfg.ping_interval_ms = L->opt.ping_ms;
   c->start_ns = load_ns();
   if (rv == 0)
     rv = ript_client_call_start(L->clients[i % L->nclients], &cfg,

@@ -3,8 +3,10 @@
 #
 #   bench/run.sh [--quick] [--out DIR] [--profile] [SCENARIO...]
 #
-# For each scenario: starts a fresh `riptd --dev --listen 127.0.0.1:PORT
-# --state DIR` pinned to core 0 (taskset -c 0), runs build/bin/ript-load
+# Makes a state directory with `riptd --dev --listen 127.0.0.1:PORT --state
+# DIR/state`, and a configuration riptd-bench.json there: the dev one with
+# an advertisement that prefers CODEC. For each scenario: starts a fresh
+# riptd with it pinned to core 0 (taskset -c 0), runs build/bin/ript-load
 # pinned to core 1 against it with --riptd-pid, stops riptd by its PID and
 # keeps ript-load's JSON in DIR/SCENARIO.json (and riptd's log beside it).
 # Prints a table of the results at the end.
@@ -80,17 +82,49 @@ HOLD=${HOLD:-$([ "$QUICK" = 1 ] && echo 5 || echo 30)}
 RAMP=${RAMP:-100}
 CODEC=${CODEC:-PCMU}
 
-# start_riptd LOG: riptd --dev on core 0 on a free port; waits (at most
-# 30 s) for the dev.json it writes.
-start_riptd() {
-  rm -f "$STATE/dev.json"
-  setpriv --pdeathsig KILL -- taskset -c 0 "$RIPTD" --dev \
-    --listen "127.0.0.1:${PORT:-0}" --state "$STATE" >"$1" 2>&1 &
+# A free port for the whole run (dev.json's URIs name it).
+PORT=${PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
+
+# prepare: `riptd --dev` once makes the state directory (certificates,
+# token, dev.json); the benchmark's riptd then runs with a copy of its
+# riptd.json whose advertisement prefers CODEC. riptd's default prefers
+# opus, and the sink's preference picks the codec of each directive
+# (docs/PROTOCOL.md §6), so without this the callers would send opus.
+prepare() {
+  rm -rf "$STATE"
+  setpriv --pdeathsig KILL -- "$RIPTD" --dev --listen "127.0.0.1:$PORT" \
+    --state "$STATE" >"$OUT/prepare.log" 2>&1 &
   RIPTD_PID=$!
   local tenths=0
   until [ -f "$STATE/dev.json" ]; do
+    kill -0 "$RIPTD_PID" 2>/dev/null || die "riptd --dev exited: $(cat "$OUT/prepare.log")"
+    [ $tenths -lt 300 ] || die "riptd --dev wrote no dev.json in 30 s"
+    sleep 0.1
+    tenths=$((tenths + 1))
+  done
+  stop_riptd
+  python3 - "$STATE/riptd.json" "$STATE/riptd-bench.json" "$CODEC" <<'PY'
+import json, sys
+cfg = json.load(open(sys.argv[1]))
+first = sys.argv[3]
+codecs = [first] + [c for c in ("opus", "PCMU", "PCMA") if c != first]
+side = "; ".join(codecs + ["telephone-event", "CN"]) + ";"
+cfg["_comment"] = "riptd --dev's configuration; bench/run.sh: " + first + " first"
+cfg["advertisement"] = f"1 in: {side} 1 out: {side}"
+json.dump(cfg, open(sys.argv[2], "w"), indent=2)
+PY
+}
+
+# start_riptd LOG: riptd --config riptd-bench.json pinned to core 0; waits
+# (at most 30 s) for the line saying it listens.
+start_riptd() {
+  setpriv --pdeathsig KILL -- taskset -c 0 "$RIPTD" \
+    --config "$STATE/riptd-bench.json" --listen "127.0.0.1:$PORT" >"$1" 2>&1 &
+  RIPTD_PID=$!
+  local tenths=0
+  until grep -q '^riptd: listening on ' "$1"; do
     kill -0 "$RIPTD_PID" 2>/dev/null || die "riptd exited: $(cat "$1")"
-    [ $tenths -lt 300 ] || die "riptd wrote no dev.json in 30 s"
+    [ $tenths -lt 300 ] || die "riptd is not listening after 30 s"
     sleep 0.1
     tenths=$((tenths + 1))
   done
@@ -140,6 +174,7 @@ run() {
   sed 's/^/   /' "$OUT/$name.err" >&2
 }
 
+prepare
 for s in "${SCENARIOS[@]}"; do
   case $s in
     h3-datagram) run "$s" --transport h3 --media datagram \
