@@ -23,6 +23,9 @@
 #   --profile  also record riptd with `perf record -g` during each run and
 #              write DIR/SCENARIO.perf.txt (perf's top functions); the
 #              numbers of a profiled run are not the benchmark's
+# Before each scenario it waits (at most QUIET_WAIT s, default 900) for both
+# cores to be under QUIET_BUSY % busy (default 25): the machine is shared.
+# The table's last column says how busy each core was during the run.
 # Needs: build/bin/riptd and build/bin/ript-load (make build), taskset,
 # setpriv; perf (Debian: linux-perf) for --profile.
 set -euo pipefail
@@ -147,10 +150,43 @@ stop_riptd() {
   RIPTD_PID=""
 }
 
+# cores: "busy idle" jiffies of cpu0 and cpu1 from /proc/stat, one line.
+cores() {
+  awk '/^cpu[01] / { idle = $5 + $6; busy = 0
+                     for (i = 2; i <= NF; i++) busy += $i
+                     printf "%d %d ", busy - idle, idle }' /proc/stat
+}
+
+# wait_quiet: the machine is shared; a scenario measured while other
+# programs keep the cores busy measures them. Waits (at most QUIET_WAIT
+# seconds, default 900) until both cores are under QUIET_BUSY % busy
+# (default 25) over 3 s, then goes on either way.
+wait_quiet() {
+  local waited=0 a b
+  while :; do
+    a=$(cores); sleep 3; b=$(cores)
+    if awk -v a="$a" -v b="$b" -v max="${QUIET_BUSY:-25}" 'BEGIN {
+         split(a, x); split(b, y)
+         for (c = 0; c < 2; c++) {
+           busy = y[1 + 2 * c] - x[1 + 2 * c]; idle = y[2 + 2 * c] - x[2 + 2 * c]
+           if (busy + idle > 0 && 100 * busy / (busy + idle) >= max) exit 1
+         }
+       }'; then
+      return 0
+    fi
+    waited=$((waited + 3))
+    if [ $waited -ge "${QUIET_WAIT:-900}" ]; then
+      echo "bench/run.sh: the cores are still busy after ${QUIET_WAIT:-900} s; measuring anyway" >&2
+      return 0
+    fi
+  done
+}
+
 # run NAME ript-load-arguments...
 run() {
   local name=$1 status=0
   shift
+  wait_quiet
   echo "== $name: ript-load $*"
   start_riptd "$OUT/$name.riptd.log"
   if [ "$PROFILE" = 1 ]; then
@@ -158,9 +194,15 @@ run() {
       >/dev/null 2>&1 &
     PERF_PID=$!
   fi
+  local before after
+  before=$(cores)
   setpriv --pdeathsig KILL -- taskset -c 1 "$LOAD" --dev-json "$STATE" \
     --riptd-pid "$RIPTD_PID" --codec "$CODEC" --json "$@" \
     >"$OUT/$name.json" 2>"$OUT/$name.err" || status=$?
+  after=$(cores)
+  # How busy each core was over the whole run, whoever used it: the
+  # machine is shared, and this shows what else ran beside the two.
+  echo "$before $after" >"$OUT/$name.cores"
   if [ -n "$PERF_PID" ]; then
     kill -INT "$PERF_PID" 2>/dev/null || true
     wait "$PERF_PID" 2>/dev/null || true
@@ -194,7 +236,18 @@ python3 - "$OUT" "${SCENARIOS[@]}" <<'PY' | tee "$OUT/summary.txt"
 import json, sys
 out = sys.argv[1]
 cols = ("scenario", "calls ok/n", "setup p50/p99 ms", "setups/s", "loss %",
-        "1-way p50/p99 ms", "riptd CPU %", "KiB/call", "load CPU %")
+        "1-way p50/p99 ms", "riptd CPU %", "KiB/call", "load CPU %",
+        "core0/core1 busy %")
+
+def busy(name):
+    v = [int(x) for x in open(f"{out}/{name}.cores").read().split()]
+    pct = []
+    for core in (0, 1):
+        db = v[4 + 2 * core] - v[2 * core]
+        di = v[5 + 2 * core] - v[2 * core + 1]
+        pct.append(f"{100.0 * db / (db + di):.0f}" if db + di else "-")
+    return "/".join(pct)
+
 rows = [cols]
 for name in sys.argv[2:]:
     d = json.load(open(f"{out}/{name}.json"))
@@ -205,7 +258,7 @@ for name in sys.argv[2:]:
                  f(d["setups_per_s"]), f(m["loss_pct"], 3),
                  f'{d["latency_ms"]["p50"]}/{d["latency_ms"]["p99"]}',
                  f(r.get("cpu_pct")), f(r.get("kib_per_call")),
-                 f(d["load_cpu_pct"])))
+                 f(d["load_cpu_pct"]), busy(name)))
 w = [max(len(row[i]) for row in rows) for i in range(len(cols))]
 for row in rows:
     print("  ".join(c.ljust(w[i]) for i, c in enumerate(row)))
