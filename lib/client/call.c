@@ -239,13 +239,15 @@ static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 
 static void call_arm(ript_client_call *call, int64_t now) {
   int64_t t = call_media_deadline(call);
-  /* Pings go only while live (call_timers): a ping deadline passed while
-   * ending would re-arm the timer at 0 for ever. */
-  if (call->signal_up && call->phase == CALL_LIVE)
-    t = min64(t, call->next_ping_ms);
-  else
+  if (call->signal_up) {
+    /* Pings go only while live (call_timers): a ping deadline passed
+     * while ending would re-arm the timer at 0 for ever. */
+    if (call->phase == CALL_LIVE)
+      t = min64(t, call->next_ping_ms);
+  } else {
     t = min64(t, min64(call->byway_lost_ms + (int64_t)call->give_up_ms,
                        call->events ? INT64_MAX : call->retry_at_ms));
+  }
   if (call->phase == CALL_ENDING)
     t = min64(t, call->end_deadline_ms);
   uint64_t delay = t <= now ? 0 : (uint64_t)(t - now);
