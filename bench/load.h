@@ -42,6 +42,7 @@ typedef struct load_options {
   unsigned connections; /* --connections; 0: as many as the calls need */
   unsigned byways;      /* --byways: reverse media byways per call */
   unsigned ping_ms;     /* --ping-ms; 0: the client library's default */
+  unsigned give_up_ms;  /* --give-up-ms; 0: the client library's default */
   pid_t riptd_pid;      /* --riptd-pid; 0: riptd's CPU and memory unread */
   int json;             /* --json */
   int help;

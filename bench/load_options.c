@@ -19,7 +19,8 @@ const char *load_usage(void) {
          "                 [--transport h3|h2] [--media datagram|byway]\n"
          "                 [--codec PCMU|opus] [--connections K] "
          "[--byways B]\n"
-         "                 [--ping-ms MS] [--riptd-pid PID] [--json]\n"
+         "                 [--ping-ms MS] [--give-up-ms MS] [--riptd-pid PID] "
+         "[--json]\n"
          "\n"
          "Holds N concurrent calls to an echo number of a running riptd, "
          "20 ms of\n"
@@ -56,6 +57,9 @@ const char *load_usage(void) {
          "  --ping-ms MS         ping on each call's signaling byway every "
          "MS ms\n"
          "                       (default: the client library's, 5000)\n"
+         "  --give-up-ms MS      give a call up after MS ms without a "
+         "signaling byway\n"
+         "                       (default: the client library's, 30000)\n"
          "  --riptd-pid PID      read riptd's CPU and memory from /proc\n"
          "  --json               print the results as one JSON object\n"
          "\n"
@@ -148,6 +152,8 @@ static int options_apply(load_options *opt, const char *name,
                       err, errlen);
   } else if (strcmp(name, "--ping-ms") == 0) {
     rv = options_uint(name, v, 1, 600000, &opt->ping_ms, err, errlen);
+  } else if (strcmp(name, "--give-up-ms") == 0) {
+    rv = options_uint(name, v, 1, 3600000, &opt->give_up_ms, err, errlen);
   } else if (strcmp(name, "--riptd-pid") == 0) {
     rv = options_uint(name, v, 1, INT_MAX, &u, err, errlen);
     opt->riptd_pid = (pid_t)u;
@@ -166,8 +172,8 @@ static int options_apply(load_options *opt, const char *name,
 
 static const char *const options_named[] = {
     "--calls",     "--ramp",     "--hold",      "--connections",
-    "--byways",    "--ping-ms",   "--riptd-pid", "--transport",
-    "--media",     "--codec"};
+    "--byways",    "--ping-ms",   "--give-up-ms", "--riptd-pid",
+    "--transport", "--media",     "--codec"};
 
 static const char *const options_strings[] = {
     "--dev-json", "--root", "--token", "--cacert", "--tg", "--from", "--to"};

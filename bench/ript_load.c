@@ -465,6 +465,7 @@ static void lcall_start(load *L, unsigned i) {
   cfg.media = L->opt.media;
   cfg.byways = L->opt.byways;
   cfg.ping_interval_ms = L->opt.ping_ms;
+  cfg.give_up_ms = L->opt.give_up_ms;
   c->start_ns = load_ns();
   if (rv == 0)
     rv = ript_client_call_start(L->clients[i % L->nclients], &cfg,

@@ -58,7 +58,8 @@ smoke() {
   step "  $name: $(r chunks sent) sent, $(r chunks received) received, loss $(r chunks loss_pct) %, latency p50 $(r latency_ms p50) ms"
 }
 
-smoke h3-datagram 5 --ramp 10 --hold 3 --transport h3 --media datagram
+smoke h3-datagram 5 --ramp 10 --hold 3 --give-up-ms 1000 --transport h3 \
+  --media datagram
 smoke h2-byway 5 --ramp 10 --hold 3 --transport h2 --media byway --byways 4
 smoke end-while-ping-due 100 --ramp 200 --hold 1 --ping-ms 20 --transport h3
 
