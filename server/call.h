@@ -120,6 +120,10 @@ typedef struct riptd_audio {
   size_t heard_len, heard_cap;
   int64_t tick_at;        /* mono: the next media tick; INT64_MAX: none */
   int64_t out_ts;         /* wall timestamp of the last frame sent, 0: none */
+  int64_t in_next_ts;     /* echo: where the last decoded frame ended, in
+                             the sender's timestamps; 0: none */
+  int64_t out_pause;      /* echo: a pause in those timestamps (ms) that the
+                             next frame sent keeps */
   int64_t te_rx_ts, te_tx_ts; /* telephone-event timestamps, echoed */
   /* play */
   const int16_t *play;    /* the file at the encoder's format (live cache) */
