@@ -27,6 +27,8 @@ enum {
   CALL_CERT_MARGIN_S = 300,
   /* The largest --play file read. */
   CALL_PLAY_MAX_BYTES = 512 * 1024 * 1024,
+  /* --cut-at: how long the network stays down. */
+  CALL_CUT_DOWN_MS = 1000,
 };
 
 struct ript_cli_call {
@@ -34,6 +36,7 @@ struct ript_cli_call {
   ript_wav play;
   FILE *record; /* --record, open from the start */
   char *x5u;
+  char handler_id[64];
   char *handler_uri;
   int cert_cached; /* x5u came from the state directory */
   int retried;     /* a refused POST was tried once more */
@@ -45,7 +48,7 @@ struct ript_cli_call {
   int handles; /* tick and sigint initialized (and not yet closed) */
   uint64_t start_mono, media_mono; /* the call's start, the media's */
   uint64_t duration_ms;
-  int media_started, ending, cut_done;
+  int media_started, ending, cut_done, interrupted, dtmf_queued;
   uint64_t early; /* audio frames before the answer */
 };
 
@@ -272,6 +275,7 @@ static void call_on_sigint(uv_signal_t *h, int signum) {
   (void)signum;
   if (!cc->call)
     return;
+  cc->interrupted = 1;
   if (cc->ending) { /* a second Ctrl-C: do not wait for the server */
     ript_client_call_abort(cc->call);
     return;
@@ -318,12 +322,12 @@ static int call_retry(ript_cli_call *cc, const ript_client_result *res) {
 static void call_finish(ript_cli_call *cc, ript_client_call *call,
                         const ript_client_call_outcome *o) {
   char message[1024];
-  const char *what = o->final == RIPT_EVENT_DECLINED   ? "declined"
+  const char *what = o->final == RIPT_EVENT_DECLINED   ? "was declined"
                      : o->final == RIPT_EVENT_FAILED   ? "failed"
-                     : o->final == RIPT_EVENT_NOANSWER ? "not answered"
+                     : o->final == RIPT_EVENT_NOANSWER ? "was not answered"
                                                        : NULL;
   if (what) {
-    snprintf(message, sizeof(message), "the call was %s%s%s", what,
+    snprintf(message, sizeof(message), "the call %s%s%s", what,
              o->reason ? ": " : "", o->reason ? o->reason : "");
     ript_cli_fail(cc->cli, RIPT_CLI_EXIT_REFUSED, message, o->res);
     return;
@@ -359,7 +363,13 @@ static void call_on_closed(ript_client_call *call,
   }
   if (created && !cc->cli->opt->json)
     call_print_summary(cc, call, o);
-  ript_cli_fail_result(cc->cli, o->res);
+  if (cc->interrupted)
+    ript_cli_fail(cc->cli, RIPT_CLI_EXIT_LOCAL,
+                  "interrupted: the call was given up without waiting for "
+                  "the server",
+                  NULL);
+  else
+    ript_cli_fail_result(cc->cli, o->res);
 }
 
 /* ---- the call ---- */
@@ -396,9 +406,11 @@ static void call_on_event(ript_client_call *call, const ript_event *ev,
   const char *name = ev->name ? ev->name : ript_event_type_name(ev->type);
   call_print_event(cc, name ? name : "?",
                    ev->type == RIPT_EVENT_MIGRATE ? ev->uri : ev->reason);
-  if (ev->type != RIPT_EVENT_ANSWERED || cc->ending)
+  /* A new signaling byway starts with the call's state: answered again. */
+  if (ev->type != RIPT_EVENT_ANSWERED || cc->ending || cc->dtmf_queued)
     return;
   call_begin_media(cc);
+  cc->dtmf_queued = 1;
   if (cc->cli->opt->dtmf && cc->audio &&
       ript_cli_audio_dtmf(cc->audio, cc->cli->opt->dtmf) != 0)
     call_print_event(cc, "no DTMF",
@@ -428,7 +440,7 @@ static void call_media_tick(ript_cli_call *cc, int64_t wall) {
   if (opt->cut_at_ms && !cc->cut_done && elapsed >= opt->cut_at_ms) {
     cc->cut_done = 1;
     call_print_event(cc, "cutting the connections", "--cut-at");
-    ript_client_cut(cc->cli->client);
+    ript_client_cut(cc->cli->client, CALL_CUT_DOWN_MS);
   }
   if (elapsed >= cc->duration_ms)
     call_hang_up(cc, NULL);
@@ -495,21 +507,55 @@ static void call_advertisement(const char *codec, char *out, size_t len) {
            list, list);
 }
 
+/* Remembers the handler |h| and places the call with it. */
+static void call_use_handler(ript_cli_call *cc, const ript_doc_handler *h) {
+  char message[1024];
+  if (ript_cli_state_handler_put(&cc->cli->state, cc->cli->tg,
+                                 h->handler_id, h->uri, message,
+                                 sizeof(message)) != 0)
+    ript_cli_fail(cc->cli, RIPT_CLI_EXIT_LOCAL, message, NULL);
+  else if (!(cc->handler_uri = strdup(h->uri)))
+    call_fail_nomem(cc);
+  else
+    call_place(cc);
+}
+
+/* After a 409: the TG's handlers, to find the one another ript
+ * registered under our id meanwhile. */
+static void call_on_handlers(ript_client *client,
+                             const ript_client_result *res,
+                             const ript_doc_handler_list *list,
+                             void *user_data) {
+  ript_cli_call *cc = user_data;
+  (void)client;
+  if (res->code != 0) {
+    ript_cli_fail_result(cc->cli, res);
+    return;
+  }
+  for (size_t i = 0; i < list->nhandlers; ++i) {
+    if (strcmp(list->handlers[i].handler_id, cc->handler_id) == 0) {
+      call_use_handler(cc, &list->handlers[i]);
+      return;
+    }
+  }
+  ript_cli_fail(cc->cli, RIPT_CLI_EXIT_REFUSED,
+                "the server says the call's handler exists, but does not "
+                "list it",
+                NULL);
+}
+
 static void call_on_handler(ript_client *client, const ript_client_result *res,
                             const ript_doc_handler *h, void *user_data) {
   ript_cli_call *cc = user_data;
-  (void)client;
-  char message[1024];
-  if (res->code != 0) {
+  if (res->code == RIPT_ERR_HTTP_STATUS && res->status == 409) {
+    int rv = ript_client_handler_list(client, cc->cli->tg, call_on_handlers,
+                                      cc);
+    if (rv != 0)
+      ript_cli_fail_start(cc->cli, rv, "list the handlers");
+  } else if (res->code != 0) {
     ript_cli_fail_result(cc->cli, res);
-  } else if (ript_cli_state_handler_put(&cc->cli->state, cc->cli->tg,
-                                        h->handler_id, h->uri, message,
-                                        sizeof(message)) != 0) {
-    ript_cli_fail(cc->cli, RIPT_CLI_EXIT_LOCAL, message, NULL);
-  } else if (!(cc->handler_uri = strdup(h->uri))) {
-    call_fail_nomem(cc);
   } else {
-    call_place(cc);
+    call_use_handler(cc, h);
   }
 }
 
@@ -518,13 +564,14 @@ static void call_on_handler(ript_client *client, const ript_client_result *res,
 static void call_handler(ript_cli_call *cc) {
   ript_cli *cli = cc->cli;
   const char *codec = cli->opt->codec ? cli->opt->codec : "opus";
-  char device[RIPT_CLI_DEVICE_ID_LEN + 1], id[64], message[1024];
+  char device[RIPT_CLI_DEVICE_ID_LEN + 1], message[1024];
   if (ript_cli_state_device_id(&cli->state, device, message,
                                sizeof(message)) != 0) {
     ript_cli_fail(cli, RIPT_CLI_EXIT_LOCAL, message, NULL);
     return;
   }
-  snprintf(id, sizeof(id), "%s-call-%s", device, codec);
+  char *id = cc->handler_id;
+  snprintf(id, sizeof(cc->handler_id), "%s-call-%s", device, codec);
   for (char *p = id; *p; ++p)
     *p = *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p;
   if (ript_cli_state_handler_find(&cli->state, cli->tg, id, &cc->handler_uri,

@@ -214,14 +214,28 @@ int ript_cli_cert_key(ript_cli *cli) {
   return -1;
 }
 
-/* Keeps a new key beside its certificate. */
+/* Keeps a new key beside its certificate. Returns 0, -1 with a message,
+ * or 1 when another run of ript kept a key for the number meanwhile. */
 static int cmd_save_key(ript_cli *cli, char *message, size_t len) {
   if (!cli->key_created ||
       ript_client_key_save(cli->key, cli->key_path, NULL) == 0)
     return 0;
+  if (errno == EEXIST && cli->opt->command == RIPT_CLI_CALL)
+    return 1;
   snprintf(message, len, "cannot write %s: %s", cli->key_path,
            strerror(errno));
   return -1;
+}
+
+/* The certificate and its new key kept; 1 when ript call goes on with
+ * them without keeping them, as another ript kept its own (two first
+ * calls at once). */
+static int cmd_keep_cert(ript_cli *cli, const ript_cli_cert_record *rec,
+                         char *message, size_t len) {
+  int rv = cmd_save_key(cli, message, len);
+  if (rv == 0 && ript_cli_state_cert_save(&cli->state, rec, message, len))
+    rv = -1;
+  return rv;
 }
 
 static void cmd_on_cert(ript_client *client, const ript_client_result *res,
@@ -242,14 +256,14 @@ static void cmd_on_cert(ript_client *client, const ript_client_result *res,
   char message[1024], name[RIPT_DEST_MAX_LEN + 8];
   snprintf(name, sizeof(name), "%s.pem", cert->e164);
   char *chain = ript_cli_state_path(&cli->state, name);
+  int kept = chain ? cmd_keep_cert(cli, &rec, message, sizeof(message)) : -1;
   if (!chain) {
     ript_cli_fail(cli, RIPT_CLI_EXIT_LOCAL, "out of memory", NULL);
-  } else if (cmd_save_key(cli, message, sizeof(message)) != 0 ||
-             ript_cli_state_cert_save(&cli->state, &rec, message,
-                                      sizeof(message)) != 0) {
+  } else if (kept < 0) {
     ript_cli_fail(cli, RIPT_CLI_EXIT_LOCAL, message, NULL);
   } else if (cli->opt->command == RIPT_CLI_CALL) {
-    cli->key_created = 0; /* kept now */
+    if (kept == 0)
+      cli->key_created = 0; /* the key is in the state directory now */
     ript_cli_call_certified(cli, cert->x5u);
   } else {
     ript_buf text;

@@ -394,13 +394,13 @@ static int output_call_head(ript_buf *out, const ript_cli_call_summary *s) {
 }
 
 static int output_call_media(ript_buf *out, const ript_cli_call_summary *s) {
-  int rv = ript_buf_printf(out, "  %-15s%s, %s\n", "transport",
+  int rv = ript_buf_printf(out, "  %-17s%s, %s\n", "transport",
                            strcmp(s->transport, "h2") == 0 ? "HTTP/2"
                                                            : "HTTP/3",
                            strcmp(s->media, "datagram") == 0 ? "datagrams"
                                                              : "media byways");
   if (rv == 0)
-    rv = ript_buf_printf(out, "  %-15s", "codecs");
+    rv = ript_buf_printf(out, "  %-17s", "codecs");
   if (rv == 0)
     rv = output_codec_text(out, s->codec_sent, s->rate_sent, "out");
   if (rv == 0)
@@ -408,7 +408,7 @@ static int output_call_media(ript_buf *out, const ript_cli_call_summary *s) {
   if (rv == 0)
     rv = output_codec_text(out, s->codec_received, s->rate_received, "in");
   if (rv == 0)
-    rv = ript_buf_printf(out, "\n  %-15s%.2f s", "duration", s->duration_s);
+    rv = ript_buf_printf(out, "\n  %-17s%.2f s", "duration", s->duration_s);
   if (rv == 0 && s->answered_after_s >= 0)
     rv = ript_buf_printf(out, ", answered after %.2f s",
                          s->answered_after_s);
@@ -420,13 +420,13 @@ static int output_call_media(ript_buf *out, const ript_cli_call_summary *s) {
 static int output_call_chunks(ript_buf *out, const ript_cli_call_summary *s) {
   int rv = ript_buf_printf(
       out,
-      "  %-15s%" PRIu64 ", acknowledged %" PRIu64 ", replayed %" PRIu64
+      "  %-17s%" PRIu64 ", acknowledged %" PRIu64 ", replayed %" PRIu64
       ", comfort noise %" PRIu64 ", DTMF %" PRIu64 "\n",
       "chunks sent", s->sent, s->acked, s->replayed, s->cn_sent,
       s->dtmf_sent);
   if (rv == 0)
     rv = ript_buf_printf(out,
-                         "  %-15s%" PRIu64 ", lost %" PRIu64
+                         "  %-17s%" PRIu64 ", lost %" PRIu64
                          " (%.1f%%), duplicates %" PRIu64
                          ", before the answer %" PRIu64
                          ", concealed %" PRIu64 "\n",
@@ -435,14 +435,14 @@ static int output_call_chunks(ript_buf *out, const ript_cli_call_summary *s) {
                          s->concealed);
   if (rv == 0 && s->rtt_samples)
     rv = ript_buf_printf(out,
-                         "  %-15s%.1f ms (min %" PRId64 " ms, max %" PRId64
+                         "  %-17s%.1f ms (min %" PRId64 " ms, max %" PRId64
                          " ms, %" PRIu64 " samples)\n",
                          "round trip", s->rtt_ms, s->rtt_min_ms,
                          s->rtt_max_ms, s->rtt_samples);
   else if (rv == 0)
-    rv = ript_buf_printf(out, "  %-15snot measured\n", "round trip");
+    rv = ript_buf_printf(out, "  %-17snot measured\n", "round trip");
   if (rv == 0)
-    rv = ript_buf_printf(out, "  %-15s%.1f ms\n", "jitter", s->jitter_ms);
+    rv = ript_buf_printf(out, "  %-17s%.1f ms\n", "jitter", s->jitter_ms);
   return rv;
 }
 
@@ -454,14 +454,14 @@ static int output_call_text(ript_buf *out, const ript_cli_call_summary *s) {
     rv = output_call_chunks(out, s);
   if (rv == 0)
     rv = ript_buf_printf(out,
-                         "  %-15s%" PRIu64 ", media-panics %" PRIu64
+                         "  %-17s%" PRIu64 ", media-panics %" PRIu64
                          ", pings %" PRIu64 ", pongs %" PRIu64 "\n",
                          "migrations", s->migrations, s->media_panics,
                          s->pings, s->pongs);
   if (rv == 0 && s->dtmf_heard && s->dtmf_heard[0])
-    rv = ript_buf_printf(out, "  %-15s%s\n", "DTMF heard", s->dtmf_heard);
+    rv = ript_buf_printf(out, "  %-17s%s\n", "DTMF heard", s->dtmf_heard);
   if (rv == 0 && s->recording)
-    rv = ript_buf_printf(out, "  %-15s%s (%.2f s)\n", "recording",
+    rv = ript_buf_printf(out, "  %-17s%s (%.2f s)\n", "recording",
                          s->recording, s->recorded_s);
   return rv;
 }
