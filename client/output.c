@@ -64,7 +64,8 @@ static int output_line(ript_buf *out, const char *label, const char *value) {
 
 /* Appends |doc| (consumed) as indented JSON and a newline. */
 static int output_json(ript_buf *out, json_t *doc) {
-  char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER)
+  char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+                                          JSON_REAL_PRECISION(12))
                    : NULL;
   json_decref(doc);
   if (!text)
