@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "call_audio.h"
 #include "cli.h"
@@ -252,8 +253,10 @@ void ript_cli_call_free(ript_cli_call *cc) {
   if (!cc)
     return;
   ript_wav_free(&cc->play);
-  if (cc->record)
+  if (cc->record) { /* no call was made: no recording either */
     fclose(cc->record);
+    unlink(cc->cli->opt->record);
+  }
   ript_cli_audio_del(cc->audio);
   free(cc->audio_error);
   free(cc->x5u);
@@ -353,7 +356,8 @@ static void call_on_closed(ript_client_call *call,
   char message[1024];
   if (cc->audio)
     ript_cli_audio_flush(cc->audio);
-  if (cc->record && call_save_record(cc, message, sizeof(message)) != 0) {
+  if (created && cc->record &&
+      call_save_record(cc, message, sizeof(message)) != 0) {
     ript_cli_fail(cc->cli, RIPT_CLI_EXIT_LOCAL, message, NULL);
     return;
   }
