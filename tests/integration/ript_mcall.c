@@ -10,8 +10,8 @@
  *              [--min-correlation X] [--expect-early]
  *   ript_mcall compare REF.wav REC.wav
  *
- * call: reads the call description, keeps GET {call}/events open, opens the
- * media (a WebTransport session with datagrams over HTTP/3, or with
+ * call: reads the call description, keeps GET {call}/events open, once its
+ * response header block is in opens the media (a WebTransport session with datagrams over HTTP/3, or with
  * --byways / --http2 a PUT per chunk and N reverse media byways, 20 by
  * default), waits for "answered", sends S seconds (5) of a synthetic
  * voice-like signal (a non-repeating chirp with a syllable envelope) at
@@ -32,6 +32,8 @@
  *                    exit 1 unless exactly they come back
  *   --min-correlation X  exit 1 below X (default 0: no check)
  *   --expect-early   exit 1 unless media arrived before "answered"
+ * A `migrate` event (§9.13) is honoured like a drop with no time down: a
+ * new client (so no cookies) on the same call URI (riptd names no other).
  * compare: prints the aligned correlation of two WAV files.
  * Exit status 0, 1 for a failed check or error, 2 for usage.
  */
@@ -120,7 +122,7 @@ typedef struct mc {
   char heard[64];
   size_t nheard;
   /* the outage */
-  int dropped, reconnected;
+  int dropped, reconnected, migrate_due, migrations;
   int64_t reconnect_at;
 } mc;
 
@@ -456,6 +458,8 @@ static int mc_on_event(const ript_event *ev, void *user_data) {
   }
   if (ev->type == RIPT_EVENT_ANSWERED)
     m->answered = 1;
+  else if (ev->type == RIPT_EVENT_MIGRATE)
+    m->migrate_due = 1; /* the parser is inside the GET: act on the tick */
   else if (ev->type == RIPT_EVENT_MEDIA_PANIC)
     ++m->panics;
   else if (ev->type == RIPT_EVENT_END)
@@ -482,6 +486,19 @@ static void mc_events_done(mc *m, mc_req *r, int error) {
     mc_close(m);
 }
 
+/* §9.13: the media byways open only once the signaling byway's response
+ * header block is in (so a server that asked for a migration knows them
+ * from the ones opened before). */
+static void mc_events_response(ript_http_exchange *ex, void *user_data) {
+  mc_req *r = user_data;
+  mc *m = r->m;
+  req_on_response(ex, user_data);
+  if (r->status != 200)
+    mc_fail(m, "GET %s: status %d", m->events_url, r->status);
+  else if (mc_open_media(m) != 0)
+    mc_fail(m, "cannot open the media");
+}
+
 static int mc_open_events(mc *m) {
   ript_event_parser_del(m->parser);
   m->parser = NULL;
@@ -497,8 +514,8 @@ static int mc_open_events(mc *m) {
   ript_http_header h = {"authorization", m->auth};
   ript_http_request req = {"GET", m->events_url, NULL, &h, 1,
                            RIPT_HTTP_FLAG_END};
-  ript_http_exchange_callbacks cbs = {req_on_response, mc_events_body, NULL,
-                                      NULL, req_on_close};
+  ript_http_exchange_callbacks cbs = {mc_events_response, mc_events_body,
+                                      NULL, NULL, req_on_close};
   rv = ript_http_client_request(m->client, &req, &cbs, r, &m->ev_get);
   if (rv != 0)
     free(r);
@@ -539,20 +556,20 @@ static int mc_client(mc *m) {
   return ript_http_client_new(&m->client, &m->loop, &cfg);
 }
 
-static void mc_drop(mc *m) {
+static void mc_drop(mc *m, int64_t down_ms) {
   m->dropped = 1;
   m->wt = NULL;
   m->wt_ready = 0;
   ript_http_client_close(m->client, NULL, NULL);
   m->client = NULL;
-  m->reconnect_at = mc_now(m) + m->a.down_ms;
+  m->reconnect_at = mc_now(m) + down_ms;
 }
 
 static void mc_reconnect(mc *m) {
   m->dropped = 0;
   m->reconnected = 1;
   m->first_after_reconnect = 1;
-  if (mc_client(m) != 0 || mc_open_events(m) != 0 || mc_open_media(m) != 0)
+  if (mc_client(m) != 0 || mc_open_events(m) != 0)
     mc_fail(m, "cannot reconnect");
 }
 
@@ -561,6 +578,13 @@ static void mc_reconnect(mc *m) {
 static void mc_on_tick(uv_timer_t *t) {
   mc *m = t->data;
   int64_t now = mc_now(m);
+  if (m->migrate_due && !m->dropped) {
+    m->migrate_due = 0;
+    ++m->migrations;
+    mc_drop(m, 0);
+  }
+  if (m->dropped && now >= m->reconnect_at)
+    mc_reconnect(m);
   if (m->phase == MC_RINGING && m->answered) {
     m->phase = MC_SENDING;
     m->send_start = mc_wall();
@@ -581,9 +605,7 @@ static void mc_on_tick(uv_timer_t *t) {
     }
     if (m->a.drop_at && !m->dropped && !m->reconnected &&
         mc_wall() - m->send_start >= m->a.drop_at)
-      mc_drop(m);
-    if (m->dropped && now >= m->reconnect_at)
-      mc_reconnect(m);
+      mc_drop(m, m->a.down_ms);
   }
   if (!m->a.byways && m->wt_ready && ript_media_pending_acks(m->session)) {
     ript_buf b;
@@ -703,7 +725,7 @@ static void mc_described(mc *m, mc_req *r, int error) {
   cfg.nrx_streams = nrx;
   if (ript_media_session_new(&m->session, &cfg, mc_wall(), NULL) != 0 ||
       ript_audio_encoder_new(&m->enc, &tx_cfg, NULL) != 0 ||
-      mc_signal(m) != 0 || mc_open_events(m) != 0 || mc_open_media(m) != 0) {
+      mc_signal(m) != 0 || mc_open_events(m) != 0) {
     mc_fail(m, "cannot start the media");
     return;
   }
@@ -798,14 +820,14 @@ static int mc_report(mc *m) {
   printf("correlation=%.3f lag_ms=%.1f sent=%llu acked=%llu replayed=%llu "
          "received=%llu lost=%llu duplicates=%llu acks_received=%llu "
          "failed=%llu rtt_ms=%.1f gets_429=%d panics=%d early=%zu "
-         "reconnected=%d first_event=%s dtmf=%s\n",
+         "reconnected=%d migrations=%d first_event=%s dtmf=%s\n",
          res.correlation, (double)res.lag * 1000.0 / MC_ALIGN_RATE,
          (unsigned long long)st.sent, (unsigned long long)st.acked,
          (unsigned long long)st.replayed, (unsigned long long)st.received,
          (unsigned long long)st.lost, (unsigned long long)st.duplicates,
          (unsigned long long)st.acks_received,
          (unsigned long long)st.failed_total, st.srtt_ms, m->gets_429,
-         m->panics, m->early, m->reconnected,
+         m->panics, m->early, m->reconnected, m->migrations,
          m->reconnected ? ript_event_type_name(m->first_event) : "-",
          m->nheard ? m->heard : "-");
   int ok = !m->failed && m->ended;
