@@ -123,10 +123,11 @@ void ript_client_close(ript_client *client, void (*on_closed)(void *user_data),
                        void *user_data);
 
 /* Drops every connection of the client at once, as a network failure
- * would: open exchanges close with RIPT_ERR_HTTP_CLOSED and the next
- * request opens a new connection. For tests of §9.14 and for a client that
- * knows its network changed. */
-void ript_client_cut(ript_client *client);
+ * lasting |down_ms| would (ript_http_client_cut): open exchanges close
+ * with RIPT_ERR_HTTP_CLOSED; requests wait until |down_ms| have passed and
+ * then open a new connection. For tests of recovery (§9.14); 0 also suits
+ * a client that knows its network changed. */
+void ript_client_cut(ript_client *client, uint64_t down_ms);
 
 /* ---- results ---- */
 

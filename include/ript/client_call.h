@@ -30,7 +30,7 @@
  * with RIPT_ERR_HTTP_CLOSED.
  *
  * Callbacks. All come from the loop, never from inside a function of this
- * API, except on_closed which ript_client_call_abort may call at once.
+ * API; the functions below may be called from any of them.
  * During on_closed the call can still be read (uri, stats); after it the
  * call is freed and the pointer must not be used again.
  *
@@ -72,7 +72,7 @@ typedef struct ript_client_call_config {
   ript_client_media_mode media;
   /* Reverse media byways kept open; 0 means RIPT_CLIENT_CALL_BYWAYS. */
   unsigned byways;
-  /* Interval of pings on the signaling byway; 0 means 10000; pings can
+  /* Interval of pings on the signaling byway; 0 means 5000; pings can
    * not be turned off. */
   uint64_t ping_interval_ms;
   /* The TG's media-timeout (§9.3); 0 means 5000. */
@@ -141,7 +141,8 @@ int ript_client_call_answered(const ript_client_call *call);
  * Sends one media frame on its stream (source and sink from the frame;
  * the session refuses any the directive does not allow). Sent at once
  * when the media path is open; otherwise kept and replayed when it
- * returns. Returns 0, RIPT_ERR_STATE (not described yet, or over),
+ * returns. Returns 0, RIPT_ERR_CALL_NOT_READY (not described yet),
+ * RIPT_ERR_CALL_TERMINATED (over),
  * RIPT_ERR_INVALID_ARGUMENT / RIPT_ERR_MISMATCH (the session's refusal),
  * RIPT_ERR_NOMEM.
  */
@@ -151,14 +152,15 @@ int ript_client_call_send(ript_client_call *call,
 /*
  * Ends the call: sends `end` with |reason| (may be NULL) on a PUT; the
  * call closes when the server's `end` arrives, or after the client's
- * timeout without one. Returns 0, RIPT_ERR_STATE (already ending) or
- * RIPT_ERR_NOMEM.
+ * timeout without one. Returns 0, RIPT_ERR_CALL_NOT_READY (not described
+ * yet: ript_client_call_abort instead), RIPT_ERR_CALL_TERMINATED (already
+ * ending or over) or RIPT_ERR_NOMEM.
  */
 int ript_client_call_end(ript_client_call *call, const char *reason);
 
 /* Migrates now, as if the server had sent `migrate` without a URI (for
- * tests and for a client that knows its network changed). Returns 0 or
- * RIPT_ERR_STATE (not described yet, or over). */
+ * tests and for a client that knows its network changed). Returns 0,
+ * RIPT_ERR_CALL_NOT_READY or RIPT_ERR_CALL_TERMINATED. */
 int ript_client_call_migrate(ript_client_call *call);
 
 /* Gives up on the call without telling the server: every exchange is

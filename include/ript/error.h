@@ -38,6 +38,8 @@ typedef ptrdiff_t ript_ssize;
 #define RIPT_ERR_ILLEGAL_EVENT -120
 /* Call state: the call has ended; nothing but reads is possible. */
 #define RIPT_ERR_CALL_TERMINATED -121
+/* Client call: not set up yet (its description has not arrived). */
+#define RIPT_ERR_CALL_NOT_READY -122
 /* Chunk: no key is known for the chunk's key id. */
 #define RIPT_ERR_UNKNOWN_KEY -130
 /* Chunk: the AEAD authentication tag did not verify. */

@@ -265,6 +265,13 @@ int ript_http_client_request(ript_http_client *client,
                              const ript_http_exchange_callbacks *cbs,
                              void *user_data, ript_http_exchange **pex);
 
+/* Closes every open connection at once, as a network failure lasting
+ * |down_ms| would: the exchanges get on_close with RIPT_ERR_HTTP_CLOSED,
+ * and requests made during the next |down_ms| wait (without failing)
+ * until it is over to open a new connection. The client stays usable.
+ * For tests of recovery (draft §9.14). */
+void ript_http_client_cut(ript_http_client *client, uint64_t down_ms);
+
 /* Closes every connection (open exchanges get on_close with
  * RIPT_ERR_HTTP_CLOSED) and frees the client once its handles are closed,
  * then calls |on_closed| (may be NULL). */

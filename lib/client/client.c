@@ -124,3 +124,8 @@ void ript_client_close(ript_client *client, void (*on_closed)(void *user_data),
   client->on_closed_data = user_data;
   ript_http_client_close(client->http, client_on_http_closed, client);
 }
+
+void ript_client_cut(ript_client *client, uint64_t down_ms) {
+  if (client && !client->closing)
+    ript_http_client_cut(client->http, down_ms);
+}

@@ -12,6 +12,7 @@ const char *ript_strerror(int err) {
   case RIPT_ERR_NO_COMMON_MEDIA: return "no media both sides can use";
   case RIPT_ERR_ILLEGAL_EVENT: return "event not allowed in this call state";
   case RIPT_ERR_CALL_TERMINATED: return "call has ended";
+  case RIPT_ERR_CALL_NOT_READY: return "call is not set up yet";
   case RIPT_ERR_UNKNOWN_KEY: return "unknown media key id";
   case RIPT_ERR_DECRYPT: return "media chunk failed authentication";
   case RIPT_ERR_CRYPTO: return "crypto library failure";

@@ -69,6 +69,7 @@ struct ript_http_client {
   struct ript_http_client_origin *origins;
   uv_timer_t sweep_timer; /* delivers on_close of cancelled queued requests */
   int closing;
+  uint64_t down_until; /* loop time before which nothing connects (cut) */
   size_t open_handles;
   void (*on_closed)(void *user_data);
   void *on_closed_data;
@@ -345,10 +346,20 @@ static void origin_on_resolved(uv_getaddrinfo_t *resolver, int status,
   origin->state = ORIGIN_CONNECTING;
 }
 
+static void origin_on_backoff(uv_timer_t *timer);
+
 static void origin_connect(struct ript_http_client_origin *origin) {
   ript_http_client *client = origin->client;
   if (origin->state != ORIGIN_IDLE && origin->state != ORIGIN_BACKOFF)
     return;
+  uint64_t now = uv_now(client->loop);
+  if (now < client->down_until) {
+    /* The network is "down" (ript_http_client_cut): wait, do not fail. */
+    origin->state = ORIGIN_BACKOFF;
+    uv_timer_start(&origin->backoff_timer, origin_on_backoff,
+                   client->down_until - now, 0);
+    return;
+  }
   struct addrinfo hints;
   memset(&hints, 0, sizeof(hints));
   hints.ai_family = AF_UNSPEC;
@@ -625,6 +636,15 @@ static void client_on_sweep_closed(uv_handle_t *handle) {
 static void origin_on_timer_closed(uv_handle_t *handle) {
   struct ript_http_client_origin *origin = handle->data;
   client_on_sweep_closed((uv_handle_t *)&origin->client->sweep_timer);
+}
+
+void ript_http_client_cut(ript_http_client *client, uint64_t down_ms) {
+  if (!client || client->closing)
+    return;
+  client->down_until = uv_now(client->loop) + down_ms;
+  for (struct ript_http_client_origin *o = client->origins; o; o = o->next)
+    if (o->conn && o->state == ORIGIN_READY)
+      client->ops->close(o->conn);
 }
 
 void ript_http_client_close(ript_http_client *client,

@@ -10,10 +10,11 @@
  *              [--min-correlation X] [--expect-early]
  *   ript_mcall compare REF.wav REC.wav
  *
- * call: reads the call description, keeps GET {call}/events open, once its
- * response header block is in opens the media (a WebTransport session with datagrams over HTTP/3, or with
- * --byways / --http2 a PUT per chunk and N reverse media byways, 20 by
- * default), waits for "answered", sends S seconds (5) of a synthetic
+ * call: resumes the call with the client library (ript/client_call.h),
+ * which reads the call description, keeps GET {call}/events open and
+ * opens the media (a WebTransport session with datagrams over HTTP/3, or
+ * with --byways / --http2 a PUT per chunk and N reverse media byways, 20
+ * by default); waits for "answered", sends S seconds (5) of a synthetic
  * voice-like signal (a non-repeating chirp with a syllable envelope) at
  * 20 ms pacing with the client directive's codec, keeps what comes back
  * for 1.5 s more, sends "end" on a PUT {call}/events and waits for "end"
@@ -22,9 +23,10 @@
  * figures: correlation, lag, chunks sent, acknowledged, received, lost,
  * acknowledgements received, 429s, media-panics, early frames.
  *   --gets N         open N reverse media byways at first (riptd takes 30)
- *   --drop-at MS     closes the client MS after media starts and opens a
- *                    new one --down-ms later: events and media resume on
- *                    the same call URI, kept chunks are replayed
+ *   --drop-at MS     cuts the connection MS after media starts, and no new
+ *                    one opens for --down-ms (ript_client_cut): events and
+ *                    media resume on the same call URI, kept chunks are
+ *                    replayed
  *   --sent FILE      writes the signal sent as a WAV file
  *   --received FILE  writes what came back, decoded, as a WAV file
  *   --silent         sends silence instead (a conference listener)
@@ -32,8 +34,6 @@
  *                    exit 1 unless exactly they come back
  *   --min-correlation X  exit 1 below X (default 0: no check)
  *   --expect-early   exit 1 unless media arrived before "answered"
- * A `migrate` event (§9.13) is honoured like a drop with no time down: a
- * new client (so no cookies) on the same call URI (riptd names no other).
  * compare: prints the aligned correlation of two WAV files.
  * Exit status 0, 1 for a failed check or error, 2 for usage.
  */
@@ -45,18 +45,14 @@
 #include <time.h>
 
 #include "ript/audio.h"
+#include "ript/client_call.h"
 #include "ript/doc.h"
 #include "ript/event.h"
-#include "ript/http.h"
-#include "ript/media.h"
 
 enum {
   MC_TICK_MS = 20,
   MC_DRAIN_MS = 1500,
   MC_GETS = 20,
-  MC_MAX_GETS = 64,
-  MC_DATAGRAM_MAX = 1100,
-  MC_ACK_MAX = 96,
   MC_ALIGN_RATE = 8000,
   MC_MAX_LAG_MS = 3000,
 };
@@ -88,14 +84,12 @@ typedef struct mc {
   mc_args a;
   uv_loop_t loop;
   uv_timer_t tick, guard;
-  ript_http_client *client;
-  char auth[512];
-  char *events_url, *media_url;
+  ript_client *client;
+  ript_client_call *call;
   mc_phase phase;
   int closing, failed;
+  ript_client_call_stats stats; /* at the end */
   /* the call */
-  ript_buf desc;
-  ript_media_session *session;
   uint8_t tx_source, tx_sink, rx_source, rx_sink;
   ript_audio_encoder *enc;
   ript_audio_config rx_cfg;
@@ -108,22 +102,15 @@ typedef struct mc {
   mc_frame *frames;
   size_t nframes, cap;
   size_t early;
-  /* signaling */
-  ript_http_exchange *ev_get;
-  ript_event_parser *parser;
-  int answered, ended, panics, gets_opened, first_after_reconnect;
+  int answered, ended, first_after_reconnect;
   ript_event_type first_event;
-  /* media transport */
-  ript_http_exchange *wt;
-  int wt_ready, gets_open, gets_429;
   /* telephone-events */
   ript_dtmf_sender dtmf_tx;
   ript_dtmf_receiver dtmf_rx;
   char heard[64];
   size_t nheard;
   /* the outage */
-  int dropped, reconnected, migrate_due, migrations;
-  int64_t reconnect_at;
+  int reconnected;
 } mc;
 
 static int64_t mc_wall(void) {
@@ -132,12 +119,10 @@ static int64_t mc_wall(void) {
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int64_t mc_now(const mc *m) { return (int64_t)uv_now(&m->loop); }
+static void mc_close(mc *m);
 
 static void mc_fail(mc *m, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-
-static void mc_close(mc *m);
 
 static void mc_fail(mc *m, const char *fmt, ...) {
   va_list ap;
@@ -147,76 +132,10 @@ static void mc_fail(mc *m, const char *fmt, ...) {
   fprintf(stderr, "\n");
   va_end(ap);
   m->failed = 1;
-  mc_close(m);
-}
-
-/* ---- requests ---- */
-
-typedef struct mc_req {
-  mc *m;
-  ript_http_exchange *ex;
-  ript_buf body;
-  int status;
-  void (*done)(mc *m, struct mc_req *r, int error);
-} mc_req;
-
-static void req_on_response(ript_http_exchange *ex, void *user_data) {
-  mc_req *r = user_data;
-  r->status = ript_http_exchange_status(ex);
-}
-
-static void req_on_body(ript_http_exchange *ex, const uint8_t *data,
-                        size_t len, void *user_data) {
-  mc_req *r = user_data;
-  (void)ex;
-  ript_buf_append(&r->body, data, len);
-}
-
-static void req_on_close(ript_http_exchange *ex, int error,
-                         void *user_data) {
-  mc_req *r = user_data;
-  (void)ex;
-  if (r->done && !r->m->closing)
-    r->done(r->m, r, error);
-  ript_buf_free(&r->body);
-  free(r);
-}
-
-/* Starts METHOD URL with |body| (NULL: none); |done| runs at the end. */
-static int mc_request(mc *m, const char *method, const char *url,
-                      const char *protocol, const char *ctype,
-                      const void *body, size_t len,
-                      void (*done)(mc *, mc_req *, int),
-                      ript_http_exchange **pex) {
-  mc_req *r = calloc(1, sizeof(*r));
-  if (!r)
-    return RIPT_ERR_NOMEM;
-  r->m = m;
-  r->done = done;
-  ript_buf_init(&r->body, NULL);
-  ript_http_header h[2] = {{"authorization", m->auth},
-                           {"content-type", ctype}};
-  ript_http_request req = {method, url, protocol, h, ctype ? 2 : 1,
-                           body || protocol ? RIPT_HTTP_FLAG_NONE
-                                            : RIPT_HTTP_FLAG_END};
-  ript_http_exchange_callbacks cbs = {req_on_response, req_on_body, NULL,
-                                      NULL, req_on_close};
-  ript_http_exchange *ex = NULL;
-  int rv = ript_http_client_request(m->client, &req, &cbs, r, &ex);
-  if (rv != 0) {
-    ript_buf_free(&r->body);
-    free(r);
-    return rv;
-  }
-  if (body) {
-    if (len)
-      ript_http_exchange_write(ex, body, len);
-    ript_http_exchange_end(ex);
-  }
-  r->ex = ex;
-  if (pex)
-    *pex = ex;
-  return 0;
+  if (m->call)
+    ript_client_call_abort(m->call);
+  else
+    mc_close(m);
 }
 
 /* ---- media in ---- */
@@ -230,8 +149,10 @@ static void mc_on_event_frame(mc *m, const ript_media_frame *f) {
     m->heard[m->nheard++] = ript_dtmf_digit(ev.event);
 }
 
-static void mc_on_frame(const ript_media_frame *f, void *user_data) {
+static void mc_on_frame(ript_client_call *call, const ript_media_frame *f,
+                        void *user_data) {
   mc *m = user_data;
+  (void)call;
   int event = f->payload_type == RIPT_PT_TELEPHONE_EVENT;
   if (event)
     mc_on_event_frame(m, f);
@@ -259,48 +180,21 @@ static void mc_on_frame(const ript_media_frame *f, void *user_data) {
   ++m->nframes;
 }
 
-static void mc_receive(mc *m, uint8_t *data, size_t len) {
-  ript_media_receive(m->session, data, len, mc_wall(), mc_on_frame, m);
-}
-
-static void mc_on_datagram(ript_http_exchange *ex, const uint8_t *data,
-                           size_t len, void *user_data) {
-  mc_req *r = user_data;
-  (void)ex;
-  uint8_t copy[65536];
-  if (len <= sizeof(copy)) {
-    memcpy(copy, data, len);
-    mc_receive(r->m, copy, len);
-  }
-}
-
 /* ---- media out ---- */
 
-static void mc_put_done(mc *m, mc_req *r, int error) {
-  (void)error;
-  if (r->status == 200)
-    mc_receive(m, r->body.data, r->body.len);
-}
-
-/* Sends the chunks in |b| (plus the acknowledgements owed) on the media
- * path: one datagram, or one PUT. */
-static void mc_ship(mc *m, ript_buf *b) {
-  int64_t wall = mc_wall();
-  if (!m->a.byways) {
-    if (!m->wt_ready)
-      return;
-    while (ript_media_pending_acks(m->session) &&
-           b->len + MC_ACK_MAX <= MC_DATAGRAM_MAX &&
-           ript_media_take_acks(m->session, wall, b, 1) > 0)
-      ;
-    if (b->len)
-      ript_http_exchange_send_datagram(m->wt, b->data, b->len);
-    return;
-  }
-  ript_media_take_acks(m->session, wall, b, 0);
-  if (b->len)
-    mc_request(m, "PUT", m->media_url, NULL, "application/ript-chunks",
-               b->data, b->len, mc_put_done, NULL);
+static void mc_send(mc *m, uint32_t pt, uint64_t timestamp,
+                    const uint8_t *media, size_t len) {
+  ript_media_frame frame;
+  memset(&frame, 0, sizeof(frame));
+  frame.source = m->tx_source;
+  frame.sink = m->tx_sink;
+  frame.payload_type = pt;
+  frame.timestamp = timestamp;
+  frame.media = media;
+  frame.media_len = len;
+  int rv = ript_client_call_send(m->call, &frame);
+  if (rv != 0)
+    mc_fail(m, "cannot send media: %s", ript_strerror(rv));
 }
 
 /* The telephone-events due now (RFC 4733 packets of the digits asked). */
@@ -308,21 +202,10 @@ static void mc_send_dtmf(mc *m) {
   ript_dtmf_packet pkt;
   while (ript_dtmf_sender_poll(&m->dtmf_tx, mc_wall(), &pkt) == 1) {
     uint8_t payload[RIPT_DTMF_PAYLOAD_LEN];
-    ript_media_frame frame;
-    memset(&frame, 0, sizeof(frame));
-    frame.source = m->tx_source;
-    frame.sink = m->tx_sink;
-    frame.payload_type = RIPT_PT_TELEPHONE_EVENT;
-    frame.timestamp = (uint64_t)pkt.timestamp_ms;
-    frame.media = payload;
-    frame.media_len = (size_t)ript_dtmf_encode(&pkt.event, payload,
-                                               sizeof(payload));
-    ript_buf b;
-    ript_buf_init(&b, NULL);
-    if (ript_media_send(m->session, &frame, mc_wall(), &b, NULL) > 0 &&
-        !m->dropped)
-      mc_ship(m, &b);
-    ript_buf_free(&b);
+    size_t len = (size_t)ript_dtmf_encode(&pkt.event, payload,
+                                          sizeof(payload));
+    mc_send(m, RIPT_PT_TELEPHONE_EVENT, (uint64_t)pkt.timestamp_ms, payload,
+            len);
   }
 }
 
@@ -338,120 +221,19 @@ static void mc_send_frame(mc *m) {
   uint8_t packet[RIPT_AUDIO_MAX_PACKET];
   ript_ssize len = ript_audio_encode(m->enc, pcm, f->frame_size, packet,
                                      sizeof(packet));
-  if (len <= 0)
-    return;
-  ript_media_frame frame;
-  memset(&frame, 0, sizeof(frame));
-  frame.source = m->tx_source;
-  frame.sink = m->tx_sink;
-  frame.payload_type = f->payload_type;
-  frame.timestamp = (uint64_t)(m->send_start + m->sent_frames * f->frame_ms);
-  frame.media = packet;
-  frame.media_len = (size_t)len;
-  ript_buf b;
-  ript_buf_init(&b, NULL);
-  if (ript_media_send(m->session, &frame, mc_wall(), &b, NULL) > 0 &&
-      !m->dropped)
-    mc_ship(m, &b);
-  ript_buf_free(&b);
+  if (len > 0)
+    mc_send(m, f->payload_type,
+            (uint64_t)(m->send_start + m->sent_frames * f->frame_ms), packet,
+            (size_t)len);
   ++m->sent_frames;
-}
-
-/* Every chunk not yet acknowledged, again, each on its own. */
-static void mc_replay(mc *m) {
-  ript_buf b;
-  ript_buf_init(&b, NULL);
-  int64_t wall = mc_wall();
-  ript_media_replay_start(m->session, wall);
-  for (;;) {
-    ript_buf_reset(&b);
-    if (ript_media_replay(m->session, wall, &b, 1) <= 0)
-      break;
-    mc_ship(m, &b);
-  }
-  ript_buf_free(&b);
-}
-
-/* ---- media byways and the session ---- */
-
-static void mc_open_get(mc *m);
-
-static void mc_get_done(mc *m, mc_req *r, int error) {
-  --m->gets_open;
-  if (r->status == 429) {
-    ++m->gets_429;
-    if (!strstr((const char *)r->body.data ? (const char *)r->body.data : "",
-                "\"too-many-byways\""))
-      mc_fail(m, "a 429 without too-many-byways");
-    return;
-  }
-  if (r->status == 200 && !error)
-    mc_receive(m, r->body.data, r->body.len);
-  if (r->status == 200 && !m->dropped && m->phase < MC_ENDING)
-    mc_open_get(m);
-}
-
-static void mc_open_get(mc *m) {
-  if (mc_request(m, "GET", m->media_url, NULL, NULL, NULL, 0, mc_get_done,
-                 NULL) == 0) {
-    ++m->gets_open;
-    ++m->gets_opened;
-  }
-}
-
-static void mc_session_response(ript_http_exchange *ex, void *user_data) {
-  mc_req *r = user_data;
-  mc *m = r->m;
-  r->status = ript_http_exchange_status(ex);
-  if (r->status != 200) {
-    mc_fail(m, "CONNECT %s: status %d", m->media_url, r->status);
-    return;
-  }
-  m->wt_ready = 1;
-  if (m->reconnected)
-    mc_replay(m);
-}
-
-static void mc_session_done(mc *m, mc_req *r, int error) {
-  (void)error;
-  if (m->wt != r->ex)
-    return; /* a session from before an outage */
-  m->wt = NULL;
-  m->wt_ready = 0;
-}
-
-static int mc_open_media(mc *m) {
-  if (m->a.byways) {
-    int gets = m->reconnected ? MC_GETS : m->a.gets;
-    for (int i = 0; i < gets; ++i)
-      mc_open_get(m);
-    if (m->reconnected)
-      mc_replay(m);
-    return 0;
-  }
-  mc_req *r = calloc(1, sizeof(*r));
-  if (!r)
-    return RIPT_ERR_NOMEM;
-  r->m = m;
-  r->done = mc_session_done;
-  ript_buf_init(&r->body, NULL);
-  ript_http_header h = {"authorization", m->auth};
-  ript_http_request req = {"CONNECT", m->media_url, "webtransport", &h, 1,
-                           RIPT_HTTP_FLAG_NONE};
-  ript_http_exchange_callbacks cbs = {mc_session_response, NULL, NULL,
-                                      mc_on_datagram, req_on_close};
-  int rv = ript_http_client_request(m->client, &req, &cbs, r, &m->wt);
-  if (rv != 0)
-    free(r);
-  else
-    r->ex = m->wt;
-  return rv;
 }
 
 /* ---- signaling ---- */
 
-static int mc_on_event(const ript_event *ev, void *user_data) {
+static void mc_on_event(ript_client_call *call, const ript_event *ev,
+                        void *user_data) {
   mc *m = user_data;
+  (void)call;
   if (m->first_after_reconnect) {
     m->first_after_reconnect = 0;
     m->first_event = ev->type;
@@ -459,132 +241,38 @@ static int mc_on_event(const ript_event *ev, void *user_data) {
   if (ev->type == RIPT_EVENT_ANSWERED)
     m->answered = 1;
   else if (ev->type == RIPT_EVENT_MIGRATE)
-    m->migrate_due = 1; /* the parser is inside the GET: act on the tick */
-  else if (ev->type == RIPT_EVENT_MEDIA_PANIC)
-    ++m->panics;
+    m->first_after_reconnect = 1; /* the new GET's announcement */
   else if (ev->type == RIPT_EVENT_END)
     m->ended = 1;
   else if (ev->type == RIPT_EVENT_DECLINED || ev->type == RIPT_EVENT_FAILED ||
            ev->type == RIPT_EVENT_NOANSWER)
     mc_fail(m, "the call ended with %s", ript_event_type_name(ev->type));
-  return 0;
 }
 
-static void mc_events_body(ript_http_exchange *ex, const uint8_t *data,
-                           size_t len, void *user_data) {
-  mc_req *r = user_data;
-  (void)ex;
-  ript_event_parser_feed(r->m->parser, data, len, NULL);
-}
-
-static void mc_events_done(mc *m, mc_req *r, int error) {
-  (void)error;
-  if (m->ev_get != r->ex)
-    return; /* a GET from before an outage */
-  m->ev_get = NULL;
-  if (m->phase == MC_ENDING)
-    mc_close(m);
-}
-
-/* §9.13: the media byways open only once the signaling byway's response
- * header block is in (so a server that asked for a migration knows them
- * from the ones opened before). */
-static void mc_events_response(ript_http_exchange *ex, void *user_data) {
-  mc_req *r = user_data;
-  mc *m = r->m;
-  req_on_response(ex, user_data);
-  if (r->status != 200)
-    mc_fail(m, "GET %s: status %d", m->events_url, r->status);
-  else if (mc_open_media(m) != 0)
-    mc_fail(m, "cannot open the media");
-}
-
-static int mc_open_events(mc *m) {
-  ript_event_parser_del(m->parser);
-  m->parser = NULL;
-  int rv = ript_event_parser_new(&m->parser, mc_on_event, m, NULL, NULL);
-  if (rv != 0)
-    return rv;
-  mc_req *r = calloc(1, sizeof(*r));
-  if (!r)
-    return RIPT_ERR_NOMEM;
-  r->m = m;
-  r->done = mc_events_done;
-  ript_buf_init(&r->body, NULL);
-  ript_http_header h = {"authorization", m->auth};
-  ript_http_request req = {"GET", m->events_url, NULL, &h, 1,
-                           RIPT_HTTP_FLAG_END};
-  ript_http_exchange_callbacks cbs = {mc_events_response, mc_events_body,
-                                      NULL, NULL, req_on_close};
-  rv = ript_http_client_request(m->client, &req, &cbs, r, &m->ev_get);
-  if (rv != 0)
-    free(r);
-  else
-    r->ex = m->ev_get;
-  return rv;
-}
-
-static void mc_send_end(mc *m) {
-  ript_event ev;
-  ript_event_init(&ev);
-  ev.type = RIPT_EVENT_END;
-  ev.direction = RIPT_EVENT_DIR_C2S;
-  ev.timestamp_ms = mc_wall();
-  ev.call = m->a.call;
-  ev.reason = "ript_mcall is done";
-  ript_event_writer w;
-  ript_event_writer_init(&w);
-  ript_buf b;
-  ript_buf_init(&b, NULL);
-  if (ript_event_writer_open(&w, &b) != 0 ||
-      ript_event_writer_write(&w, &ev, &b) != 0 ||
-      ript_event_writer_close(&w, &b) != 0 ||
-      mc_request(m, "PUT", m->events_url, NULL, "application/json", b.data,
-                 b.len, NULL, NULL) != 0)
-    mc_fail(m, "cannot send end");
-  ript_buf_free(&b);
-}
-
-/* ---- the outage ---- */
-
-static int mc_client(mc *m) {
-  ript_http_client_config cfg;
-  memset(&cfg, 0, sizeof(cfg));
-  cfg.version = m->a.version;
-  cfg.ca_file = m->a.cacert;
-  cfg.max_connect_attempts = 3;
-  return ript_http_client_new(&m->client, &m->loop, &cfg);
-}
-
-static void mc_drop(mc *m, int64_t down_ms) {
-  m->dropped = 1;
-  m->wt = NULL;
-  m->wt_ready = 0;
-  ript_http_client_close(m->client, NULL, NULL);
-  m->client = NULL;
-  m->reconnect_at = mc_now(m) + down_ms;
-}
-
-static void mc_reconnect(mc *m) {
-  m->dropped = 0;
-  m->reconnected = 1;
-  m->first_after_reconnect = 1;
-  if (mc_client(m) != 0 || mc_open_events(m) != 0)
-    mc_fail(m, "cannot reconnect");
+static void mc_on_closed(ript_client_call *call,
+                         const ript_client_call_outcome *out,
+                         void *user_data) {
+  mc *m = user_data;
+  ript_client_call_get_stats(call, &m->stats);
+  m->call = NULL;
+  if (out->code != 0 && !m->failed) {
+    ript_buf line;
+    ript_buf_init(&line, NULL);
+    ript_client_result_describe(out->res, m->a.version, &line);
+    ript_buf_append(&line, "", 1);
+    mc_fail(m, "%s", (const char *)line.data);
+    ript_buf_free(&line);
+  }
+  mc_close(m);
 }
 
 /* ---- the clock ---- */
 
 static void mc_on_tick(uv_timer_t *t) {
   mc *m = t->data;
-  int64_t now = mc_now(m);
-  if (m->migrate_due && !m->dropped) {
-    m->migrate_due = 0;
-    ++m->migrations;
-    mc_drop(m, 0);
-  }
-  if (m->dropped && now >= m->reconnect_at)
-    mc_reconnect(m);
+  int64_t now = (int64_t)uv_now(&m->loop);
+  if (!m->call)
+    return;
   if (m->phase == MC_RINGING && m->answered) {
     m->phase = MC_SENDING;
     m->send_start = mc_wall();
@@ -593,29 +281,27 @@ static void mc_on_tick(uv_timer_t *t) {
   }
   if (m->phase == MC_SENDING)
     mc_send_dtmf(m);
-  if (m->phase == MC_SENDING || m->phase == MC_DRAINING) {
+  if (m->call && (m->phase == MC_SENDING || m->phase == MC_DRAINING)) {
     const ript_audio_format *f = ript_audio_encoder_format(m->enc);
     int64_t total = (int64_t)(m->signal_frames / f->frame_size);
     int64_t due = (mc_wall() - m->send_start) / f->frame_ms + 1;
-    while (m->sent_frames < due && m->sent_frames < total)
+    while (m->call && m->sent_frames < due && m->sent_frames < total)
       mc_send_frame(m);
     if (m->phase == MC_SENDING && m->sent_frames >= total) {
       m->phase = MC_DRAINING;
       m->drain_until = now + MC_DRAIN_MS;
     }
-    if (m->a.drop_at && !m->dropped && !m->reconnected &&
-        mc_wall() - m->send_start >= m->a.drop_at)
-      mc_drop(m, m->a.down_ms);
+    if (m->a.drop_at && !m->reconnected &&
+        mc_wall() - m->send_start >= m->a.drop_at) {
+      m->reconnected = 1;
+      m->first_after_reconnect = 1;
+      ript_client_cut(m->client, (uint64_t)m->a.down_ms);
+    }
   }
-  if (!m->a.byways && m->wt_ready && ript_media_pending_acks(m->session)) {
-    ript_buf b;
-    ript_buf_init(&b, NULL);
-    mc_ship(m, &b);
-    ript_buf_free(&b);
-  }
-  if (m->phase == MC_DRAINING && now >= m->drain_until && !m->dropped) {
+  if (m->call && m->phase == MC_DRAINING && now >= m->drain_until) {
     m->phase = MC_ENDING;
-    mc_send_end(m);
+    if (ript_client_call_end(m->call, "ript_mcall is done") != 0)
+      mc_fail(m, "cannot send end");
   }
 }
 
@@ -635,32 +321,28 @@ static void mc_close(mc *m) {
   uv_close((uv_handle_t *)&m->tick, NULL);
   uv_close((uv_handle_t *)&m->guard, NULL);
   if (m->client)
-    ript_http_client_close(m->client, NULL, NULL);
+    ript_client_close(m->client, NULL, NULL);
   m->client = NULL;
 }
 
 /* ---- the call description ---- */
 
+/* The first stream of a directive: its source, sink and codec. */
 static int mc_stream(const char *text, uint8_t *source, uint8_t *sink,
-                     ript_audio_config *cfg, ript_media_stream *streams,
-                     size_t *n) {
+                     ript_audio_config *cfg) {
   ript_advert *dir = NULL;
-  *n = 0;
   if (!text || !*text)
-    return 0;
+    return RIPT_ERR_INVALID_ARGUMENT;
   int rv = ript_advert_parse(&dir, text, strlen(text),
                              RIPT_ADVERT_KIND_DIRECTIVE, NULL, NULL);
+  if (rv == 0 && dir->nentries == 0)
+    rv = RIPT_ERR_INVALID_ARGUMENT;
   if (rv == 0)
-    rv = ript_media_streams_from_directive(dir, streams,
-                                           RIPT_MEDIA_MAX_STREAMS, n);
-  if (rv == 0 && *n)
     rv = ript_audio_config_from_codec(cfg, &dir->entries[0].codecs[0]);
-  if (rv == 0 && *n) {
+  if (rv == 0) {
     *source = dir->entries[0].id;
     *sink = dir->entries[0].sink;
   }
-  for (size_t i = 0; i < *n; ++i)
-    streams[i].initial_sequence = 1000 + 1000000 * i;
   ript_advert_del(dir);
   return rv;
 }
@@ -694,38 +376,22 @@ static int mc_signal(mc *m) {
   return 0;
 }
 
-static void mc_described(mc *m, mc_req *r, int error) {
-  ript_doc_call doc;
-  ript_doc_call_init(&doc);
-  ript_media_stream tx[RIPT_MEDIA_MAX_STREAMS], rx[RIPT_MEDIA_MAX_STREAMS];
-  size_t ntx = 0, nrx = 0;
+static void mc_described(ript_client_call *call, const ript_doc_call *doc,
+                         void *user_data) {
+  mc *m = user_data;
   ript_audio_config tx_cfg;
-  if (error || r->status != 200 ||
-      ript_doc_call_parse(&doc, (const char *)r->body.data, r->body.len, 0,
-                          NULL, NULL) != 0) {
-    mc_fail(m, "GET %s: status %d", m->a.call, r->status);
-    return;
-  }
-  int rv = mc_stream(doc.client_directives, &m->tx_source, &m->tx_sink,
-                     &tx_cfg, tx, &ntx);
-  if (rv == 0)
-    rv = mc_stream(doc.server_directives, &m->rx_source, &m->rx_sink,
-                   &m->rx_cfg, rx, &nrx);
-  ript_doc_call_free(&doc);
-  if (rv != 0 || !ntx) {
+  (void)call;
+  if (m->enc)
+    return; /* described again after a migration */
+  if (mc_stream(doc->client_directives, &m->tx_source, &m->tx_sink,
+                &tx_cfg) != 0) {
     mc_fail(m, "cannot use the directives of %s", m->a.call);
     return;
   }
-  m->rx_ok = nrx > 0;
-  ript_media_config cfg;
-  ript_media_config_init(&cfg);
-  cfg.tx_streams = tx;
-  cfg.ntx_streams = ntx;
-  cfg.rx_streams = rx;
-  cfg.nrx_streams = nrx;
-  if (ript_media_session_new(&m->session, &cfg, mc_wall(), NULL) != 0 ||
-      ript_audio_encoder_new(&m->enc, &tx_cfg, NULL) != 0 ||
-      mc_signal(m) != 0 || mc_open_events(m) != 0) {
+  m->rx_ok = mc_stream(doc->server_directives, &m->rx_source, &m->rx_sink,
+                       &m->rx_cfg) == 0;
+  if (ript_audio_encoder_new(&m->enc, &tx_cfg, NULL) != 0 ||
+      mc_signal(m) != 0) {
     mc_fail(m, "cannot start the media");
     return;
   }
@@ -815,20 +481,22 @@ static int mc_report(mc *m) {
       mc_write_wav(m->a.sent, m->signal, m->signal_frames, ef->channels,
                    ef->rate) != 0)
     fprintf(stderr, "ript_mcall: cannot write %s\n", m->a.sent);
-  ript_media_stats st;
-  ript_media_get_stats(m->session, &st);
+  const ript_media_stats st = m->stats.media;
   printf("correlation=%.3f lag_ms=%.1f sent=%llu acked=%llu replayed=%llu "
          "received=%llu lost=%llu duplicates=%llu acks_received=%llu "
          "failed=%llu rtt_ms=%.1f gets_429=%d panics=%d early=%zu "
-         "reconnected=%d migrations=%d first_event=%s dtmf=%s\n",
+         "reconnected=%d migrations=%llu first_event=%s dtmf=%s\n",
          res.correlation, (double)res.lag * 1000.0 / MC_ALIGN_RATE,
          (unsigned long long)st.sent, (unsigned long long)st.acked,
          (unsigned long long)st.replayed, (unsigned long long)st.received,
          (unsigned long long)st.lost, (unsigned long long)st.duplicates,
          (unsigned long long)st.acks_received,
-         (unsigned long long)st.failed_total, st.srtt_ms, m->gets_429,
-         m->panics, m->early, m->reconnected, m->migrations,
-         m->reconnected ? ript_event_type_name(m->first_event) : "-",
+         (unsigned long long)st.failed_total, st.srtt_ms,
+         (int)m->stats.byways_refused, (int)m->stats.media_panics, m->early,
+         m->reconnected, (unsigned long long)m->stats.migrations,
+         m->reconnected || m->stats.migrations
+             ? ript_event_type_name(m->first_event)
+             : "-",
          m->nheard ? m->heard : "-");
   int ok = !m->failed && m->ended;
   if (res.correlation < m->a.min_corr) {
@@ -937,9 +605,29 @@ static int mc_args_parse(mc_args *a, int argc, char **argv) {
   if (a->version == RIPT_HTTP_2)
     a->byways = 1;
   return a->cacert && a->token && a->call && a->seconds > 0 &&
-                 a->gets > 0 && a->gets <= MC_MAX_GETS
+                 a->gets > 0 && a->gets <= RIPT_CLIENT_CALL_MAX_BYWAYS
              ? 0
              : -1;
+}
+
+static int mc_start(mc *m) {
+  ript_client_config cc;
+  memset(&cc, 0, sizeof(cc));
+  cc.version = m->a.version;
+  cc.token = m->a.token;
+  cc.ca_file = m->a.cacert;
+  cc.connect_attempts = 3;
+  int rv = ript_client_new(&m->client, &m->loop, &cc, NULL);
+  if (rv != 0)
+    return rv;
+  ript_client_call_config cfg;
+  memset(&cfg, 0, sizeof(cfg));
+  cfg.call_uri = m->a.call;
+  cfg.media = m->a.byways ? RIPT_CLIENT_MEDIA_BYWAY : RIPT_CLIENT_MEDIA_DATAGRAM;
+  cfg.byways = (unsigned)m->a.gets;
+  ript_client_call_callbacks cbs = {mc_described, mc_on_event, mc_on_frame,
+                                    mc_on_closed};
+  return ript_client_call_start(m->client, &cfg, &cbs, m, &m->call);
 }
 
 static int mc_call(int argc, char **argv) {
@@ -948,33 +636,22 @@ static int mc_call(int argc, char **argv) {
     free(m);
     return -1;
   }
-  snprintf(m->auth, sizeof(m->auth), "Bearer %s", m->a.token);
-  size_t n = strlen(m->a.call) + 8;
-  m->events_url = malloc(n);
-  m->media_url = malloc(n);
-  snprintf(m->events_url, n, "%s/events", m->a.call);
-  snprintf(m->media_url, n, "%s/media", m->a.call);
   uv_loop_init(&m->loop);
   uv_timer_init(&m->loop, &m->tick);
   uv_timer_init(&m->loop, &m->guard);
   m->tick.data = m->guard.data = m;
   uv_timer_start(&m->guard, mc_on_guard,
                  (uint64_t)(m->a.seconds * 1000) + 30000, 0);
-  if (mc_client(m) != 0 ||
-      mc_request(m, "GET", m->a.call, NULL, NULL, NULL, 0, mc_described,
-                 NULL) != 0)
-    mc_fail(m, "cannot start");
+  int rv = mc_start(m);
+  if (rv != 0)
+    mc_fail(m, "cannot start: %s", ript_strerror(rv));
   uv_run(&m->loop, UV_RUN_DEFAULT);
-  int rv = m->session ? mc_report(m) : 1;
+  rv = m->enc ? mc_report(m) : 1;
   uv_loop_close(&m->loop);
   for (size_t i = 0; i < m->nframes; ++i)
     free(m->frames[i].data);
   free(m->frames);
   free(m->signal);
-  free(m->events_url);
-  free(m->media_url);
-  ript_event_parser_del(m->parser);
-  ript_media_session_del(m->session);
   ript_audio_encoder_del(m->enc);
   free(m);
   return rv;

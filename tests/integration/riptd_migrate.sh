@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SIGUSR1 asks every live call to migrate (draft §9.13, docs/PROTOCOL.md
-# decision 76). With curl over HTTP/2: `migrate` (no "uri": the call stays
+# decision 78). With curl over HTTP/2: `migrate` (no "uri": the call stays
 # at its URI) arrives on every open GET {call}/events, which riptd then
 # closes with "]"; a pong answered before the new GET is kept for it; the
 # new GET starts with the current state; the call goes on and `end` works.
