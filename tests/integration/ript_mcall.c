@@ -21,7 +21,7 @@
  * on the GET. Then it decodes what came back in sequence order (gaps
  * concealed), aligns it with what was sent and prints one line of
  * figures: correlation, lag, chunks sent, acknowledged, received, lost,
- * acknowledgements received, 429s, media-panics, early frames.
+ * acknowledgements received, 429s, media-panics, early frames, migrations.
  *   --gets N         open N reverse media byways at first (riptd takes 30)
  *   --drop-at MS     cuts the connection MS after media starts, and no new
  *                    one opens for --down-ms (ript_client_cut): events and

@@ -134,7 +134,9 @@ mcall_migrating() {
   wait "$pid" || fail "ript_mcall $*: $(cat "$WORK/mcall.out")"
   MCALL=$(cat "$WORK/mcall.out")
   echo "$TEST_NAME:   $MCALL"
-  [ "$(figure migrations)" = 1 ] || fail "$(figure migrations) migrations"
+  # (the client may also migrate on its own, e.g. 1 s without acks on a
+  # loaded machine)
+  at_least "$(figure migrations)" 1 || fail "no migration"
   [ "$(figure first_event)" = answered ] || fail "the new GET began with $(figure first_event)"
 }
 
