@@ -72,7 +72,7 @@ typedef struct ript_client_call_config {
   ript_client_media_mode media;
   /* Reverse media byways kept open; 0 means RIPT_CLIENT_CALL_BYWAYS. */
   unsigned byways;
-  /* Interval of pings on the signaling byway; 0 means 10000; pings can
+  /* Interval of pings on the signaling byway; 0 means 5000; pings can
    * not be turned off. */
   uint64_t ping_interval_ms;
   /* The TG's media-timeout (§9.3); 0 means 5000. */

@@ -9,7 +9,7 @@
 #include "call_internal.h"
 #include "ript_mem.h"
 
-enum { CALL_PING_DEFAULT_MS = 10000, CALL_GIVE_UP_DEFAULT_MS = 30000 };
+enum { CALL_PING_DEFAULT_MS = 5000, CALL_GIVE_UP_DEFAULT_MS = 30000 };
 
 int64_t call_now_ms(void) {
   uv_timeval64_t tv;

@@ -20,7 +20,7 @@
  * on the GET. Then it decodes what came back in sequence order (gaps
  * concealed), aligns it with what was sent and prints one line of
  * figures: correlation, lag, chunks sent, acknowledged, received, lost,
- * acknowledgements received, 429s, media-panics, early frames.
+ * acknowledgements received, 429s, media-panics, early frames, migrations.
  *   --gets N         open N reverse media byways at first (riptd takes 30)
  *   --drop-at MS     cuts the connection MS after media starts, and no new
  *                    one opens for --down-ms (ript_client_cut): events and
@@ -239,6 +239,8 @@ static void mc_on_event(ript_client_call *call, const ript_event *ev,
   }
   if (ev->type == RIPT_EVENT_ANSWERED)
     m->answered = 1;
+  else if (ev->type == RIPT_EVENT_MIGRATE)
+    m->first_after_reconnect = 1; /* the new GET's announcement */
   else if (ev->type == RIPT_EVENT_END)
     m->ended = 1;
   else if (ev->type == RIPT_EVENT_DECLINED || ev->type == RIPT_EVENT_FAILED ||
@@ -482,15 +484,18 @@ static int mc_report(mc *m) {
   printf("correlation=%.3f lag_ms=%.1f sent=%llu acked=%llu replayed=%llu "
          "received=%llu lost=%llu duplicates=%llu acks_received=%llu "
          "failed=%llu rtt_ms=%.1f gets_429=%d panics=%d early=%zu "
-         "reconnected=%d first_event=%s dtmf=%s\n",
+         "reconnected=%d migrations=%llu first_event=%s dtmf=%s\n",
          res.correlation, (double)res.lag * 1000.0 / MC_ALIGN_RATE,
          (unsigned long long)st.sent, (unsigned long long)st.acked,
          (unsigned long long)st.replayed, (unsigned long long)st.received,
          (unsigned long long)st.lost, (unsigned long long)st.duplicates,
          (unsigned long long)st.acks_received,
          (unsigned long long)st.failed_total, st.srtt_ms,
-         (int)m->stats.byways_refused, (int)m->stats.media_panics, m->early, m->reconnected,
-         m->reconnected ? ript_event_type_name(m->first_event) : "-",
+         (int)m->stats.byways_refused, (int)m->stats.media_panics, m->early,
+         m->reconnected, (unsigned long long)m->stats.migrations,
+         m->reconnected || m->stats.migrations
+             ? ript_event_type_name(m->first_event)
+             : "-",
          m->nheard ? m->heard : "-");
   int ok = !m->failed && m->ended;
   if (res.correlation < m->a.min_corr) {
