@@ -4,7 +4,8 @@
 # and HTTP/2 media byways at once, the call reconnects to the same call
 # URI and goes on; nothing is lost: every chunk sent is acknowledged (those
 # of the outage replayed), none of those coming back is missing, and the
-# sentence before and after the cut both come back whole.
+# sentence before and after the cut both come back whole. The same when
+# riptd asks the call to migrate (SIGUSR1, draft §9.13).
 source "$(dirname "$0")/riptd_lib.bash"
 source "$(dirname "$0")/ript_call_lib.bash"
 
@@ -42,4 +43,19 @@ for name in cut3 cut2; do
   similar "$name before the cut" "$WORK/before.wav" "$WORK/$name.wav" "$OPUS_MIN" 10000
   similar "$name after the cut" "$WORK/after.wav" "$WORK/$name.wav" "$OPUS_MIN" 10000
 done
+step "riptd asks the call to migrate (SIGUSR1) 3 s in: ript honours it"
+call_bg moved --dev "$STATE" call --from "$FROM" --to "$ECHO" --play "$WORK/voice.wav" \
+  --record "$WORK/moved.wav"
+wait_for "$WORK/moved.err" '^\+[0-9.]+ s  answered$' 10
+sleep 3
+kill -USR1 "$RIPTD_PID"
+call_wait moved
+answered_ok moved cut
+grep -qE '^\+[0-9.]+ s  migrate$' "$WORK/moved.err" || fail "moved: no migrate event: $(cat "$WORK/moved.err")"
+[ "$(grep -c '^+[0-9.]* s  call: ' "$WORK/moved.err")" = 1 ] || fail "moved: a new call URI"
+at_least "$(q moved .migrations)" 1 || fail "moved: no migration: $(cat "$WORK/moved.json")"
+[ "$(q moved .chunks.acknowledged)/$(q moved .chunks.lost)" = "$(q moved .chunks.sent)/0" ] ||
+  fail "moved: $(cat "$WORK/moved.json")"
+similar "moved before" "$WORK/before.wav" "$WORK/moved.wav" "$OPUS_MIN" 10000
+similar "moved after" "$WORK/after.wav" "$WORK/moved.wav" "$OPUS_MIN" 10000
 step "all checks passed"
