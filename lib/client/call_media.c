@@ -178,6 +178,9 @@ static void media_open_get(ript_client_call *call) {
  * when the receiver may need full values first. */
 static void media_up(ript_client_call *call) {
   call->media_up = 1;
+  /* Timers that ran out while the path was down say nothing about the new
+   * one: let them report now, unheard, and re-arm with the next chunk. */
+  ript_media_check(call->session, call_now_ms());
   if (call->stats.migrations) {
     call->replay_due = 1;
     call->replay_at_ms = call_now_ms() + MEDIA_REPLAY_WAIT_MS;
