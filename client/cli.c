@@ -10,6 +10,8 @@ void ript_cli_finish(ript_cli *cli, int exit_code) {
     return;
   cli->finished = 1;
   cli->exit_code = exit_code;
+  if (cli->call)
+    ript_cli_call_stop(cli->call);
   if (cli->client)
     ript_client_close(cli->client, NULL, NULL);
   cli->client = NULL;
@@ -23,6 +25,8 @@ void ript_cli_emit(ript_cli *cli, const ript_buf *text) {
 
 void ript_cli_fail(ript_cli *cli, int exit_code, const char *message,
                    const ript_client_result *res) {
+  if (cli->finished)
+    return;
   fprintf(cli->err, "ript: %s\n", message);
   fflush(cli->err);
   if (cli->opt->json) {
@@ -88,7 +92,7 @@ static int cli_client(ript_cli *cli) {
 static int cli_state(ript_cli *cli) {
   ript_cli_command c = cli->opt->command;
   if (c != RIPT_CLI_HANDLER_ADD && c != RIPT_CLI_HANDLER_RM &&
-      c != RIPT_CLI_CERT)
+      c != RIPT_CLI_CERT && c != RIPT_CLI_CALL)
     return 0;
   if (!cli->setup->state_dir) {
     ript_cli_fail(cli, RIPT_CLI_EXIT_USAGE,
@@ -116,6 +120,7 @@ int ript_cli_run(uv_loop_t *loop, const ript_cli_options *opt,
   if (cli_state(&cli) == 0 && cli_client(&cli) == 0)
     ript_cli_command_start(&cli);
   uv_run(loop, UV_RUN_DEFAULT);
+  ript_cli_call_free(cli.call);
   ript_cli_state_close(&cli.state);
   ript_stir_key_del(cli.key);
   free(cli.key_path);

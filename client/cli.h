@@ -12,6 +12,8 @@
 #include "setup.h"
 #include "state.h"
 
+typedef struct ript_cli_call ript_cli_call;
+
 typedef struct ript_cli {
   uv_loop_t *loop;
   const ript_cli_options *opt;
@@ -24,6 +26,7 @@ typedef struct ript_cli {
   ript_stir_key *key;
   char *key_path;
   int key_created;
+  ript_cli_call *call; /* `ript call` (call.c) */
   int exit_code;
   int finished;
 } ript_cli;
@@ -39,8 +42,8 @@ int ript_cli_run(uv_loop_t *loop, const ript_cli_options *opt,
 
 /* For the commands (all but finish end the command): */
 
-/* Ends the command with |exit_code|: the client closes and the loop runs
- * out. Only the first call counts. */
+/* Ends the command with |exit_code|: the client closes, a call's handles
+ * close, and the loop runs out. Only the first call counts. */
 void ript_cli_finish(ript_cli *cli, int exit_code);
 
 /* Writes |text| to the results. */
@@ -48,7 +51,8 @@ void ript_cli_emit(ript_cli *cli, const ript_buf *text);
 
 /* Reports a failure: "ript: MESSAGE" on the error stream, the --json
  * document (with the server's status, error and reason from |res|, which
- * may be NULL), and the end of the command. */
+ * may be NULL), and the end of the command. Nothing once the command has
+ * ended: a run reports one failure. */
 void ript_cli_fail(ript_cli *cli, int exit_code, const char *message,
                    const ript_client_result *res);
 
@@ -61,5 +65,20 @@ void ript_cli_fail_start(ript_cli *cli, int code, const char *what);
 
 /* Starts the command (commands.c); it ends with ript_cli_finish. */
 void ript_cli_command_start(ript_cli *cli);
+
+/* The steps of `ript cert` that `ript call` shares (commands.c): loads the
+ * key of --from, or makes one (returns 0, or -1 after a failure); requests
+ * a certificate for it from the TG and keeps both, then, for `ript call`,
+ * continues with ript_cli_call_certified. */
+int ript_cli_cert_key(ript_cli *cli);
+void ript_cli_cert_enroll(ript_cli *cli);
+
+/* `ript call` (call.c): starts it once the TG is known and the key loaded;
+ * continues it once a certificate was issued (|x5u| its URL); stops its
+ * handles when the run ends; frees it after the loop. */
+void ript_cli_call_start(ript_cli *cli);
+void ript_cli_call_certified(ript_cli *cli, const char *x5u);
+void ript_cli_call_stop(ript_cli_call *cc);
+void ript_cli_call_free(ript_cli_call *cc);
 
 #endif /* RIPT_CLI_H */

@@ -1,7 +1,8 @@
 /*
- * The commands of `ript`: discover, handler add/list/rm, cert. Each is a
- * chain of client operations; every step either starts the next one or
- * ends the run with ript_cli_finish or a failure.
+ * The commands of `ript`: discover, handler add/list/rm, cert (and the
+ * start of call, whose steps are in call.c). Each is a chain of client
+ * operations; every step either starts the next one or ends the run with
+ * ript_cli_finish or a failure.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -182,7 +183,7 @@ static void cmd_handler_rm(ript_cli *cli) {
 
 /* The number's key from the state directory, or a new one that is kept
  * there once a certificate is issued for it. */
-static int cmd_key(ript_cli *cli) {
+int ript_cli_cert_key(ript_cli *cli) {
   char name[RIPT_DEST_MAX_LEN + 8], message[1024];
   snprintf(name, sizeof(name), "%s.key", cli->opt->from);
   cli->key_path = ript_cli_state_path(&cli->state, name);
@@ -213,14 +214,28 @@ static int cmd_key(ript_cli *cli) {
   return -1;
 }
 
-/* Keeps a new key beside its certificate. */
+/* Keeps a new key beside its certificate. Returns 0, -1 with a message,
+ * or 1 when another run of ript kept a key for the number meanwhile. */
 static int cmd_save_key(ript_cli *cli, char *message, size_t len) {
   if (!cli->key_created ||
       ript_client_key_save(cli->key, cli->key_path, NULL) == 0)
     return 0;
+  if (errno == EEXIST && cli->opt->command == RIPT_CLI_CALL)
+    return 1;
   snprintf(message, len, "cannot write %s: %s", cli->key_path,
            strerror(errno));
   return -1;
+}
+
+/* The certificate and its new key kept; 1 when ript call goes on with
+ * them without keeping them, as another ript kept its own (two first
+ * calls at once). */
+static int cmd_keep_cert(ript_cli *cli, const ript_cli_cert_record *rec,
+                         char *message, size_t len) {
+  int rv = cmd_save_key(cli, message, len);
+  if (rv == 0 && ript_cli_state_cert_save(&cli->state, rec, message, len))
+    rv = -1;
+  return rv;
 }
 
 static void cmd_on_cert(ript_client *client, const ript_client_result *res,
@@ -241,12 +256,15 @@ static void cmd_on_cert(ript_client *client, const ript_client_result *res,
   char message[1024], name[RIPT_DEST_MAX_LEN + 8];
   snprintf(name, sizeof(name), "%s.pem", cert->e164);
   char *chain = ript_cli_state_path(&cli->state, name);
+  int kept = chain ? cmd_keep_cert(cli, &rec, message, sizeof(message)) : -1;
   if (!chain) {
     ript_cli_fail(cli, RIPT_CLI_EXIT_LOCAL, "out of memory", NULL);
-  } else if (cmd_save_key(cli, message, sizeof(message)) != 0 ||
-             ript_cli_state_cert_save(&cli->state, &rec, message,
-                                      sizeof(message)) != 0) {
+  } else if (kept < 0) {
     ript_cli_fail(cli, RIPT_CLI_EXIT_LOCAL, message, NULL);
+  } else if (cli->opt->command == RIPT_CLI_CALL) {
+    if (kept == 0)
+      cli->key_created = 0; /* the key is in the state directory now */
+    ript_cli_call_certified(cli, cert->x5u);
   } else {
     ript_buf text;
     ript_buf_init(&text, NULL);
@@ -258,7 +276,7 @@ static void cmd_on_cert(ript_client *client, const ript_client_result *res,
   free(chain);
 }
 
-static void cmd_cert(ript_cli *cli) {
+void ript_cli_cert_enroll(ript_cli *cli) {
   int rv = ript_client_cert_request(cli->client, cli->tg, cli->opt->from,
                                     cli->key, cmd_on_cert, cli);
   if (rv != 0)
@@ -285,7 +303,10 @@ static void cmd_on_tg_known(ript_cli *cli) {
     break;
   }
   case RIPT_CLI_CERT:
-    cmd_cert(cli);
+    ript_cli_cert_enroll(cli);
+    break;
+  case RIPT_CLI_CALL:
+    ript_cli_call_start(cli);
     break;
   default:
     ript_cli_fail(cli, RIPT_CLI_EXIT_USAGE, "no such command", NULL);
@@ -335,7 +356,8 @@ void ript_cli_command_start(ript_cli *cli) {
     cmd_handler_rm(cli);
     break;
   case RIPT_CLI_CERT:
-    if (cmd_key(cli) == 0)
+  case RIPT_CLI_CALL:
+    if (ript_cli_cert_key(cli) == 0)
       cmd_with_tg(cli);
     break;
   default:

@@ -1,4 +1,5 @@
 /* The `ript` command line: words, options, and their syntax. */
+#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include "options.h"
 #include "ript/advert.h"
 #include "ript/doc.h"
+#include "ript/dtmf.h"
 #include "ript/uri.h"
 
 enum { OPTIONS_MAX_TIMEOUT_S = 3600 };
@@ -16,13 +18,16 @@ enum { OPTIONS_MAX_TIMEOUT_S = 3600 };
 #define OPT_ALL 0xffffu
 #define OPT_TG                                                                \
   ((1u << RIPT_CLI_HANDLER_ADD) | (1u << RIPT_CLI_HANDLER_LIST) |             \
-   (1u << RIPT_CLI_HANDLER_RM) | (1u << RIPT_CLI_CERT))
+   (1u << RIPT_CLI_HANDLER_RM) | (1u << RIPT_CLI_CERT) |                      \
+   (1u << RIPT_CLI_CALL))
 #define OPT_ADD (1u << RIPT_CLI_HANDLER_ADD)
-#define OPT_CERT (1u << RIPT_CLI_CERT)
+#define OPT_CALL (1u << RIPT_CLI_CALL)
+#define OPT_FROM ((1u << RIPT_CLI_CERT) | OPT_CALL)
 
 typedef struct options_value {
   const char *name;
-  size_t field; /* offsetof the const char * in ript_cli_options */
+  size_t field; /* offsetof the const char * in ript_cli_options, or (in
+                   options_raw_values) in options_raw */
   unsigned commands;
 } options_value;
 
@@ -37,6 +42,9 @@ static const options_value options_values[] = {
     {"--tg", offsetof(ript_cli_options, tg), OPT_TG},
     {"--id", offsetof(ript_cli_options, id), OPT_ADD},
     {"--advertisement", offsetof(ript_cli_options, advertisement), OPT_ADD},
+    {"--play", offsetof(ript_cli_options, play), OPT_CALL},
+    {"--record", offsetof(ript_cli_options, record), OPT_CALL},
+    {"--dtmf", offsetof(ript_cli_options, dtmf), OPT_CALL},
 };
 #define OPTIONS_NVALUES (sizeof(options_values) / sizeof(options_values[0]))
 
@@ -46,10 +54,23 @@ typedef struct options_raw {
   const char *transport;
   const char *timeout;
   const char *from;
+  const char *to, *duration, *codec, *media, *cut_at;
   const char *words[4];
   size_t nwords;
   const char *extra; /* the first word beyond what any command takes */
 } options_raw;
+
+static const options_value options_raw_values[] = {
+    {"--transport", offsetof(options_raw, transport), OPT_ALL},
+    {"--timeout", offsetof(options_raw, timeout), OPT_ALL},
+    {"--from", offsetof(options_raw, from), OPT_FROM},
+    {"--to", offsetof(options_raw, to), OPT_CALL},
+    {"--duration", offsetof(options_raw, duration), OPT_CALL},
+    {"--codec", offsetof(options_raw, codec), OPT_CALL},
+    {"--media", offsetof(options_raw, media), OPT_CALL},
+    {"--cut-at", offsetof(options_raw, cut_at), OPT_CALL},
+};
+#define OPTIONS_NRAW (sizeof(options_raw_values) / sizeof(options_raw_values[0]))
 
 /* ---- usage and help ---- */
 
@@ -68,10 +89,15 @@ const char *ript_cli_usage(ript_cli_command command) {
     return "usage: ript [OPTIONS] handler rm ID|URI [--tg URI]\n";
   case RIPT_CLI_CERT:
     return "usage: ript [OPTIONS] cert --from NUMBER [--tg URI]\n";
+  case RIPT_CLI_CALL:
+    return "usage: ript [OPTIONS] call --from NUMBER --to DESTINATION "
+           "[--play IN.wav] [--record OUT.wav] [--duration SECONDS] "
+           "[--codec opus|PCMU|PCMA] [--media datagram|byway] "
+           "[--dtmf DIGITS] [--tg URI]\n";
   case RIPT_CLI_NONE:
   default:
-    return "usage: ript [OPTIONS] discover|handler|cert ... (ript --help "
-           "tells more)\n";
+    return "usage: ript [OPTIONS] discover|handler|cert|call ... (ript "
+           "--help tells more)\n";
   }
 }
 
@@ -88,6 +114,7 @@ static const char options_help_main[] =
     "  handler add|list|rm      register, list and remove this device's "
     "handlers\n"
     "  cert --from NUMBER       get a caller-ID certificate for NUMBER\n"
+    "  call --from N --to D     place a call, send and record its audio\n"
     "\n"
     "Options (anywhere on the line):\n"
     "  --root URL               the server's RIPT root URI\n"
@@ -168,6 +195,54 @@ static const char options_help_cert[] =
     "  --tg URI  the TG (default: the first TG the server lists)\n"
     "Common options: ript --help.\n";
 
+static const char options_help_call[] =
+    "usage: ript [OPTIONS] call --from NUMBER --to DESTINATION [--play "
+    "IN.wav]\n"
+    "         [--record OUT.wav] [--duration SECONDS] [--codec "
+    "opus|PCMU|PCMA]\n"
+    "         [--media datagram|byway] [--dtmf DIGITS] [--tg URI]\n"
+    "\n"
+    "Places a call from NUMBER (E.164) to DESTINATION (draft §8.7): gets a\n"
+    "certificate for NUMBER as `ript cert` does (kept, and used again while "
+    "valid),\n"
+    "signs a PASSporT with it, registers a handler for the call's codecs "
+    "once,\n"
+    "then prints each event of the call as it arrives (on stdout, or on "
+    "stderr\n"
+    "with --json). From the answer (or from early media) it sends IN.wav in "
+    "real time\n"
+    "(any rate, mono or stereo, converted to the codec's), comfort noise "
+    "during\n"
+    "silence when CN was negotiated, and DIGITS as telephone-events; it "
+    "records\n"
+    "what it receives. After the duration it ends the call and prints a "
+    "summary\n"
+    "(with --json one JSON object on stdout). Ctrl-C ends the call the same "
+    "way.\n"
+    "  --play IN.wav        what to send (default: silence)\n"
+    "  --record OUT.wav     write what arrives, decoded, at the codec's rate\n"
+    "  --duration SECONDS   from the answer (or early media) to the end "
+    "(default:\n"
+    "                       the length of IN.wav and half a second for its "
+    "echo,\n"
+    "                       or 10)\n"
+    "  --codec C            the codec to prefer: opus (default), PCMU or "
+    "PCMA; the\n"
+    "                       server's own preference decides what it "
+    "receives\n"
+    "  --media datagram|byway  HTTP datagrams (HTTP/3 only) or media "
+    "byways\n"
+    "                       (default: datagrams over HTTP/3, byways over "
+    "HTTP/2)\n"
+    "  --dtmf DIGITS        keys to send after the answer (0-9 * # A-D)\n"
+    "  --cut-at SECONDS     (a test aid) this long after the answer, drop the\n"
+    "                       connections for a second, as a network failure\n"
+    "                       would, to prove that the call survives it\n"
+    "  --tg URI             the TG (default: the first TG the server lists)\n"
+    "A call that is declined, fails or is not answered exits 1 with the "
+    "reason.\n"
+    "Common options: ript --help.\n";
+
 const char *ript_cli_help(ript_cli_command command) {
   switch (command) {
   case RIPT_CLI_DISCOVER:
@@ -179,6 +254,8 @@ const char *ript_cli_help(ript_cli_command command) {
     return options_help_handler;
   case RIPT_CLI_CERT:
     return options_help_cert;
+  case RIPT_CLI_CALL:
+    return options_help_call;
   case RIPT_CLI_NONE:
   default:
     return options_help_main;
@@ -211,6 +288,8 @@ static int options_command(ript_cli_options *opt, const options_raw *raw,
     opt->command = RIPT_CLI_DISCOVER;
   } else if (strcmp(w0, "cert") == 0) {
     opt->command = RIPT_CLI_CERT;
+  } else if (strcmp(w0, "call") == 0) {
+    opt->command = RIPT_CLI_CALL;
   } else if (strcmp(w0, "handler") != 0) {
     snprintf(errbuf, errlen, "unknown command '%s'", w0);
     return -1;
@@ -283,10 +362,12 @@ static int options_one(ript_cli_options *opt, options_raw *raw, int argc,
     if ((rv = options_take(options_values[k].name, argc, argv, i, field)))
       return rv;
   }
-  if ((rv = options_take("--transport", argc, argv, i, &raw->transport)) ||
-      (rv = options_take("--timeout", argc, argv, i, &raw->timeout)) ||
-      (rv = options_take("--from", argc, argv, i, &raw->from)))
-    return rv;
+  for (size_t k = 0; k < OPTIONS_NRAW; ++k) {
+    const char **field =
+        (const char **)(void *)((char *)raw + options_raw_values[k].field);
+    if ((rv = options_take(options_raw_values[k].name, argc, argv, i, field)))
+      return rv;
+  }
   return 0;
 }
 
@@ -327,24 +408,31 @@ static int options_scan(ript_cli_options *opt, options_raw *raw, int argc,
 }
 
 /* An option given to a command that does not take it. */
-static int options_belong(const ript_cli_options *opt, const options_raw *raw,
-                          char *errbuf, size_t errlen) {
-  unsigned bit = 1u << opt->command;
-  for (size_t k = 0; k < OPTIONS_NVALUES; ++k) {
+static int options_belong_to(const void *base, const options_value *table,
+                             size_t n, unsigned bit, char *errbuf,
+                             size_t errlen) {
+  for (size_t k = 0; k < n; ++k) {
     const char *const *field =
-        (const char *const *)(const void *)((const char *)opt +
-                                            options_values[k].field);
-    if (*field && !(options_values[k].commands & bit)) {
+        (const char *const *)(const void *)((const char *)base +
+                                            table[k].field);
+    if (*field && !(table[k].commands & bit)) {
       snprintf(errbuf, errlen, "%s is not an option of this command",
-               options_values[k].name);
+               table[k].name);
       return -1;
     }
   }
-  if (raw->from && !(OPT_CERT & bit)) {
-    snprintf(errbuf, errlen, "--from is not an option of this command");
-    return -1;
-  }
   return 0;
+}
+
+static int options_belong(const ript_cli_options *opt, const options_raw *raw,
+                          char *errbuf, size_t errlen) {
+  unsigned bit = 1u << opt->command;
+  return options_belong_to(opt, options_values, OPTIONS_NVALUES, bit, errbuf,
+                           errlen) ||
+                 options_belong_to(raw, options_raw_values, OPTIONS_NRAW, bit,
+                                   errbuf, errlen)
+             ? -1
+             : 0;
 }
 
 /* ---- values ---- */
@@ -402,6 +490,99 @@ static int options_from(ript_cli_options *opt, const char *from, char *errbuf,
   return -1;
 }
 
+static int options_to(ript_cli_options *opt, const char *to, char *errbuf,
+                      size_t errlen) {
+  ript_parse_error err = {0, NULL};
+  if (ript_dest_normalize(to, strlen(to), opt->to, &err) > 0)
+    return 0;
+  opt->to[0] = '\0';
+  snprintf(errbuf, errlen,
+           "--to '%s' is not a destination (an E.164 number or "
+           "user@domain): at byte %zu",
+           to, err.offset);
+  return -1;
+}
+
+/* Seconds with an optional fraction, above 0 and at most a day, as ms. */
+static int options_seconds(const char *name, const char *s, uint64_t *ms,
+                           char *errbuf, size_t errlen) {
+  char *end = NULL;
+  double v = (s[0] >= '0' && s[0] <= '9') || s[0] == '.' ? strtod(s, &end)
+                                                         : 0;
+  if (end && *end == '\0' && isfinite(v) && v * 1000 >= 1 &&
+      v <= RIPT_CLI_MAX_CALL_S) {
+    *ms = (uint64_t)llround(v * 1000);
+    return 0;
+  }
+  snprintf(errbuf, errlen, "%s '%s': expected seconds from 0.001 to %d", name,
+           s, RIPT_CLI_MAX_CALL_S);
+  return -1;
+}
+
+static int options_codec(ript_cli_options *opt, const char *c, char *errbuf,
+                         size_t errlen) {
+  static const char *const codecs[] = {"opus", "PCMU", "PCMA"};
+  for (size_t i = 0; i < sizeof(codecs) / sizeof(codecs[0]); ++i) {
+    if (strcasecmp(c, codecs[i]) == 0) {
+      opt->codec = codecs[i];
+      return 0;
+    }
+  }
+  snprintf(errbuf, errlen, "--codec '%s': expected opus, PCMU or PCMA", c);
+  return -1;
+}
+
+static int options_media(ript_cli_options *opt, const char *m, char *errbuf,
+                         size_t errlen) {
+  if (strcmp(m, "datagram") == 0 || strcmp(m, "byway") == 0) {
+    opt->media = m[0] == 'd' ? RIPT_CLIENT_MEDIA_DATAGRAM
+                             : RIPT_CLIENT_MEDIA_BYWAY;
+    return 0;
+  }
+  snprintf(errbuf, errlen, "--media '%s': expected datagram or byway", m);
+  return -1;
+}
+
+static int options_dtmf(const char *digits, char *errbuf, size_t errlen) {
+  size_t n = strlen(digits);
+  for (size_t i = 0; i < n; ++i) {
+    if (ript_dtmf_event_code(digits[i]) < 0) {
+      snprintf(errbuf, errlen,
+               "--dtmf: '%c' is not a key (0-9, *, #, A-D)", digits[i]);
+      return -1;
+    }
+  }
+  if (n >= 1 && n <= RIPT_CLI_MAX_DTMF)
+    return 0;
+  snprintf(errbuf, errlen, "--dtmf: expected 1 to %d keys",
+           RIPT_CLI_MAX_DTMF);
+  return -1;
+}
+
+/* The values only `ript call` takes. */
+static int options_call(ript_cli_options *opt, const options_raw *raw,
+                        char *errbuf, size_t errlen) {
+  if (!raw->from || !raw->to) {
+    snprintf(errbuf, errlen, "ript call needs --from NUMBER and --to "
+                             "DESTINATION");
+    return -1;
+  }
+  if (options_to(opt, raw->to, errbuf, errlen) ||
+      (raw->duration && options_seconds("--duration", raw->duration,
+                                        &opt->duration_ms, errbuf, errlen)) ||
+      (raw->cut_at && options_seconds("--cut-at", raw->cut_at,
+                                      &opt->cut_at_ms, errbuf, errlen)) ||
+      (raw->codec && options_codec(opt, raw->codec, errbuf, errlen)) ||
+      (raw->media && options_media(opt, raw->media, errbuf, errlen)) ||
+      (opt->dtmf && options_dtmf(opt->dtmf, errbuf, errlen)))
+    return -1;
+  if (opt->media == RIPT_CLIENT_MEDIA_DATAGRAM && opt->version != RIPT_HTTP_3) {
+    snprintf(errbuf, errlen, "--media datagram needs HTTP/3 (--transport h3)");
+    return -1;
+  }
+  return 0;
+}
+
 static int options_timeout(ript_cli_options *opt, const char *s, char *errbuf,
                            size_t errlen) {
   char *end = NULL;
@@ -441,7 +622,8 @@ static int options_target(const char *target, char *errbuf, size_t errlen) {
 static int options_combine(const ript_cli_options *opt, char *errbuf,
                            size_t errlen) {
   if (opt->command == RIPT_CLI_NONE)
-    snprintf(errbuf, errlen, "give a command: discover, handler or cert");
+    snprintf(errbuf, errlen,
+             "give a command: discover, handler, cert or call");
   else if (opt->command == RIPT_CLI_HANDLER)
     snprintf(errbuf, errlen, "ript handler needs add, list or rm");
   else if (opt->root && opt->authority)
@@ -483,6 +665,9 @@ static int options_check(ript_cli_options *opt, const options_raw *raw,
     snprintf(errbuf, errlen, "ript cert needs --from NUMBER");
     return -1;
   }
+  if (opt->command == RIPT_CLI_CALL &&
+      options_call(opt, raw, errbuf, errlen) != 0)
+    return -1;
   return raw->from ? options_from(opt, raw->from, errbuf, errlen) : 0;
 }
 

@@ -6,6 +6,10 @@
  *   ript [OPTIONS] handler list [--tg URI]
  *   ript [OPTIONS] handler rm ID|URI [--tg URI]
  *   ript [OPTIONS] cert --from NUMBER [--tg URI]
+ *   ript [OPTIONS] call --from NUMBER --to DESTINATION [--play IN.wav]
+ *                  [--record OUT.wav] [--duration SECONDS]
+ *                  [--codec opus|PCMU|PCMA] [--media datagram|byway]
+ *                  [--dtmf DIGITS] [--cut-at SECONDS] [--tg URI]
  *
  * Options may come anywhere on the line and take their value as the next
  * argument or after '='. Parsing checks everything that needs no file and no
@@ -17,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ript/client_call.h"
 #include "ript/dest.h"
 #include "ript/http.h"
 
@@ -36,11 +41,16 @@ typedef enum ript_cli_command {
   RIPT_CLI_HANDLER_ADD,
   RIPT_CLI_HANDLER_LIST,
   RIPT_CLI_HANDLER_RM,
-  RIPT_CLI_CERT
+  RIPT_CLI_CERT,
+  RIPT_CLI_CALL
 } ript_cli_command;
 
 /* Default per-request time limit, seconds. */
 #define RIPT_CLI_DEFAULT_TIMEOUT_S 10
+/* Longest --duration and --cut-at, seconds (a day). */
+#define RIPT_CLI_MAX_CALL_S 86400
+/* Most --dtmf keys (the telephone-event sender's queue). */
+#define RIPT_CLI_MAX_DTMF 64
 
 typedef struct ript_cli_options {
   ript_cli_command command;
@@ -62,7 +72,17 @@ typedef struct ript_cli_options {
   const char *id;            /* handler add --id */
   const char *advertisement; /* handler add --advertisement */
   const char *target;        /* handler rm ID|URI */
-  char from[RIPT_DEST_MAX_LEN + 1]; /* cert --from, normalized; "" if none */
+  char from[RIPT_DEST_MAX_LEN + 1]; /* --from, normalized; "" if none */
+  /* call */
+  char to[RIPT_DEST_MAX_LEN + 1]; /* --to, normalized; "" if none */
+  const char *play;               /* --play IN.wav */
+  const char *record;             /* --record OUT.wav */
+  uint64_t duration_ms;           /* --duration; 0: the default */
+  const char *codec;    /* --codec as the registry spells it ("opus",
+                           "PCMU", "PCMA"), or NULL */
+  ript_client_media_mode media; /* --media; AUTO without it */
+  const char *dtmf;             /* --dtmf DIGITS */
+  uint64_t cut_at_ms;           /* --cut-at; 0: none */
 } ript_cli_options;
 
 /* What `ript handler add` advertises without --advertisement: everything

@@ -1,5 +1,6 @@
 /* What `ript` prints, as text or JSON. */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,7 +64,8 @@ static int output_line(ript_buf *out, const char *label, const char *value) {
 
 /* Appends |doc| (consumed) as indented JSON and a newline. */
 static int output_json(ript_buf *out, json_t *doc) {
-  char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER)
+  char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+                                          JSON_REAL_PRECISION(12))
                    : NULL;
   json_decref(doc);
   if (!text)
@@ -343,6 +345,176 @@ int ript_cli_print_cert(ript_buf *out, int json,
     rv = ript_buf_printf(out, "  %-15s%s%s\n", "key", key_path,
                          key_created ? " (new)" : "");
   return rv;
+}
+
+/* ---- calls ---- */
+
+int ript_cli_print_call_event(ript_buf *out, double at_s, const char *name,
+                              const char *reason) {
+  int rv = ript_buf_printf(out, "+%.3f s  ", at_s);
+  if (rv == 0)
+    rv = output_clean(out, name);
+  if (rv == 0 && reason && reason[0]) {
+    rv = ript_buf_append_str(out, ": ");
+    if (rv == 0)
+      rv = output_clean(out, reason);
+  }
+  return rv ? rv : ript_buf_append_str(out, "\n");
+}
+
+/* lost / (received + lost), 0 when nothing was expected. */
+static double output_loss(const ript_cli_call_summary *s) {
+  uint64_t expected = s->received + s->lost;
+  return expected ? (double)s->lost / (double)expected : 0.0;
+}
+
+static int output_codec_text(ript_buf *out, const char *codec, uint32_t rate,
+                             const char *way) {
+  if (!codec)
+    return ript_buf_printf(out, "nothing %s", way);
+  return ript_buf_printf(out, "%s %u Hz %s", codec, (unsigned)rate, way);
+}
+
+static int output_call_head(ript_buf *out, const ript_cli_call_summary *s) {
+  int rv = ript_buf_append_str(out, "call ");
+  if (rv == 0)
+    rv = output_clean(out, s->uri ? s->uri : "(none)");
+  if (rv == 0)
+    rv = ript_buf_append_str(out, ": ");
+  if (rv == 0)
+    rv = output_clean(out, s->final ? s->final : "over");
+  if (rv == 0 && s->reason && s->reason[0]) {
+    rv = ript_buf_append_str(out, ": ");
+    if (rv == 0)
+      rv = output_clean(out, s->reason);
+  }
+  if (rv == 0)
+    rv = ript_buf_printf(out, " (ended by %s)\n",
+                         s->ended_by_us ? "ript" : "the server");
+  return rv;
+}
+
+static int output_call_media(ript_buf *out, const ript_cli_call_summary *s) {
+  int rv = ript_buf_printf(out, "  %-17s%s, %s\n", "transport",
+                           strcmp(s->transport, "h2") == 0 ? "HTTP/2"
+                                                           : "HTTP/3",
+                           strcmp(s->media, "datagram") == 0 ? "datagrams"
+                                                             : "media byways");
+  if (rv == 0)
+    rv = ript_buf_printf(out, "  %-17s", "codecs");
+  if (rv == 0)
+    rv = output_codec_text(out, s->codec_sent, s->rate_sent, "out");
+  if (rv == 0)
+    rv = ript_buf_append_str(out, ", ");
+  if (rv == 0)
+    rv = output_codec_text(out, s->codec_received, s->rate_received, "in");
+  if (rv == 0)
+    rv = ript_buf_printf(out, "\n  %-17s%.2f s", "duration", s->duration_s);
+  if (rv == 0 && s->answered_after_s >= 0)
+    rv = ript_buf_printf(out, ", answered after %.2f s",
+                         s->answered_after_s);
+  else if (rv == 0)
+    rv = ript_buf_append_str(out, ", not answered");
+  return rv ? rv : ript_buf_append_str(out, "\n");
+}
+
+static int output_call_chunks(ript_buf *out, const ript_cli_call_summary *s) {
+  int rv = ript_buf_printf(
+      out,
+      "  %-17s%" PRIu64 ", acknowledged %" PRIu64 ", replayed %" PRIu64
+      ", comfort noise %" PRIu64 ", DTMF %" PRIu64 "\n",
+      "chunks sent", s->sent, s->acked, s->replayed, s->cn_sent,
+      s->dtmf_sent);
+  if (rv == 0)
+    rv = ript_buf_printf(out,
+                         "  %-17s%" PRIu64 ", lost %" PRIu64
+                         " (%.1f%%), duplicates %" PRIu64
+                         ", before the answer %" PRIu64
+                         ", concealed %" PRIu64 "\n",
+                         "chunks received", s->received, s->lost,
+                         100.0 * output_loss(s), s->duplicates, s->early,
+                         s->concealed);
+  if (rv == 0 && s->rtt_samples)
+    rv = ript_buf_printf(out,
+                         "  %-17s%.1f ms (min %" PRId64 " ms, max %" PRId64
+                         " ms, %" PRIu64 " samples)\n",
+                         "round trip", s->rtt_ms, s->rtt_min_ms,
+                         s->rtt_max_ms, s->rtt_samples);
+  else if (rv == 0)
+    rv = ript_buf_printf(out, "  %-17snot measured\n", "round trip");
+  if (rv == 0)
+    rv = ript_buf_printf(out, "  %-17s%.1f ms\n", "jitter", s->jitter_ms);
+  return rv;
+}
+
+static int output_call_text(ript_buf *out, const ript_cli_call_summary *s) {
+  int rv = output_call_head(out, s);
+  if (rv == 0)
+    rv = output_call_media(out, s);
+  if (rv == 0)
+    rv = output_call_chunks(out, s);
+  if (rv == 0)
+    rv = ript_buf_printf(out,
+                         "  %-17s%" PRIu64 ", media-panics %" PRIu64
+                         ", pings %" PRIu64 ", pongs %" PRIu64 "\n",
+                         "migrations", s->migrations, s->media_panics,
+                         s->pings, s->pongs);
+  if (rv == 0 && s->dtmf_heard && s->dtmf_heard[0])
+    rv = ript_buf_printf(out, "  %-17s%s\n", "DTMF heard", s->dtmf_heard);
+  if (rv == 0 && s->recording)
+    rv = ript_buf_printf(out, "  %-17s%s (%.2f s)\n", "recording",
+                         s->recording, s->recorded_s);
+  return rv;
+}
+
+/* |v| rounded to 3 decimals: figures, not noise. */
+static json_t *output_real(double v) {
+  return json_real(round(v * 1000.0) / 1000.0);
+}
+
+static json_t *output_call_chunks_json(const ript_cli_call_summary *s) {
+  return json_pack(
+      "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:I, s:I}", "sent",
+      (json_int_t)s->sent, "acknowledged", (json_int_t)s->acked, "replayed",
+      (json_int_t)s->replayed, "comfort-noise", (json_int_t)s->cn_sent,
+      "dtmf", (json_int_t)s->dtmf_sent, "received", (json_int_t)s->received,
+      "lost", (json_int_t)s->lost, "loss", output_real(output_loss(s)),
+      "duplicates", (json_int_t)s->duplicates, "early", (json_int_t)s->early,
+      "concealed", (json_int_t)s->concealed);
+}
+
+static json_t *output_call_rtt_json(const ript_cli_call_summary *s) {
+  int have = s->rtt_samples > 0;
+  return json_pack("{s:o, s:o, s:o, s:I}", "smoothed",
+                   have ? output_real(s->rtt_ms) : json_null(), "min",
+                   have ? json_integer(s->rtt_min_ms) : json_null(), "max",
+                   have ? json_integer(s->rtt_max_ms) : json_null(),
+                   "samples", (json_int_t)s->rtt_samples);
+}
+
+static json_t *output_call_json(const ript_cli_call_summary *s) {
+  return json_pack(
+      "{s:o, s:o, s:o, s:s, s:s, s:s, s:{s:o, s:o}, s:o, s:o, s:o, s:o, "
+      "s:o, s:I, s:I, s:I, s:I, s:s, s:o, s:o}",
+      "call", output_str(s->uri), "final", output_str(s->final), "reason",
+      output_str(s->reason), "ended-by", s->ended_by_us ? "ript" : "server",
+      "transport", s->transport, "media", s->media, "codecs", "sent",
+      output_str(s->codec_sent), "received", output_str(s->codec_received),
+      "duration-s", output_real(s->duration_s), "answered-after-s",
+      s->answered_after_s >= 0 ? output_real(s->answered_after_s)
+                               : json_null(),
+      "chunks", output_call_chunks_json(s), "rtt-ms", output_call_rtt_json(s),
+      "jitter-ms", output_real(s->jitter_ms), "migrations",
+      (json_int_t)s->migrations, "media-panics", (json_int_t)s->media_panics,
+      "pings", (json_int_t)s->pings, "pongs", (json_int_t)s->pongs,
+      "dtmf-heard", s->dtmf_heard ? s->dtmf_heard : "", "recording",
+      output_str(s->recording), "recorded-s", output_real(s->recorded_s));
+}
+
+int ript_cli_print_call_summary(ript_buf *out, int json,
+                                const ript_cli_call_summary *s) {
+  return json ? output_json(out, output_call_json(s))
+              : output_call_text(out, s);
 }
 
 int ript_cli_print_failure(ript_buf *out, int exit_code, const char *message,

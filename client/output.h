@@ -66,6 +66,55 @@ int ript_cli_print_cert(ript_buf *out, int json,
                         const ript_cli_cert_record *rec, const char *key_path,
                         const char *chain_path, int key_created);
 
+/* What `ript call` reports at the end. */
+typedef struct ript_cli_call_summary {
+  const char *uri;       /* the call, or NULL when none was created */
+  const char *final;     /* the terminal event ("end", "declined", ...) */
+  const char *reason;    /* its reason, or NULL */
+  int ended_by_us;       /* the final end answers ours */
+  const char *transport; /* "h3" or "h2" */
+  const char *media;     /* "datagram" or "byway" */
+  const char *codec_sent, *codec_received; /* NULL: no such stream */
+  uint32_t rate_sent, rate_received;       /* Hz */
+  double duration_s;       /* from the answer (else the start) to the end */
+  double answered_after_s; /* < 0: never answered */
+  uint64_t sent, acked, replayed, cn_sent, dtmf_sent;
+  uint64_t received, lost, duplicates, early, concealed;
+  uint64_t rtt_samples;
+  double rtt_ms; /* smoothed */
+  int64_t rtt_min_ms, rtt_max_ms;
+  double jitter_ms;
+  uint64_t migrations, media_panics, pings, pongs;
+  const char *dtmf_heard; /* "" when none */
+  const char *recording;  /* the --record file, or NULL */
+  double recorded_s;
+} ript_cli_call_summary;
+
+/*
+ * call, as it goes: one event per line, "+SECONDS EVENT" and ": REASON"
+ * when there is one, SECONDS since the call started with 3 decimals.
+ */
+int ript_cli_print_call_event(ript_buf *out, double at_s, const char *name,
+                              const char *reason);
+
+/*
+ * call, at the end. Text: "call URI: FINAL[: REASON] (ended by ript|the
+ * server)", then indented lines: transport, codecs, duration, chunks
+ * sent, chunks received (with the loss in percent), round trip,
+ * jitter, signaling (migrations, media-panics, pings, pongs), "DTMF
+ * heard" and "recording" when there are. JSON: {"call", "final",
+ * "reason", "ended-by" ("ript" or "server"), "transport", "media",
+ * "codecs": {"sent", "received"} (null for no stream), "duration-s",
+ * "answered-after-s" (null: never), "chunks": {"sent", "acknowledged",
+ * "replayed", "comfort-noise", "dtmf", "received", "lost", "loss"
+ * (a fraction), "duplicates", "early", "concealed"}, "rtt-ms":
+ * {"smoothed", "min", "max", "samples"} (null values without samples),
+ * "jitter-ms", "migrations", "media-panics", "pings", "pongs",
+ * "dtmf-heard", "recording" (null without), "recorded-s"}.
+ */
+int ript_cli_print_call_summary(ript_buf *out, int json,
+                                const ript_cli_call_summary *s);
+
 /* A failure with --json, on stdout: {"error": {"exit", "message",
  * "status", "error", "reason"}}, the last three only when the server sent
  * them. */

@@ -5,12 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <gnutls/crypto.h>
 #include <jansson.h>
 
 #include "output.h"
+#include "ript/dest.h"
 #include "ript/uri.h"
 #include "state.h"
 
@@ -346,4 +348,43 @@ int ript_cli_state_cert_save(const ript_cli_state *st,
   for (int i = 0; i < 3; ++i)
     free(names[i]);
   return rv;
+}
+
+/* An RFC 3339 time as ript_cli_rfc3339 writes it, in Unix seconds; -1 for
+ * anything else. */
+static int64_t state_time(const char *text) {
+  struct tm tm;
+  memset(&tm, 0, sizeof(tm));
+  char z = 0;
+  if (!text || sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2d%c", &tm.tm_year,
+                      &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+                      &tm.tm_sec, &z) != 7 || z != 'Z')
+    return -1;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return (int64_t)timegm(&tm);
+}
+
+int ript_cli_state_cert_find(const ript_cli_state *st, const char *e164,
+                             const char *tg, int64_t until, char **x5u,
+                             char *errbuf, size_t errlen) {
+  char name[RIPT_DEST_MAX_LEN + 8];
+  snprintf(name, sizeof(name), "%s.json", e164);
+  char *path = ript_cli_state_path(st, name);
+  int failed = !path;
+  json_t *doc = path ? state_load_json(path, errbuf, errlen, &failed) : NULL;
+  if (!path)
+    snprintf(errbuf, errlen, "out of memory");
+  const char *url = state_member(doc, "x5u");
+  const char *issuer = state_member(doc, "tg");
+  *x5u = NULL;
+  if (url && issuer && strcmp(issuer, tg) == 0 &&
+      state_time(state_member(doc, "not-after")) >= until &&
+      !(*x5u = strdup(url))) {
+    snprintf(errbuf, errlen, "out of memory");
+    failed = 1;
+  }
+  json_decref(doc);
+  free(path);
+  return failed ? -1 : 0;
 }

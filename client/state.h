@@ -82,6 +82,13 @@ int ript_cli_state_cert_save(const ript_cli_state *st,
                              const ript_cli_cert_record *rec, char *errbuf,
                              size_t errlen);
 
+/* The URL (x5u) of the certificate kept for |e164|, malloc'd, into |*x5u|
+ * if the TG |tg| issued it and it is valid until at least |until| (Unix
+ * seconds); NULL when there is no such certificate. */
+int ript_cli_state_cert_find(const ript_cli_state *st, const char *e164,
+                             const char *tg, int64_t until, char **x5u,
+                             char *errbuf, size_t errlen);
+
 /* Writes |len| bytes to |path| atomically with mode 0600. */
 int ript_cli_state_write(const char *path, const void *data, size_t len,
                          char *errbuf, size_t errlen);

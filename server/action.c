@@ -106,11 +106,13 @@ static int action_fifo(riptd_audio *a, uint32_t rate, unsigned channels,
   return a->fifo ? 0 : RIPT_ERR_NOMEM;
 }
 
-/* The timestamp of the next frame sent: one frame after the last, unless
- * that fell behind the clock (after a pause). It never goes back, also
- * while a burst is sent faster than real time. */
+/* The timestamp of the next frame sent: one frame after the last, plus
+ * the pause the echoed sender made there, unless that fell behind the
+ * clock (after a pause). It never goes back, also while a burst is sent
+ * faster than real time. */
 static int64_t action_ts(riptd_audio *a, int64_t wall, unsigned frame_ms) {
-  int64_t ts = a->out_ts ? a->out_ts + frame_ms : wall;
+  int64_t ts = a->out_ts ? a->out_ts + frame_ms + a->out_pause : wall;
+  a->out_pause = 0;
   if (ts < wall - ACTION_TS_SLACK_MS)
     ts = wall;
   a->out_ts = ts;
@@ -207,6 +209,19 @@ static void action_consume(riptd_audio *a, const int16_t *pcm, size_t n) {
   }
 }
 
+/* A sender that sends nothing in silence (after comfort noise) leaves a
+ * pause in its timestamps; the echo keeps it, or a recording of the echo
+ * would run short of the original at every pause. */
+static void action_follow_pause(riptd_audio *a, const ript_jitter_frame *f,
+                                size_t frames) {
+  if (a->mode != RIPTD_AUDIO_ECHO)
+    return;
+  if (a->in_next_ts && f->timestamp_ms > a->in_next_ts)
+    a->out_pause += f->timestamp_ms - a->in_next_ts;
+  a->in_next_ts = f->timestamp_ms +
+                  (int64_t)(frames * 1000 / ript_audio_decoder_format(a->dec)->rate);
+}
+
 /* Decodes the next frame the playout buffer releases by |wall| (a gap
  * is concealed). Returns 0 when none is due. */
 static int action_pull_one(riptd_audio *a, int64_t wall) {
@@ -219,8 +234,10 @@ static int action_pull_one(riptd_audio *a, int64_t wall) {
   if (r == RIPT_JITTER_FRAME && !f.len)
     return 1; /* the number of a telephone-event or CN: no audio */
   ript_ssize n = ript_audio_decode(a->dec, f.data, f.len, live->pcm_a, room);
-  if (n > 0)
+  if (n > 0) {
+    action_follow_pause(a, &f, (size_t)n);
     action_consume(a, live->pcm_a, (size_t)n);
+  }
   return 1;
 }
 
@@ -689,7 +706,7 @@ void riptd_action_renegotiate(riptd_call *call) {
   riptd_audio_mode mode = a->mode;
   action_stop(a);
   action_streams(call);
-  a->out_ts = 0;
+  a->out_ts = a->in_next_ts = a->out_pause = 0;
   if (mode == RIPTD_AUDIO_ECHO)
     echo_start(a);
   else if (mode == RIPTD_AUDIO_PLAY)

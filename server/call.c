@@ -199,27 +199,48 @@ int riptd_call_event(riptd_call *call, ript_event_type type,
   return call_send(call, &ev);
 }
 
+/* Closes the array of the reverse signaling byway |bw| and ends it. */
+static void call_end_get(riptd_bw *bw) {
+  ript_buf *out = &bw->live->out;
+  riptd_bw_detach(bw);
+  ript_buf_reset(out);
+  if (ript_event_writer_close(&bw->writer, out) == 0)
+    ript_http_exchange_write(bw->ex, out->data, out->len);
+  ript_http_exchange_end(bw->ex);
+}
+
 /* The call just terminated: the reverse signaling byways get "]" and end,
  * the forward ones 200, the media stops; the record stays a while. */
 static void call_finish(riptd_call *c) {
   int64_t now = riptd_mono_ms(c->live);
-  ript_buf *out = &c->live->out;
   c->ended_at = now;
   c->expire_at = now + c->live->app->cfg->ended_call_keep_ms;
   while (c->bw[RIPTD_BW_EVENTS_GET]) {
-    riptd_bw *bw = c->bw[RIPTD_BW_EVENTS_GET];
     c->terminal_seen = 1;
-    riptd_bw_detach(bw);
-    ript_buf_reset(out);
-    if (ript_event_writer_close(&bw->writer, out) == 0)
-      ript_http_exchange_write(bw->ex, out->data, out->len);
-    ript_http_exchange_end(bw->ex);
+    call_end_get(c->bw[RIPTD_BW_EVENTS_GET]);
   }
   while (c->bw[RIPTD_BW_EVENTS_PUT])
     riptd_bw_answer(c->bw[RIPTD_BW_EVENTS_PUT], 200, NULL, NULL, 0);
   riptd_cmedia_end(c);
   riptd_action_end(c);
   riptd_call_schedule(c);
+}
+
+/* §9.13: the client is about to drop every byway of the call, so none is
+ * used from here on. The reverse signaling byways get `migrate`, "]" and
+ * their end; what happens until the client's new ones arrive is kept for
+ * them (events, and media by riptd_cmedia_migrate). Forward byways stay:
+ * what the client still sends on them counts. A client with no reverse
+ * signaling byway open is already opening new ones, the §9.13 way after a
+ * break (§9.14): a kept migrate would only make it do that twice. */
+int riptd_call_migrate(riptd_call *call) {
+  if (!call->bw[RIPTD_BW_EVENTS_GET] ||
+      !riptd_call_event(call, RIPT_EVENT_MIGRATE, NULL))
+    return 0;
+  while (call->bw[RIPTD_BW_EVENTS_GET])
+    call_end_get(call->bw[RIPTD_BW_EVENTS_GET]);
+  riptd_cmedia_migrate(call);
+  return 1;
 }
 
 /* ---- the reverse signaling byway: GET {call}/events ---- */
@@ -254,8 +275,10 @@ static int call_open_events(riptd_call *c, riptd_bw *bw) {
 
 static void call_events_get(riptd_call *c, riptd_bw *bw) {
   if (!call_ended(c)) {
-    if (call_open_events(c, bw) == 0)
+    if (call_open_events(c, bw) == 0) {
       riptd_bw_attach(c, bw);
+      riptd_cmedia_signaled(c);
+    }
     return;
   }
   /* A call that ended while no reverse byway was open still tells the

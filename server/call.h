@@ -87,6 +87,7 @@ typedef struct riptd_cmedia {
   int replaying;    /* ript_media_replay_start ran for this backlog */
   int more_waiting; /* chunks joined the backlog after it did */
   int panicked;     /* media-panic went out for this outage */
+  int migrating;    /* migrate went out; no new events GET yet */
   int64_t ack_at;   /* mono: acks owed leave alone on a datagram */
 } riptd_cmedia;
 
@@ -120,6 +121,10 @@ typedef struct riptd_audio {
   size_t heard_len, heard_cap;
   int64_t tick_at;        /* mono: the next media tick; INT64_MAX: none */
   int64_t out_ts;         /* wall timestamp of the last frame sent, 0: none */
+  int64_t in_next_ts;     /* echo: where the last decoded frame ended, in
+                             the sender's timestamps; 0: none */
+  int64_t out_pause;      /* echo: a pause in those timestamps (ms) that the
+                             next frame sent keeps */
   int64_t te_rx_ts, te_tx_ts; /* telephone-event timestamps, echoed */
   /* play */
   const int16_t *play;    /* the file at the encoder's format (live cache) */
@@ -252,6 +257,16 @@ void riptd_call_take(riptd_call *call, ript_http_exchange *ex,
 int riptd_call_event(riptd_call *call, ript_event_type type,
                      const char *reason);
 
+/*
+ * Asks the client to migrate (§9.13): sends `migrate` (no "uri": the call
+ * stays here) like riptd_call_event, then ends every reverse signaling
+ * byway and stops using the media byways and sessions open now (see
+ * riptd_cmedia_migrate): the client drops them and opens new ones, which
+ * get what was kept meanwhile. Returns 1, or 0 (nothing done) for a call
+ * that has ended or has no reverse signaling byway open.
+ */
+int riptd_call_migrate(riptd_call *call);
+
 /* Re-arms the call's timer for its earliest deadline. */
 void riptd_call_schedule(riptd_call *call);
 
@@ -290,6 +305,19 @@ void riptd_cmedia_take(riptd_call *call, riptd_bw *bw);
  * media-panic once per outage). Returns 0 or the error of
  * ript_media_send. */
 int riptd_cmedia_send(riptd_call *call, const ript_media_frame *frame);
+/* After `migrate`: the reverse media byways open now are no longer used
+ * (they wait for the client to cancel them), the sessions end, and media
+ * is kept from here on as in an outage, without media-panic. Reverse
+ * media byways and sessions that arrive before the client's new events
+ * GET were opened before it saw `migrate` (§9.13 has media wait for that
+ * GET's response) and are not used either. The first new reverse byway
+ * or session gets every chunk not yet acknowledged again, including those
+ * sent on the old ones just before, which the client may have dropped
+ * unread. Forward media byways stay. */
+void riptd_cmedia_migrate(riptd_call *call);
+/* A new reverse signaling byway is open: reverse media byways and
+ * sessions are the client's new ones from now on. */
+void riptd_cmedia_signaled(riptd_call *call);
 /* The next deadline of the media (mono), INT64_MAX if none. */
 int64_t riptd_cmedia_deadline(const riptd_call *call);
 /* Does what is due at |now| (acks alone on a datagram). */

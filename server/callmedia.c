@@ -308,10 +308,12 @@ void riptd_cmedia_take(riptd_call *call, riptd_bw *bw) {
   if (ript_call_state_is_terminal(call->state))
     riptd_bw_error(bw, 404, "not-found", "call %s has ended (state %s)",
                    call->uuid, ript_call_state_name(call->state));
-  else if (strcmp(method, "GET") == 0)
-    cmedia_get(call, bw);
   else if (strcmp(method, "PUT") == 0)
     cmedia_put(call, bw);
+  else if (call->media.migrating)
+    return; /* opened before the client saw `migrate`: it cancels it */
+  else if (strcmp(method, "GET") == 0)
+    cmedia_get(call, bw);
   else
     cmedia_session(call, bw);
 }
@@ -345,6 +347,28 @@ void riptd_cmedia_run(riptd_call *call, int64_t now) {
   }
 }
 
+/* Ends riptd's side of every WebTransport session of the call. */
+static void cmedia_end_sessions(riptd_call *call) {
+  while (call->bw[RIPTD_BW_SESSION]) {
+    riptd_bw *bw = call->bw[RIPTD_BW_SESSION];
+    riptd_bw_detach(bw);
+    ript_http_exchange_end(bw->ex);
+  }
+}
+
+void riptd_cmedia_migrate(riptd_call *call) {
+  riptd_cmedia *m = &call->media;
+  while (call->bw[RIPTD_BW_MEDIA_GET])
+    riptd_bw_detach(call->bw[RIPTD_BW_MEDIA_GET]);
+  cmedia_end_sessions(call);
+  m->backlog = 1;
+  m->replaying = m->more_waiting = 0;
+  m->panicked = 1;
+  m->migrating = 1;
+}
+
+void riptd_cmedia_signaled(riptd_call *call) { call->media.migrating = 0; }
+
 void riptd_cmedia_end(riptd_call *call) {
   static const riptd_bw_kind held[] = {RIPTD_BW_MEDIA_GET,
                                        RIPTD_BW_MEDIA_PUT};
@@ -353,9 +377,5 @@ void riptd_cmedia_end(riptd_call *call) {
       riptd_bw_error(call->bw[held[i]], 404, "not-found",
                      "call %s has ended (state %s)", call->uuid,
                      ript_call_state_name(call->state));
-  while (call->bw[RIPTD_BW_SESSION]) {
-    riptd_bw *bw = call->bw[RIPTD_BW_SESSION];
-    riptd_bw_detach(bw);
-    ript_http_exchange_end(bw->ex);
-  }
+  cmedia_end_sessions(call);
 }

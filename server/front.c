@@ -211,6 +211,10 @@ uint16_t riptd_front_port(const riptd_front *front) {
   return ript_http_server_port(front->server);
 }
 
+size_t riptd_front_migrate(riptd_front *front) {
+  return riptd_live_migrate(front->live);
+}
+
 static void front_live_closed(void *user_data) {
   riptd_front *front = user_data;
   void (*on_closed)(void *) = front->on_closed;

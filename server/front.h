@@ -26,6 +26,9 @@ int riptd_front_new(riptd_front **pfront, uv_loop_t *loop, riptd_app *app);
 /* The port actually listened on. */
 uint16_t riptd_front_port(const riptd_front *front);
 
+/* Asks every live call to migrate (riptd_live_migrate); returns how many. */
+size_t riptd_front_migrate(riptd_front *front);
+
 /* Closes the server (open exchanges end), frees the front once every
  * handle is closed, then calls |on_closed| (may be NULL). */
 void riptd_front_close(riptd_front *front, void (*on_closed)(void *),

@@ -300,6 +300,14 @@ void riptd_live_take(riptd_live *live, ript_http_exchange *ex,
     riptd_call_take(call, ex, byway->kind);
 }
 
+size_t riptd_live_migrate(riptd_live *live) {
+  size_t n = 0;
+  for (size_t i = 0; !live->closing && i < live->nbuckets; ++i)
+    for (riptd_call *c = live->buckets[i]; c; c = c->map_next)
+      n += (size_t)riptd_call_migrate(c);
+  return n;
+}
+
 static void live_free(riptd_live *live) {
   while (live->wavs) {
     riptd_wav_cache *w = live->wavs;

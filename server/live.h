@@ -38,6 +38,15 @@ void riptd_live_take(riptd_live *live, ript_http_exchange *ex,
                      const riptd_byway *byway);
 
 /*
+ * Asks every call still going to migrate (riptd_call_migrate: `migrate`
+ * without a "uri", on SIGUSR1), so that its client opens new byways
+ * without session cookies and a load balancer can place them anew.
+ * Returns how many calls were asked (those with a reverse signaling byway
+ * open).
+ */
+size_t riptd_live_migrate(riptd_live *live);
+
+/*
  * Ends every call still going (reason "riptd is shutting down"; recordings
  * are written), closes every handle, frees |live| and then calls
  * |on_closed| (may be NULL). Call it after the HTTP server has closed, so

@@ -2,6 +2,7 @@
  * riptd - the RIPT server: riptd's resources over HTTP/3 and HTTP/2 on one
  * port, on libript's core and transport. Exit status: 0 after SIGINT or
  * SIGTERM, 2 for a usage or configuration error, 1 for anything else.
+ * SIGUSR1 asks every live call to migrate (§9.13) and goes on serving.
  */
 #include <limits.h>
 #include <signal.h>
@@ -21,7 +22,7 @@ enum { EXIT_USAGE = 2 };
 
 typedef struct riptd_main {
   uv_loop_t loop;
-  uv_signal_t sigint, sigterm;
+  uv_signal_t sigint, sigterm, sigusr1;
   riptd_front *front;
   int closing;
 } riptd_main;
@@ -33,6 +34,7 @@ static void main_stop(riptd_main *m) {
   m->closing = 1;
   uv_close((uv_handle_t *)&m->sigint, NULL);
   uv_close((uv_handle_t *)&m->sigterm, NULL);
+  uv_close((uv_handle_t *)&m->sigusr1, NULL);
   if (m->front)
     riptd_front_close(m->front, NULL, NULL);
 }
@@ -42,16 +44,32 @@ static void main_on_signal(uv_signal_t *handle, int signum) {
   main_stop(handle->data);
 }
 
+/* SIGUSR1, "rebalance": the clients re-open their byways without session
+ * cookies, so a load balancer in front can spread them anew. */
+static void main_on_migrate(uv_signal_t *handle, int signum) {
+  riptd_main *m = handle->data;
+  (void)signum;
+  if (m->closing || !m->front)
+    return;
+  size_t n = riptd_front_migrate(m->front);
+  printf("riptd: SIGUSR1: asked %zu live call%s to migrate\n", n,
+         n == 1 ? "" : "s");
+  fflush(stdout);
+}
+
 static int main_signals(riptd_main *m) {
-  m->sigint.data = m->sigterm.data = m;
-  if (uv_signal_init(&m->loop, &m->sigint) != 0)
-    return -1;
-  if (uv_signal_init(&m->loop, &m->sigterm) != 0) {
-    uv_close((uv_handle_t *)&m->sigint, NULL);
-    return -1;
+  uv_signal_t *sig[] = {&m->sigint, &m->sigterm, &m->sigusr1};
+  for (size_t i = 0; i < sizeof(sig) / sizeof(sig[0]); ++i) {
+    if (uv_signal_init(&m->loop, sig[i]) != 0) {
+      while (i > 0)
+        uv_close((uv_handle_t *)sig[--i], NULL);
+      return -1;
+    }
+    sig[i]->data = m;
   }
   if (uv_signal_start(&m->sigint, main_on_signal, SIGINT) != 0 ||
-      uv_signal_start(&m->sigterm, main_on_signal, SIGTERM) != 0) {
+      uv_signal_start(&m->sigterm, main_on_signal, SIGTERM) != 0 ||
+      uv_signal_start(&m->sigusr1, main_on_migrate, SIGUSR1) != 0) {
     main_stop(m);
     return -1;
   }

@@ -21,7 +21,10 @@ const char *riptd_options_usage(void) {
          RIPTD_DEFAULT_STATE ")\n"
          "  --listen ADDR:PORT  listen there instead (numeric address;\n"
          "                      [IPv6]:PORT; port 0 picks a free one)\n"
-         "  --help, --version\n";
+         "  --help, --version\n"
+         "\n"
+         "signals: SIGINT, SIGTERM end every call and exit 0; SIGUSR1 asks\n"
+         "the calls to migrate (see server/riptd.example.md)\n";
 }
 
 /* Matches "--name" or "--name=value"; takes the value from the next

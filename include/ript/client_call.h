@@ -96,8 +96,9 @@ typedef struct ript_client_call_outcome {
 
 typedef struct ript_client_call_callbacks {
   /* The call description: from the 201 of the POST (or the GET of a
-   * resumed call), and again after a migration to a new URI. May be
-   * NULL. */
+   * resumed call). A migration to a new URI does not describe the call
+   * again: its `migrate` event (on_event) names the URI, which
+   * ript_client_call_uri returns from then on. May be NULL. */
   void (*on_described)(ript_client_call *call, const ript_doc_call *desc,
                        void *user_data);
   /* Each event the server sends, in order, after the call acted on it

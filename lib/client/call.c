@@ -55,6 +55,8 @@ void call_finish(ript_client_call *call, int code) {
     return;
   call->phase = CALL_CLOSING;
   call->code = code;
+  if (call->create)
+    client_req_cancel(call->create);
   call_xfer_cancel_all(call, (unsigned)-1);
   call_kick(call);
 }
@@ -119,9 +121,14 @@ static int call_set_uri(ript_client_call *call, const char *uri) {
 /* The 201 of POST {tg}/calls or the 200 of GET {call}. */
 static int call_on_described(client_req *req) {
   ript_client_call *call = req->op;
+  call->create = NULL;
+  if (call->phase == CALL_CLOSING) {
+    call_kick(call); /* it was waiting for this request to be over */
+    return 0;
+  }
   ript_client_result res;
   client_req_result(req, &res);
-  if (res.code == 0 && call->phase == CALL_CREATING) {
+  if (res.code == 0) {
     ript_doc_call doc;
     ript_doc_call_init(&doc);
     ript_parse_error perr = {0, NULL};
@@ -143,7 +150,7 @@ static int call_on_described(client_req *req) {
     }
     ript_doc_call_free(&doc);
   }
-  if (res.code != 0 && call->phase == CALL_CREATING) {
+  if (res.code != 0) {
     call_set_failure(call, res.method, res.url, res.status, NULL);
     call->fail_error = call_strdup(call, res.error);
     call->fail_reason = call_strdup(call, res.reason);
@@ -155,7 +162,8 @@ static int call_on_described(client_req *req) {
 static int call_create(ript_client_call *call) {
   if (call->uri) {
     client_req_spec spec = {"GET", call->uri, NULL, NULL, 0, NULL, 0};
-    return client_req_start(call->client, &spec, call_on_described, call);
+    return client_req_start(call->client, &spec, call_on_described, call,
+                            &call->create);
   }
   ript_doc_call_request body;
   ript_doc_call_request_init(&body);
@@ -171,7 +179,8 @@ static int call_create(ript_client_call *call) {
     snprintf(url, n, "%s/calls", call->tg_uri);
     client_req_spec spec = {"POST", url, "application/json", json.data,
                             json.len, NULL, 0};
-    rv = client_req_start(call->client, &spec, call_on_described, call);
+    rv = client_req_start(call->client, &spec, call_on_described, call,
+                          &call->create);
   }
   ript_mem_free(call->mem, url);
   ript_buf_free(&json);
@@ -260,7 +269,7 @@ static void call_run(uv_timer_t *timer) {
     call_finish(call, RIPT_ERR_HTTP_CLOSED);
   call_xfer_reap(call);
   if (call->phase == CALL_CLOSING) {
-    if (!call->xfers)
+    if (!call->xfers && !call->create)
       uv_close((uv_handle_t *)&call->timer, call_on_timer_closed);
     return;
   }

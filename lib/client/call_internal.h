@@ -53,6 +53,7 @@ struct ript_client_call {
   void *user_data;
   uv_timer_t timer;
   call_phase phase;
+  client_req *create; /* POST {tg}/calls or GET {call}, while under way */
   /* configuration (strings owned) */
   char *tg_uri, *handler_uri, *destination, *passport;
   ript_client_media_mode media;

@@ -149,10 +149,10 @@ int ript_client_call_send(ript_client_call *call,
                           const ript_media_frame *frame) {
   if (!call || !frame)
     return RIPT_ERR_INVALID_ARGUMENT;
-  if (call->phase == CALL_CREATING || !call->session)
-    return RIPT_ERR_CALL_NOT_READY;
   if (call->phase == CALL_CLOSING)
     return RIPT_ERR_CALL_TERMINATED;
+  if (call->phase == CALL_CREATING || !call->session)
+    return RIPT_ERR_CALL_NOT_READY;
   ript_buf b;
   ript_buf_init(&b, call->mem);
   int64_t now = call_now_ms();
@@ -167,21 +167,26 @@ int ript_client_call_send(ript_client_call *call,
 
 /* ---- the path ---- */
 
-static void media_open_get(ript_client_call *call) {
+static int media_open_get(ript_client_call *call) {
   call_xfer_spec spec = {XFER_MEDIA_GET, "GET", call->media_url, NULL, NULL,
                          NULL, 0, 0};
-  if (call_xfer_start(call, &spec, NULL) == 0)
+  int rv = call_xfer_start(call, &spec, NULL);
+  if (rv == 0)
     ++call->gets_open;
+  return rv;
 }
 
-/* The path is up: kept chunks go now, or right after the next new chunk
- * when the receiver may need full values first. */
+/* The path is up: chunks kept while it was not (before it first opened,
+ * or during a migration) go now, or after a migration right after the
+ * next new chunk, since the receiver may need full values first. */
 static void media_up(ript_client_call *call) {
   call->media_up = 1;
-  if (call->stats.migrations) {
-    call->replay_due = 1;
-    call->replay_at_ms = call_now_ms() + MEDIA_REPLAY_WAIT_MS;
-  }
+  /* Timers that ran out while the path was down say nothing about the new
+   * one: let them report now, unheard, and re-arm with the next chunk. */
+  ript_media_check(call->session, call_now_ms());
+  call->replay_due = 1;
+  call->replay_at_ms =
+      call_now_ms() + (call->stats.migrations ? MEDIA_REPLAY_WAIT_MS : 0);
   call_kick(call);
 }
 
@@ -194,8 +199,10 @@ void call_media_open(ript_client_call *call) {
       call->media_session = NULL;
     return;
   }
-  while (call->gets_open < call->byways)
-    media_open_get(call);
+  /* A byway that cannot be started (no memory) is not tried again in a
+   * loop: the call goes on with fewer. */
+  while (call->gets_open < call->byways && media_open_get(call) == 0)
+    ;
   media_up(call);
 }
 
@@ -208,18 +215,27 @@ void call_media_on_response(call_xfer *xfer) {
     media_up(call);
     return;
   }
-  call->media_session = NULL;
-  if (xfer->ex)
-    ript_http_exchange_reset(xfer->ex);
   /* No datagrams here: with AUTO the byways carry the media instead. */
   if (call->media == RIPT_CLIENT_MEDIA_AUTO && xfer->status != 404) {
+    call->media_session = NULL;
+    if (xfer->ex)
+      ript_http_exchange_reset(xfer->ex);
     call->use_datagrams = 0;
     call_media_open(call);
     return;
   }
-  call_set_failure(call, "CONNECT", call->media_url, xfer->status, xfer);
-  call_finish(call, xfer->status == 200 ? RIPT_ERR_HTTP_STATE
-                                        : RIPT_ERR_HTTP_STATUS);
+  if (xfer->status == 200) {
+    call->media_session = NULL;
+    if (xfer->ex)
+      ript_http_exchange_reset(xfer->ex);
+    call_set_failure(call, "CONNECT", call->media_url, 200, NULL);
+    call_finish(call, RIPT_ERR_HTTP_STATE);
+    return;
+  }
+  /* Refused: the call fails once the response, with the error document
+   * it carries, is complete (call_media_closed). */
+  if (xfer->ex && ript_http_exchange_end(xfer->ex) != 0)
+    ript_http_exchange_reset(xfer->ex);
 }
 
 void call_media_closed(ript_client_call *call, call_xfer *xfer) {
@@ -242,6 +258,11 @@ void call_media_closed(ript_client_call *call, call_xfer *xfer) {
     if (xfer != call->media_session)
       break;
     call->media_session = NULL;
+    if (xfer->status > 200) {
+      call_set_failure(call, "CONNECT", call->media_url, xfer->status, xfer);
+      call_finish(call, RIPT_ERR_HTTP_STATUS);
+      break;
+    }
     call->media_up = 0;
     call->migrate_pending = 1; /* the media path broke */
     break;

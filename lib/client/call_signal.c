@@ -101,16 +101,24 @@ static int signal_refused(const call_xfer *xfer) {
 
 void call_signal_closed(ript_client_call *call, call_xfer *xfer) {
   if (xfer->kind == XFER_EVENTS_PUT) {
-    if (xfer->status == 404 && call->phase == CALL_ENDING)
-      call_finish(call, 0); /* the call ended meanwhile */
+    if (xfer->status == 404 && call->phase == CALL_ENDING) {
+      /* The call ended meanwhile: as good as the server's `end`. */
+      call->final = RIPT_EVENT_END;
+      call->ended_by_us = 1;
+      call_finish(call, 0);
+    }
     return;
   }
   if (xfer != call->events)
     return;
+  int64_t now = call_now_ms();
+  /* The call is without a byway since this one was lost, or since the
+   * last one was, if this one never came up: giving up counts from
+   * then. */
+  if (call->signal_up)
+    call->byway_lost_ms = now;
   call->events = NULL;
   call->signal_up = 0;
-  int64_t now = call_now_ms();
-  call->byway_lost_ms = now;
   if (signal_refused(xfer)) {
     call_set_failure(call, "GET", call->events_url, xfer->status, xfer);
     call_finish(call, RIPT_ERR_HTTP_STATUS);

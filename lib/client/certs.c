@@ -142,7 +142,7 @@ static int certs_send(cert_op *op, const char *tg_uri,
                             csr.len,
                             "application/pem-certificate-chain",
                             0};
-    rv = client_req_start(op->client, &spec, certs_on_done, op);
+    rv = client_req_start(op->client, &spec, certs_on_done, op, NULL);
   }
   ript_buf_free(&url);
   ript_buf_free(&csr);

@@ -74,9 +74,14 @@ struct client_req {
  * Starts a request for the operation |op|. Returns 0 (|done| will be
  * called), RIPT_ERR_HTTP_CLOSED (the client is closing), or
  * RIPT_ERR_INVALID_ARGUMENT / RIPT_ERR_NOMEM from building the request.
+ * |preq| (may be NULL) receives the request, valid until |done| returns.
  */
 int client_req_start(ript_client *client, const client_req_spec *spec,
-                     client_req_done_fn done, void *op);
+                     client_req_done_fn done, void *op, client_req **preq);
+
+/* Gives up on |req| before it completes: |done| still follows, from the
+ * loop, with the request failed. */
+void client_req_cancel(client_req *req);
 
 /* Frees the client once it is closing, its HTTP client has closed and no
  * request timer is open; then calls its on_closed. */

@@ -74,7 +74,7 @@ static int handler_start(ript_client *client, handler_kind kind,
   if (!op)
     return RIPT_ERR_NOMEM;
   *op = (handler_op){client, kind, cb, user_data};
-  int rv = client_req_start(client, spec, handler_on_done, op);
+  int rv = client_req_start(client, spec, handler_on_done, op, NULL);
   if (rv != 0)
     ript_mem_free(client->mem, op);
   return rv;

@@ -159,7 +159,7 @@ static int req_send(client_req *req, const client_req_spec *spec) {
 }
 
 int client_req_start(ript_client *client, const client_req_spec *spec,
-                     client_req_done_fn done, void *op) {
+                     client_req_done_fn done, void *op, client_req **preq) {
   if (client->closing)
     return RIPT_ERR_HTTP_CLOSED;
   const ript_mem *mem = client->mem;
@@ -189,5 +189,12 @@ int client_req_start(ript_client *client, const client_req_spec *spec,
   }
   if (req->ex)
     uv_timer_start(&req->timer, req_on_timeout, client->timeout_ms, 0);
+  if (preq)
+    *preq = req;
   return 0;
+}
+
+void client_req_cancel(client_req *req) {
+  if (req->ex)
+    ript_http_exchange_reset(req->ex);
 }

@@ -1,5 +1,6 @@
 /* base64url (RFC 4648 §5) without padding, as JWS requires (RFC 7515 §2).
- * Internal to libript: the PASSporT code is its only user. */
+ * Internal to libript: the compact JWS code (jws.c) and its users,
+ * PASSporTs and OAuth access tokens and key sets. */
 #ifndef RIPT_CORE_BASE64URL_H
 #define RIPT_CORE_BASE64URL_H
 

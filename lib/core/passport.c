@@ -2,21 +2,13 @@
  * PASSporT (RFC 8225) as RIPT carries it: a compact JWS with ES256, its
  * claims orig/dest/iat, and its signer's certificate named by x5u.
  */
-#include <gnutls/crypto.h>
 #include <jansson.h>
 #include <string.h>
 
 #include "base64url.h"
+#include "jws.h"
 #include "ript_mem.h"
 #include "stir_internal.h"
-
-/* ES256 (RFC 7518 §3.4): r and s, each a 32-byte big-endian integer. */
-#define PASSPORT_COORD_LEN 32
-#define PASSPORT_SIG_LEN (2 * PASSPORT_COORD_LEN)
-
-/* What JSON_COMPACT | JSON_SORT_KEYS produces is the form RFC 8225 §9 asks
- * for: members in lexicographic order, no whitespace, no line breaks. */
-#define PASSPORT_DUMP_FLAGS (JSON_COMPACT | JSON_SORT_KEYS)
 
 /* ======================================================================
  * RIPT destinations
@@ -91,22 +83,6 @@ static int passport_x5u_ok(const char *x5u) {
  * Serialising
  * ==================================================================== */
 
-/* Appends base64url(dump of |json|); takes over |json| (NULL = no memory). */
-static int passport_append_json(ript_buf *out, json_t *json) {
-  if (!json)
-    return RIPT_ERR_NOMEM;
-  int rv = RIPT_ERR_NOMEM;
-  size_t n = json_dumpb(json, NULL, 0, PASSPORT_DUMP_FLAGS);
-  ript_buf text;
-  ript_buf_init(&text, out->mem);
-  if (n > 0 && ript_buf_reserve(&text, n) == 0 &&
-      json_dumpb(json, (char *)text.data, n, PASSPORT_DUMP_FLAGS) == n)
-    rv = ript_base64url_encode(out, text.data, n);
-  ript_buf_free(&text);
-  json_decref(json);
-  return rv;
-}
-
 static json_t *passport_header_json(const char *x5u) {
   return json_pack("{s:s, s:s, s:s}", "alg", "ES256", "typ", "passport",
                    "x5u", x5u);
@@ -147,54 +123,14 @@ int ript_stir_passport_encode_input(ript_buf *out, const char *orig,
                                     const ript_stir_dest *dest, size_t ndest,
                                     int64_t iat, const char *x5u) {
   size_t start = out->len;
-  int rv = passport_append_json(out, passport_header_json(x5u));
+  int rv = ript_jws_append_json(out, passport_header_json(x5u));
   if (rv == 0)
     rv = ript_buf_append(out, ".", 1);
   if (rv == 0)
-    rv = passport_append_json(out,
+    rv = ript_jws_append_json(out,
                               passport_payload_json(orig, dest, ndest, iat));
-  if (rv != 0) {
-    out->len = start;
-    if (out->data)
-      out->data[start] = '\0';
-  }
-  return rv;
-}
-
-/* Left-pads a big-endian integer (leading zeros allowed) to 32 bytes. */
-static int passport_put_coord(uint8_t out[PASSPORT_COORD_LEN],
-                              const gnutls_datum_t *v) {
-  size_t skip = 0;
-  while (skip < v->size && v->data[skip] == 0)
-    ++skip;
-  size_t n = v->size - skip;
-  if (n > PASSPORT_COORD_LEN)
-    return RIPT_ERR_CRYPTO;
-  memset(out, 0, PASSPORT_COORD_LEN - n);
-  memcpy(out + PASSPORT_COORD_LEN - n, v->data + skip, n);
-  return 0;
-}
-
-/* ES256 over |input|: the deterministic (RFC 6979) ECDSA-SHA256 signature
- * as JWS wants it, r || s. */
-static int passport_es256(const ript_stir_key *key, const uint8_t *input,
-                          size_t len, uint8_t sig[PASSPORT_SIG_LEN]) {
-  gnutls_datum_t data = {(unsigned char *)(uintptr_t)input, (unsigned)len};
-  gnutls_datum_t der = {NULL, 0}, r = {NULL, 0}, s = {NULL, 0};
-  int grv = gnutls_privkey_sign_data(key->priv, GNUTLS_DIG_SHA256,
-                                     GNUTLS_PRIVKEY_FLAG_REPRODUCIBLE, &data,
-                                     &der);
-  if (grv < 0)
-    return ript_stir_gnutls_error(grv);
-  grv = gnutls_decode_rs_value(&der, &r, &s);
-  gnutls_free(der.data);
-  if (grv < 0)
-    return ript_stir_gnutls_error(grv);
-  int rv = passport_put_coord(sig, &r);
-  if (rv == 0)
-    rv = passport_put_coord(sig + PASSPORT_COORD_LEN, &s);
-  gnutls_free(r.data);
-  gnutls_free(s.data);
+  if (rv != 0)
+    ript_jws_truncate(out, start);
   return rv;
 }
 
@@ -203,18 +139,8 @@ static int passport_sign_into(ript_buf *out, const char *orig,
                               const char *x5u, const ript_stir_key *key) {
   size_t start = out->len;
   int rv = ript_stir_passport_encode_input(out, orig, dest, 1, iat, x5u);
-  uint8_t sig[PASSPORT_SIG_LEN];
   if (rv == 0)
-    rv = passport_es256(key, out->data + start, out->len - start, sig);
-  if (rv == 0)
-    rv = ript_buf_append(out, ".", 1);
-  if (rv == 0)
-    rv = ript_base64url_encode(out, sig, sizeof(sig));
-  if (rv != 0) {
-    out->len = start;
-    if (out->data)
-      out->data[start] = '\0';
-  }
+    rv = ript_jws_finish_es256(out, start, key->priv);
   return rv;
 }
 
@@ -258,80 +184,13 @@ void ript_stir_passport_free(ript_stir_passport *pp) {
   ript_stir_passport_init(pp, mem);
 }
 
-/* One dot-separated part of the compact JWS. */
-typedef struct passport_part {
-  const char *text;
-  size_t len;
-  size_t offset; /* in the whole JWS, for errors */
-} passport_part;
-
-static int passport_split(const char *jws, size_t len, passport_part parts[3],
-                          ript_parse_error *err) {
-  size_t start = 0;
-  int n = 0;
-  for (size_t i = 0; i <= len; ++i) {
-    if (i < len && jws[i] != '.')
-      continue;
-    if (n == 3)
-      return ript_stir_parse_fail(err, start - 1, "the end of the JWS after "
-                                                  "three parts");
-    parts[n].text = jws + start;
-    parts[n].len = i - start;
-    parts[n].offset = start;
-    ++n;
-    start = i + 1;
-  }
-  if (n != 3)
-    return ript_stir_parse_fail(err, len, "'.': a compact JWS has three "
-                                          "parts");
-  return 0;
-}
-
-/* Decodes a base64url part holding JSON and parses the object in it. */
-static int passport_part_json(const passport_part *part, const ript_mem *mem,
-                              json_t **json, const char *expected,
-                              ript_parse_error *err) {
-  size_t cap = ript_base64url_decoded_len(part->len);
-  uint8_t *bytes = ript_mem_malloc(mem, cap ? cap : 1);
-  if (!bytes)
-    return RIPT_ERR_NOMEM;
-  ript_parse_error b64err;
-  ript_ssize n = ript_base64url_decode(bytes, cap, part->text, part->len,
-                                       &b64err);
-  int rv = 0;
-  if (n < 0) {
-    rv = ript_stir_parse_fail(err, part->offset + b64err.offset,
-                              b64err.expected);
-  } else {
-    json_error_t jerr;
-    *json = json_loadb((const char *)bytes, (size_t)n, JSON_REJECT_DUPLICATES,
-                       &jerr);
-    if (!*json && json_error_code(&jerr) == json_error_out_of_memory)
-      rv = RIPT_ERR_NOMEM;
-    else if (!*json || !json_is_object(*json))
-      rv = ript_stir_parse_fail(err, part->offset, expected);
-  }
-  ript_mem_free(mem, bytes);
-  if (rv != 0 && *json) {
-    json_decref(*json);
-    *json = NULL;
-  }
-  return rv;
-}
-
-/* The text of a JSON string, or NULL for anything else. Strings cannot
- * hold NULs: json_loadb runs without JSON_ALLOW_NUL. */
-static const char *passport_string(const json_t *v) {
-  return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
 static int passport_check_header(ript_stir_passport *pp, const json_t *header,
                                  size_t offset, ript_parse_error *err) {
-  const char *alg = passport_string(json_object_get(header, "alg"));
+  const char *alg = ript_jws_string(json_object_get(header, "alg"));
   if (!alg || strcmp(alg, "ES256") != 0)
     return ript_stir_parse_fail(err, offset, "header \"alg\": \"ES256\"");
   const json_t *typ = json_object_get(header, "typ");
-  if (typ && !(passport_string(typ) &&
+  if (typ && !(ript_jws_string(typ) &&
                strcmp(json_string_value(typ), "passport") == 0))
     return ript_stir_parse_fail(err, offset,
                                 "header \"typ\": \"passport\" or no typ");
@@ -341,7 +200,7 @@ static int passport_check_header(ript_stir_passport *pp, const json_t *header,
                                              "supported)");
   if (json_object_get(header, "crit"))
     return ript_stir_parse_fail(err, offset, "a header without \"crit\"");
-  const char *x5u = passport_string(json_object_get(header, "x5u"));
+  const char *x5u = ript_jws_string(json_object_get(header, "x5u"));
   if (!x5u || !*x5u)
     return ript_stir_parse_fail(err, offset, "header \"x5u\": the signer's "
                                              "certificate URL");
@@ -370,7 +229,7 @@ static int passport_dest_array(ript_stir_passport *pp, const json_t *array,
     return ript_stir_parse_fail(err, offset, "dest \"tn\" and \"uri\" as "
                                              "arrays of strings");
   for (size_t i = 0; i < json_array_size(array); ++i) {
-    const char *v = passport_string(json_array_get(array, i));
+    const char *v = ript_jws_string(json_array_get(array, i));
     if (!v || (type == RIPT_STIR_DEST_TN && !ript_stir_is_digits(v)) ||
         (type == RIPT_STIR_DEST_URI && !*v))
       return ript_stir_parse_fail(err, offset,
@@ -410,7 +269,7 @@ static int passport_check_payload(ript_stir_passport *pp, const json_t *payload,
                                              ">= 0");
   pp->iat = (int64_t)json_integer_value(iat);
   const json_t *orig = json_object_get(payload, "orig");
-  const char *tn = passport_string(json_object_get(orig, "tn"));
+  const char *tn = ript_jws_string(json_object_get(orig, "tn"));
   if (!json_is_object(orig) || !tn || !ript_stir_is_digits(tn))
     return ript_stir_parse_fail(err, offset, "payload \"orig\": {\"tn\": "
                                              "canonical digits}");
@@ -421,32 +280,32 @@ static int passport_check_payload(ript_stir_passport *pp, const json_t *payload,
 }
 
 static int passport_take_signature(ript_stir_passport *pp,
-                                   const passport_part *sig,
+                                   const ript_jws_part *sig,
                                    ript_parse_error *err) {
-  uint8_t bytes[PASSPORT_SIG_LEN + 3];
+  uint8_t bytes[RIPT_JWS_ES256_SIG_LEN + 3];
   ript_parse_error b64err;
   if (sig->len != 86) /* ceil(64 * 4 / 3): anything else is not 64 bytes */
     return ript_stir_parse_fail(err, sig->offset, "an ES256 signature: 64 "
                                                   "bytes in 86 characters");
   ript_ssize n =
       ript_base64url_decode(bytes, sizeof(bytes), sig->text, sig->len, &b64err);
-  if (n != PASSPORT_SIG_LEN)
+  if (n != RIPT_JWS_ES256_SIG_LEN)
     return ript_stir_parse_fail(err, sig->offset + b64err.offset,
                                 b64err.expected);
-  memcpy(pp->signature, bytes, PASSPORT_SIG_LEN);
+  memcpy(pp->signature, bytes, RIPT_JWS_ES256_SIG_LEN);
   return 0;
 }
 
 static int passport_parse_parts(ript_stir_passport *pp,
-                                const passport_part parts[3],
+                                const ript_jws_part parts[3],
                                 ript_parse_error *err) {
   json_t *header = NULL, *payload = NULL;
-  int rv = passport_part_json(&parts[0], pp->mem, &header,
+  int rv = ript_jws_part_json(&parts[0], pp->mem, &header,
                               "a base64url JSON object header", err);
   if (rv == 0)
     rv = passport_check_header(pp, header, parts[0].offset, err);
   if (rv == 0)
-    rv = passport_part_json(&parts[1], pp->mem, &payload,
+    rv = ript_jws_part_json(&parts[1], pp->mem, &payload,
                             "a base64url JSON object payload", err);
   if (rv == 0)
     rv = passport_check_payload(pp, payload, parts[1].offset, err);
@@ -462,8 +321,8 @@ int ript_stir_passport_parse(ript_stir_passport *pp, const char *jws,
   if (!pp || (!jws && len > 0))
     return RIPT_ERR_INVALID_ARGUMENT;
   ript_stir_passport_free(pp);
-  passport_part parts[3];
-  int rv = passport_split(jws, len, parts, err);
+  ript_jws_part parts[3];
+  int rv = ript_jws_split(jws, len, parts, err);
   if (rv == 0)
     rv = passport_parse_parts(pp, parts, err);
   if (rv == 0) {
@@ -481,31 +340,6 @@ int ript_stir_passport_parse(ript_stir_passport *pp, const char *jws,
  * Verifying
  * ==================================================================== */
 
-/* DER INTEGER of an unsigned 32-byte big-endian value; returns its size. */
-static size_t passport_der_integer(uint8_t *out, const uint8_t *v) {
-  size_t skip = 0;
-  while (skip < PASSPORT_COORD_LEN - 1 && v[skip] == 0)
-    ++skip;
-  size_t n = PASSPORT_COORD_LEN - skip;
-  int pad = (v[skip] & 0x80) != 0; /* keep the integer positive */
-  out[0] = 0x02;
-  out[1] = (uint8_t)(n + (size_t)pad);
-  out[2] = 0;
-  memcpy(out + 2 + pad, v + skip, n);
-  return 2 + (size_t)pad + n;
-}
-
-/* The JWS r || s as the DER ECDSA-Sig-Value GnuTLS verifies (RFC 3279). */
-static size_t passport_sig_der(const uint8_t sig[PASSPORT_SIG_LEN],
-                               uint8_t der[72]) {
-  size_t n = 2;
-  n += passport_der_integer(der + n, sig);
-  n += passport_der_integer(der + n, sig + PASSPORT_COORD_LEN);
-  der[0] = 0x30;
-  der[1] = (uint8_t)(n - 2);
-  return n;
-}
-
 static int passport_check_signature(const ript_stir_passport *pp,
                                     const ript_stir_cert *cert) {
   gnutls_pubkey_t pub;
@@ -516,17 +350,9 @@ static int passport_check_signature(const ript_stir_passport *pp,
   grv = gnutls_pubkey_import_x509(pub, cert->crt, 0);
   if (grv == GNUTLS_E_MEMORY_ERROR)
     rv = RIPT_ERR_NOMEM;
-  if (grv >= 0 && ript_stir_pubkey_is_p256(pub)) {
-    uint8_t der[72];
-    gnutls_datum_t sig = {der, (unsigned)passport_sig_der(pp->signature, der)};
-    gnutls_datum_t data = {(unsigned char *)pp->signing_input,
-                           (unsigned)pp->signing_input_len};
-    grv = gnutls_pubkey_verify_data2(pub, GNUTLS_SIGN_ECDSA_SHA256, 0, &data,
-                                     &sig);
-    rv = grv >= 0 ? 0
-         : grv == GNUTLS_E_MEMORY_ERROR ? RIPT_ERR_NOMEM
-                                        : RIPT_ERR_SIGNATURE;
-  }
+  if (grv >= 0 && ript_stir_pubkey_is_p256(pub))
+    rv = ript_jws_es256_verify(pub, pp->signing_input, pp->signing_input_len,
+                               pp->signature);
   gnutls_pubkey_deinit(pub);
   return rv;
 }

@@ -110,7 +110,7 @@ static void test_help_and_version(void **state) {
   assert_int_equal(parse(&opt, err, sizeof(err), "--version", NULL), 0);
   assert_true(opt.show_version);
   /* Unknown words are still refused. */
-  REFUSED("unknown command 'call'", "call", "--help");
+  REFUSED("unknown command 'dial'", "dial", "--help");
 
   const char *main_help = ript_cli_help(RIPT_CLI_NONE);
   assert_non_null(strstr(main_help, "Exit status:"));
@@ -123,10 +123,12 @@ static void test_help_and_version(void **state) {
                          RIPT_CLI_DEFAULT_ADVERTISEMENT));
   assert_non_null(strstr(ript_cli_help(RIPT_CLI_CERT), "0600"));
   assert_non_null(strstr(ript_cli_help(RIPT_CLI_DISCOVER), "TNAuthList"));
+  assert_non_null(strstr(ript_cli_help(RIPT_CLI_CALL), "--cut-at SECONDS"));
+  assert_non_null(strstr(main_help, "  call --from N --to D"));
   const ript_cli_command all[] = {RIPT_CLI_NONE,        RIPT_CLI_DISCOVER,
                                   RIPT_CLI_HANDLER,     RIPT_CLI_HANDLER_ADD,
                                   RIPT_CLI_HANDLER_LIST, RIPT_CLI_HANDLER_RM,
-                                  RIPT_CLI_CERT};
+                                  RIPT_CLI_CERT,        RIPT_CLI_CALL};
   for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); ++i) {
     const char *u = ript_cli_usage(all[i]);
     assert_int_equal(strncmp(u, "usage: ript [OPTIONS] ", 22), 0);
@@ -138,7 +140,7 @@ static void test_refused_words(void **state) {
   (void)state;
   ript_cli_options opt;
   char err[512];
-  REFUSED("give a command: discover, handler or cert", "--json");
+  REFUSED("give a command: discover, handler, cert or call", "--json");
   REFUSED("unknown command 'disco'", "disco");
   REFUSED("ript handler needs add, list or rm", "handler");
   REFUSED("unknown handler command 'del' (add, list, rm)", "handler", "del");
@@ -230,6 +232,112 @@ static void test_refused_values(void **state) {
   assert_string_equal(opt.from, "");
 }
 
+static void test_call(void **state) {
+  (void)state;
+  ript_cli_options opt;
+  char err[512];
+  assert_int_equal(parse(&opt, err, sizeof(err), "call", "--from",
+                         "+1 555 010 0000", "--to", "+1-555-010-1001", NULL),
+                   0);
+  assert_int_equal(opt.command, RIPT_CLI_CALL);
+  assert_string_equal(opt.from, "+15550100000");
+  assert_string_equal(opt.to, "+15550101001");
+  assert_null(opt.play);
+  assert_null(opt.record);
+  assert_null(opt.codec);
+  assert_null(opt.dtmf);
+  assert_int_equal(opt.duration_ms, 0);
+  assert_int_equal(opt.cut_at_ms, 0);
+  assert_int_equal(opt.media, RIPT_CLIENT_MEDIA_AUTO);
+  assert_int_equal(
+      parse(&opt, err, sizeof(err), "--transport", "h3", "call", "--from",
+            "+15550100000", "--to", "Alice@Example.COM", "--play", "in.wav",
+            "--record=out.wav", "--duration", "2.5", "--codec", "pcmu",
+            "--media", "datagram", "--dtmf", "0123456789*#ABCDabcd",
+            "--cut-at", ".25", "--tg", "https://a/tg", "--json", NULL),
+      0);
+  assert_string_equal(opt.to, "Alice@example.com");
+  assert_string_equal(opt.play, "in.wav");
+  assert_string_equal(opt.record, "out.wav");
+  assert_int_equal(opt.duration_ms, 2500);
+  assert_int_equal(opt.cut_at_ms, 250);
+  assert_string_equal(opt.codec, "PCMU");
+  assert_int_equal(opt.media, RIPT_CLIENT_MEDIA_DATAGRAM);
+  assert_string_equal(opt.dtmf, "0123456789*#ABCDabcd");
+  assert_string_equal(opt.tg, "https://a/tg");
+  assert_true(opt.json);
+  assert_int_equal(parse(&opt, err, sizeof(err), "call", "--from", "+1555",
+                         "--to", "+1556", "--codec", "OPUS", "--media",
+                         "byway", "--transport", "h2", "--duration", "86400",
+                         NULL),
+                   0);
+  assert_string_equal(opt.codec, "opus");
+  assert_int_equal(opt.media, RIPT_CLIENT_MEDIA_BYWAY);
+  assert_int_equal(opt.duration_ms, 86400000);
+  assert_int_equal(parse(&opt, err, sizeof(err), "call", "--help", NULL), 0);
+  assert_true(opt.help);
+}
+
+static void test_call_refused(void **state) {
+  (void)state;
+  ript_cli_options opt;
+  char err[512];
+  const char *c[] = {"call", "--from", "+15550100000", "--to", "+15550101001"};
+#define CALL_REFUSED(want, ...)                                               \
+  REFUSED(want, c[0], c[1], c[2], c[3], c[4], __VA_ARGS__)
+  REFUSED("ript call needs --from NUMBER and --to DESTINATION", "call");
+  REFUSED("ript call needs --from NUMBER and --to DESTINATION", "call",
+          "--from", "+15550100000");
+  REFUSED("ript call needs --from NUMBER and --to DESTINATION", "call",
+          "--to", "+15550100000");
+  REFUSED("--to 'a b' is not a destination (an E.164 number or user@domain): "
+          "at byte 0",
+          "call", "--from", "+15550100000", "--to", "a b");
+  REFUSED("--to '+1555x' is not a destination (an E.164 number or "
+          "user@domain): at byte 5",
+          "call", "--from", "+15550100000", "--to", "+1555x");
+  assert_string_equal(opt.to, "");
+  REFUSED("--from 'bob@example.com': expected an E.164 number such as "
+          "+15550100000",
+          "call", "--from", "bob@example.com", "--to", "+15550100000");
+  CALL_REFUSED("--duration '0': expected seconds from 0.001 to 86400",
+               "--duration", "0");
+  CALL_REFUSED("--duration '0.0004': expected seconds from 0.001 to 86400",
+               "--duration", "0.0004");
+  CALL_REFUSED("--duration '86401': expected seconds from 0.001 to 86400",
+               "--duration", "86401");
+  CALL_REFUSED("--duration '-1': expected seconds from 0.001 to 86400",
+               "--duration=-1");
+  CALL_REFUSED("--duration '10s': expected seconds from 0.001 to 86400",
+               "--duration", "10s");
+  CALL_REFUSED("--duration 'nan': expected seconds from 0.001 to 86400",
+               "--duration", "nan");
+  CALL_REFUSED("--cut-at '1e9': expected seconds from 0.001 to 86400",
+               "--cut-at", "1e9");
+  CALL_REFUSED("--codec 'G722': expected opus, PCMU or PCMA", "--codec",
+               "G722");
+  CALL_REFUSED("--media 'datagrams': expected datagram or byway", "--media",
+               "datagrams");
+  CALL_REFUSED("--media datagram needs HTTP/3 (--transport h3)", "--media",
+               "datagram", "--transport", "h2");
+  CALL_REFUSED("--dtmf: 'x' is not a key (0-9, *, #, A-D)", "--dtmf", "12x");
+  CALL_REFUSED("--dtmf: expected 1 to 64 keys", "--dtmf", "");
+  CALL_REFUSED("--dtmf: expected 1 to 64 keys", "--dtmf",
+               "01234567890123456789012345678901234567890123456789012345678901"
+               "234");
+  CALL_REFUSED("--play needs a value", "--play");
+  CALL_REFUSED("--id is not an option of this command", "--id", "x");
+#undef CALL_REFUSED
+  REFUSED("--play is not an option of this command", "discover", "--play",
+          "a.wav");
+  REFUSED("--to is not an option of this command", "cert", "--from",
+          "+15550100000", "--to", "+15550100001");
+  REFUSED("--codec is not an option of this command", "handler", "list",
+          "--codec", "PCMU");
+  REFUSED("--cut-at is not an option of this command", "discover",
+          "--cut-at", "1");
+}
+
 static void test_handler_ids(void **state) {
   (void)state;
   char id[130];
@@ -253,6 +361,8 @@ int main(void) {
       cmocka_unit_test(test_refused_words),
       cmocka_unit_test(test_refused_options),
       cmocka_unit_test(test_refused_values),
+      cmocka_unit_test(test_call),
+      cmocka_unit_test(test_call_refused),
       cmocka_unit_test(test_handler_ids),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -296,6 +296,139 @@ static void test_cert_and_failure(void **state) {
   ript_buf_free(&b);
 }
 
+static void test_call(void **state) {
+  (void)state;
+  ript_buf b;
+  ript_buf_init(&b, NULL);
+  EXPECT(&b, "+0.512 s  answered\n",
+         ript_cli_print_call_event(&b, 0.5124, "answered", NULL));
+  EXPECT(&b, "+12.000 s  end: bye?now\n",
+         ript_cli_print_call_event(&b, 12, "end", "bye\nnow"));
+  ript_cli_call_summary s = {.uri = "https://a/tg/calls/1",
+                             .final = "end",
+                             .reason = "done",
+                             .ended_by_us = 1,
+                             .transport = "h3",
+                             .media = "datagram",
+                             .codec_sent = "opus",
+                             .codec_received = "PCMU",
+                             .rate_sent = 48000,
+                             .rate_received = 8000,
+                             .duration_s = 10.4567,
+                             .answered_after_s = 0.5,
+                             .sent = 500,
+                             .acked = 499,
+                             .replayed = 3,
+                             .cn_sent = 2,
+                             .dtmf_sent = 21,
+                             .received = 496,
+                             .lost = 4,
+                             .duplicates = 1,
+                             .early = 12,
+                             .concealed = 4,
+                             .rtt_samples = 500,
+                             .rtt_ms = 2.25,
+                             .rtt_min_ms = 1,
+                             .rtt_max_ms = 9,
+                             .jitter_ms = 0.75,
+                             .migrations = 1,
+                             .pings = 1,
+                             .pongs = 1,
+                             .dtmf_heard = "159#",
+                             .recording = "/r/out.wav",
+                             .recorded_s = 10.25};
+  EXPECT(&b,
+         "call https://a/tg/calls/1: end: done (ended by ript)\n"
+         "  transport        HTTP/3, datagrams\n"
+         "  codecs           opus 48000 Hz out, PCMU 8000 Hz in\n"
+         "  duration         10.46 s, answered after 0.50 s\n"
+         "  chunks sent      500, acknowledged 499, replayed 3, comfort noise "
+         "2, DTMF 21\n"
+         "  chunks received  496, lost 4 (0.8%), duplicates 1, before the "
+         "answer 12, concealed 4\n"
+         "  round trip       2.2 ms (min 1 ms, max 9 ms, 500 samples)\n"
+         "  jitter           0.8 ms\n"
+         "  migrations       1, media-panics 0, pings 1, pongs 1\n"
+         "  DTMF heard       159#\n"
+         "  recording        /r/out.wav (10.25 s)\n",
+         ript_cli_print_call_summary(&b, 0, &s));
+  EXPECT(&b,
+         "{\n"
+         "  \"call\": \"https://a/tg/calls/1\",\n"
+         "  \"final\": \"end\",\n"
+         "  \"reason\": \"done\",\n"
+         "  \"ended-by\": \"ript\",\n"
+         "  \"transport\": \"h3\",\n"
+         "  \"media\": \"datagram\",\n"
+         "  \"codecs\": {\n"
+         "    \"sent\": \"opus\",\n"
+         "    \"received\": \"PCMU\"\n"
+         "  },\n"
+         "  \"duration-s\": 10.457,\n"
+         "  \"answered-after-s\": 0.5,\n"
+         "  \"chunks\": {\n"
+         "    \"sent\": 500,\n"
+         "    \"acknowledged\": 499,\n"
+         "    \"replayed\": 3,\n"
+         "    \"comfort-noise\": 2,\n"
+         "    \"dtmf\": 21,\n"
+         "    \"received\": 496,\n"
+         "    \"lost\": 4,\n"
+         "    \"loss\": 0.008,\n"
+         "    \"duplicates\": 1,\n"
+         "    \"early\": 12,\n"
+         "    \"concealed\": 4\n"
+         "  },\n"
+         "  \"rtt-ms\": {\n"
+         "    \"smoothed\": 2.25,\n"
+         "    \"min\": 1,\n"
+         "    \"max\": 9,\n"
+         "    \"samples\": 500\n"
+         "  },\n"
+         "  \"jitter-ms\": 0.75,\n"
+         "  \"migrations\": 1,\n"
+         "  \"media-panics\": 0,\n"
+         "  \"pings\": 1,\n"
+         "  \"pongs\": 1,\n"
+         "  \"dtmf-heard\": \"159#\",\n"
+         "  \"recording\": \"/r/out.wav\",\n"
+         "  \"recorded-s\": 10.25\n"
+         "}\n",
+         ript_cli_print_call_summary(&b, 1, &s));
+  /* Never answered, nothing measured, nothing received, no stream in,
+   * ended by the server over HTTP/2. */
+  ript_cli_call_summary t = {.transport = "h2",
+                             .media = "byway",
+                             .codec_sent = "PCMA",
+                             .rate_sent = 8000,
+                             .duration_s = 3,
+                             .answered_after_s = -1,
+                             .dtmf_heard = ""};
+  EXPECT(&b,
+         "call (none): over (ended by the server)\n"
+         "  transport        HTTP/2, media byways\n"
+         "  codecs           PCMA 8000 Hz out, nothing in\n"
+         "  duration         3.00 s, not answered\n"
+         "  chunks sent      0, acknowledged 0, replayed 0, comfort noise 0, "
+         "DTMF 0\n"
+         "  chunks received  0, lost 0 (0.0%), duplicates 0, before the "
+         "answer 0, concealed 0\n"
+         "  round trip       not measured\n"
+         "  jitter           0.0 ms\n"
+         "  migrations       0, media-panics 0, pings 0, pongs 0\n",
+         ript_cli_print_call_summary(&b, 0, &t));
+  ript_buf_reset(&b);
+  assert_int_equal(ript_cli_print_call_summary(&b, 1, &t), 0);
+  const char *j = (const char *)b.data;
+  assert_non_null(strstr(j, "\"call\": null,\n"));
+  assert_non_null(strstr(j, "\"ended-by\": \"server\",\n"));
+  assert_non_null(strstr(j, "\"received\": null\n"));
+  assert_non_null(strstr(j, "\"answered-after-s\": null,\n"));
+  assert_non_null(strstr(j, "\"smoothed\": null,\n"));
+  assert_non_null(strstr(j, "\"recording\": null,\n"));
+  ript_buf_free(&b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_times_and_exit_codes),
@@ -303,6 +436,7 @@ int main(void) {
       cmocka_unit_test(test_tgs),
       cmocka_unit_test(test_handlers),
       cmocka_unit_test(test_cert_and_failure),
+      cmocka_unit_test(test_call),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

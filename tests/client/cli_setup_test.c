@@ -416,6 +416,45 @@ static void test_state_cert(void **state) {
   assert_int_equal(stat(path, &sb), 0);
   assert_int_equal(sb.st_mode & 0777, 0600);
 
+  /* Found again for the TG that issued it while valid long enough. */
+  char *x5u = NULL;
+  assert_int_equal(ript_cli_state_cert_find(&st, "+15550100000",
+                                            "https://a/tg", 1893456000, &x5u,
+                                            err, sizeof(err)),
+                   0);
+  assert_string_equal(x5u, "https://a/tg/certs/01");
+  free(x5u);
+  const struct {
+    const char *e164, *tg;
+    int64_t until;
+  } none[] = {{"+15550100000", "https://a/other", 0},
+              {"+15550100000", "https://a/tg", 1893456001},
+              {"+15550100009", "https://a/tg", 0}};
+  for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); ++i) {
+    x5u = (char *)"unchanged";
+    assert_int_equal(ript_cli_state_cert_find(&st, none[i].e164, none[i].tg,
+                                              none[i].until, &x5u, err,
+                                              sizeof(err)),
+                     0);
+    assert_null(x5u);
+  }
+  /* A record that is not JSON, and one without a usable not-after. */
+  fixture_file(f, "c/a/+15550100002.json", "{");
+  assert_int_equal(ript_cli_state_cert_find(&st, "+15550100002",
+                                            "https://a/tg", 0, &x5u, err,
+                                            sizeof(err)),
+                   -1);
+  assert_null(x5u);
+  assert_non_null(strstr(err, "+15550100002.json is not JSON"));
+  fixture_file(f, "c/a/+15550100003.json",
+               "{\"tg\": \"https://a/tg\", \"x5u\": \"https://a/x\", "
+               "\"not-after\": \"2030-01-01\"}");
+  assert_int_equal(ript_cli_state_cert_find(&st, "+15550100003",
+                                            "https://a/tg", 0, &x5u, err,
+                                            sizeof(err)),
+                   0);
+  assert_null(x5u);
+
   /* A directory in the way of the file. */
   snprintf(path, sizeof(path), "%s/+15550100001.pem", st.server_dir);
   assert_int_equal(mkdir(path, 0700), 0);

@@ -209,8 +209,8 @@ usage "--tg 'https://exa mple/' is not an https URL: at byte 11 expected a host 
 run --dev "$STATE" --tokn=SECRET-VALUE discover
 usage "unknown option '--tokn'" "usage: ript [OPTIONS] discover"
 run --dev "$STATE"
-usage "give a command: discover, handler or cert" \
-  "usage: ript [OPTIONS] discover|handler|cert ... (ript --help tells more)"
+usage "give a command: discover, handler, cert or call" \
+  "usage: ript [OPTIONS] discover|handler|cert|call ... (ript --help tells more)"
 run --dev "$STATE" handler
 usage "ript handler needs add, list or rm" "usage: ript [OPTIONS] handler add|list|rm ..."
 run --dev "$STATE" discover --from "$FROM"

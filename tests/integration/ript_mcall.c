@@ -8,7 +8,6 @@
  *              [--drop-at MS --down-ms MS] [--sent FILE.wav]
  *              [--received FILE.wav] [--silent] [--dtmf DIGITS]
  *              [--min-correlation X] [--expect-early]
- *   ript_mcall compare REF.wav REC.wav
  *
  * call: resumes the call with the client library (ript/client_call.h),
  * which reads the call description, keeps GET {call}/events open and
@@ -21,7 +20,7 @@
  * on the GET. Then it decodes what came back in sequence order (gaps
  * concealed), aligns it with what was sent and prints one line of
  * figures: correlation, lag, chunks sent, acknowledged, received, lost,
- * acknowledgements received, 429s, media-panics, early frames.
+ * acknowledgements received, 429s, media-panics, early frames, migrations.
  *   --gets N         open N reverse media byways at first (riptd takes 30)
  *   --drop-at MS     cuts the connection MS after media starts, and no new
  *                    one opens for --down-ms (ript_client_cut): events and
@@ -34,7 +33,7 @@
  *                    exit 1 unless exactly they come back
  *   --min-correlation X  exit 1 below X (default 0: no check)
  *   --expect-early   exit 1 unless media arrived before "answered"
- * compare: prints the aligned correlation of two WAV files.
+ * (The aligned correlation of two WAV files: tools/wav_compare.c.)
  * Exit status 0, 1 for a failed check or error, 2 for usage.
  */
 #include <math.h>
@@ -240,6 +239,8 @@ static void mc_on_event(ript_client_call *call, const ript_event *ev,
   }
   if (ev->type == RIPT_EVENT_ANSWERED)
     m->answered = 1;
+  else if (ev->type == RIPT_EVENT_MIGRATE)
+    m->first_after_reconnect = 1; /* the new GET's announcement */
   else if (ev->type == RIPT_EVENT_END)
     m->ended = 1;
   else if (ev->type == RIPT_EVENT_DECLINED || ev->type == RIPT_EVENT_FAILED ||
@@ -483,15 +484,18 @@ static int mc_report(mc *m) {
   printf("correlation=%.3f lag_ms=%.1f sent=%llu acked=%llu replayed=%llu "
          "received=%llu lost=%llu duplicates=%llu acks_received=%llu "
          "failed=%llu rtt_ms=%.1f gets_429=%d panics=%d early=%zu "
-         "reconnected=%d first_event=%s dtmf=%s\n",
+         "reconnected=%d migrations=%llu first_event=%s dtmf=%s\n",
          res.correlation, (double)res.lag * 1000.0 / MC_ALIGN_RATE,
          (unsigned long long)st.sent, (unsigned long long)st.acked,
          (unsigned long long)st.replayed, (unsigned long long)st.received,
          (unsigned long long)st.lost, (unsigned long long)st.duplicates,
          (unsigned long long)st.acks_received,
          (unsigned long long)st.failed_total, st.srtt_ms,
-         (int)m->stats.byways_refused, (int)m->stats.media_panics, m->early, m->reconnected,
-         m->reconnected ? ript_event_type_name(m->first_event) : "-",
+         (int)m->stats.byways_refused, (int)m->stats.media_panics, m->early,
+         m->reconnected, (unsigned long long)m->stats.migrations,
+         m->reconnected || m->stats.migrations
+             ? ript_event_type_name(m->first_event)
+             : "-",
          m->nheard ? m->heard : "-");
   int ok = !m->failed && m->ended;
   if (res.correlation < m->a.min_corr) {
@@ -511,44 +515,6 @@ static int mc_report(mc *m) {
     ok = 0;
   }
   return ok ? 0 : 1;
-}
-
-/* ---- compare ---- */
-
-static int mc_load_wav(const char *path, ript_wav *wav) {
-  FILE *f = fopen(path, "rb");
-  ript_buf b;
-  ript_buf_init(&b, NULL);
-  char chunk[8192];
-  size_t n;
-  if (!f)
-    return -1;
-  while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-    ript_buf_append(&b, chunk, n);
-  fclose(f);
-  int rv = ript_wav_parse(wav, b.data, b.len, NULL, NULL);
-  ript_buf_free(&b);
-  return rv;
-}
-
-static int mc_compare(const char *a, const char *b) {
-  ript_wav ref, rec;
-  memset(&ref, 0, sizeof(ref));
-  memset(&rec, 0, sizeof(rec));
-  if (mc_load_wav(a, &ref) != 0 || mc_load_wav(b, &rec) != 0) {
-    fprintf(stderr, "ript_mcall: cannot read %s or %s\n", a, b);
-    return 1;
-  }
-  ript_align_result res = {0, 0.0, 0};
-  ript_align_signal x = {ref.samples, ref.frames, ref.rate, ref.channels};
-  ript_align_signal y = {rec.samples, rec.frames, rec.rate, rec.channels};
-  int rv = ript_align_resampled(&res, &x, &y, MC_ALIGN_RATE, MC_MAX_LAG_MS,
-                                NULL);
-  printf("correlation=%.3f lag_ms=%.1f frames=%zu rate=%u\n", res.correlation,
-         (double)res.lag * 1000.0 / MC_ALIGN_RATE, rec.frames, rec.rate);
-  ript_wav_free(&ref);
-  ript_wav_free(&rec);
-  return rv == 0 ? 0 : 1;
 }
 
 /* ---- main ---- */
@@ -656,8 +622,6 @@ int main(int argc, char **argv) {
   int rv = -1;
   if (argc >= 2 && strcmp(argv[1], "call") == 0)
     rv = mc_call(argc, argv);
-  else if (argc == 4 && strcmp(argv[1], "compare") == 0)
-    rv = mc_compare(argv[2], argv[3]);
   if (rv >= 0)
     return rv;
   fprintf(stderr,
@@ -665,7 +629,6 @@ int main(int argc, char **argv) {
           "                  [--http2] [--byways] [--seconds S] [--gets N]\n"
           "                  [--drop-at MS --down-ms MS] [--sent FILE.wav]\n"
           "                  [--received FILE.wav] [--silent] [--dtmf D]\n"
-          "                  [--min-correlation X] [--expect-early]\n"
-          "       ript_mcall compare REF.wav REC.wav\n");
+          "                  [--min-correlation X] [--expect-early]\n");
   return 2;
 }

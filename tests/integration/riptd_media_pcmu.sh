@@ -60,7 +60,7 @@ new_call "$(number record)"
 mcall --seconds 3 --sent "$WORK/sent.wav"
 REC=$STATE/recordings/${CALL##*/}.wav
 [ -f "$REC" ] || fail "no $REC: $(ls "$STATE/recordings")"
-CMP=$("$MCALL_BIN" compare "$WORK/sent.wav" "$REC") || fail "compare: $CMP"
+CMP=$("$RIPT_BIN_DIR/ript-wav-compare" "$WORK/sent.wav" "$REC") || fail "compare: $CMP"
 echo "$TEST_NAME:   $CMP"
 at_least "$(sed -n 's/^correlation=\([^ ]*\).*/\1/p' <<<"$CMP")" 0.9 || fail "the recording: $CMP"
 
@@ -76,10 +76,10 @@ sleep 1
 CALL=$A
 mcall --seconds 3 --sent "$WORK/a.wav" --received "$WORK/a-heard.wav"
 wait "$B_PID" || fail "the listener failed: $(cat "$WORK/b.out")"
-CMP=$("$MCALL_BIN" compare "$WORK/a.wav" "$WORK/b.wav") || fail "compare: $CMP"
+CMP=$("$RIPT_BIN_DIR/ript-wav-compare" "$WORK/a.wav" "$WORK/b.wav") || fail "compare: $CMP"
 echo "$TEST_NAME:   B: $CMP"
 at_least "$(sed -n 's/^correlation=\([^ ]*\).*/\1/p' <<<"$CMP")" 0.9 || fail "B heard: $CMP"
-CMP=$("$MCALL_BIN" compare "$WORK/a.wav" "$WORK/a-heard.wav") || fail "compare: $CMP"
+CMP=$("$RIPT_BIN_DIR/ript-wav-compare" "$WORK/a.wav" "$WORK/a-heard.wav") || fail "compare: $CMP"
 echo "$TEST_NAME:   A: $CMP"
 at_least 0.2 "$(sed -n 's/^correlation=\([^ ]*\).*/\1/p' <<<"$CMP")" || fail "A heard itself: $CMP"
 

@@ -3,7 +3,8 @@
 # (bootstrap, a handler, a certificate, a call and an error of each kind the
 # front answers itself), calls carrying media (echo over HTTP/3 datagrams
 # and HTTP/2 byways, play, record, conference, a client that drops its
-# connection), signaling events, then SIGTERM with calls still going.
+# connection, SIGUSR1's migration), signaling events, then SIGTERM with
+# calls still going.
 # riptd must exit 0: valgrind makes it exit 99 on any memory error or leak.
 # Registered only where valgrind runs.
 source "$(dirname "$0")/riptd_lib.bash"
@@ -71,6 +72,21 @@ new_call "$(dev numbers conference)"
 mcall --seconds 1
 new_call "$ECHO"
 mcall --byways --seconds 3 --drop-at 1000 --down-ms 500
+step "media: SIGUSR1 asks calls over datagrams and HTTP/2 byways to migrate"
+PIDS=()
+for transport in "" --http2; do
+  new_call "$ECHO"
+  setpriv --pdeathsig KILL -- "$MCALL_BIN" call --cacert "$CACERT" --token "$TOKEN" \
+    --call "$CALL" $transport --seconds 4 >"$WORK/mcall${transport}.out" &
+  PIDS+=($!)
+done
+sleep 3
+kill -USR1 "$RIPTD_PID"
+wait_for "$LOG" '^riptd: SIGUSR1: asked [0-9]+ live calls? to migrate$' 30
+for pid in "${PIDS[@]}"; do
+  wait "$pid" || fail "ript_mcall: $(cat "$WORK"/mcall*.out)"
+done
+sed "s/^/$TEST_NAME:   /" "$WORK"/mcall*.out
 step "signaling: a ping, an illegal event, garbage"
 new_call "$(dev numbers decline)"
 events_get declined
