@@ -66,20 +66,24 @@ void load_target_free(load_target *t);
 
 /* ---- measurements (load_measure.c) ---- */
 
-/* Milliseconds, 0 .. LOAD_HIST_MS - 1 in 1 ms bins, above that counted in
- * the last bin. */
-#define LOAD_HIST_MS 60000u
+/* Milliseconds from -LOAD_HIST_NEG to LOAD_HIST_MS - LOAD_HIST_NEG - 1 in
+ * 1 ms bins; values beyond count in the first or last bin. A chunk's
+ * delay can be negative: its timestamp is the sender's choice (riptd
+ * stamps echoed frames one frame after the previous one), not when it
+ * was sent. */
+#define LOAD_HIST_MS 61000u
+#define LOAD_HIST_NEG 1000
 
 typedef struct load_hist {
   uint64_t bins[LOAD_HIST_MS];
   uint64_t count;
-  int64_t max;
+  int64_t min, max;
 } load_hist;
 
 void load_hist_add(load_hist *h, int64_t ms);
 /* The smallest value with at least |q| (0..1) of the samples at or below
- * it; -1 when there are none. */
-int64_t load_hist_quantile(const load_hist *h, double q);
+ * it (|*value|); 0, or -1 when there are none. */
+int load_hist_quantile(const load_hist *h, double q, int64_t *value);
 
 /* The |q| quantile of |n| microsecond samples (sorted in place); -1 for
  * none. */

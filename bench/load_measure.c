@@ -10,15 +10,17 @@
 #include "load.h"
 
 void load_hist_add(load_hist *h, int64_t ms) {
-  if (ms < 0)
-    ms = 0; /* both ends read one clock: only rounding makes it negative */
-  h->bins[ms < (int64_t)LOAD_HIST_MS ? ms : (int64_t)LOAD_HIST_MS - 1]++;
-  h->count++;
-  if (ms > h->max)
+  int64_t at = ms + LOAD_HIST_NEG;
+  at = at < 0 ? 0 : at >= (int64_t)LOAD_HIST_MS ? LOAD_HIST_MS - 1 : at;
+  h->bins[at]++;
+  if (!h->count || ms < h->min)
+    h->min = ms;
+  if (!h->count || ms > h->max)
     h->max = ms;
+  h->count++;
 }
 
-int64_t load_hist_quantile(const load_hist *h, double q) {
+int load_hist_quantile(const load_hist *h, double q, int64_t *value) {
   if (!h->count)
     return -1;
   /* The rank of the sample: at least 1, at most count. */
@@ -28,12 +30,20 @@ int64_t load_hist_quantile(const load_hist *h, double q) {
   if (rank > h->count)
     rank = h->count;
   uint64_t seen = 0;
+  *value = h->max;
   for (uint32_t i = 0; i < LOAD_HIST_MS; ++i) {
     seen += h->bins[i];
-    if (seen >= rank)
-      return i;
+    if (seen >= rank) {
+      *value = (int64_t)i - LOAD_HIST_NEG;
+      break;
+    }
   }
-  return h->max;
+  /* The end bins also hold what lay beyond them. */
+  if (*value < h->min)
+    *value = h->min;
+  if (*value > h->max)
+    *value = h->max;
+  return 0;
 }
 
 static int measure_cmp(const void *a, const void *b) {

@@ -44,11 +44,17 @@ static json_t *report_us(int64_t *v, size_t n) {
                    report_real(max / 1000.0), "samples", (json_int_t)n);
 }
 
+/* A quantile of |h|, or JSON null without samples. */
+static json_t *report_q(const load_hist *h, double q) {
+  int64_t v = 0;
+  return load_hist_quantile(h, q, &v) == 0 ? json_integer(v) : json_null();
+}
+
 static json_t *report_hist(const load_hist *h) {
-  return json_pack("{s:I, s:I, s:I, s:I}", "p50",
-                   (json_int_t)load_hist_quantile(h, 0.50), "p99",
-                   (json_int_t)load_hist_quantile(h, 0.99), "max",
-                   (json_int_t)(h->count ? h->max : -1), "samples",
+  return json_pack("{s:o, s:o, s:o, s:o, s:I}", "min",
+                   h->count ? json_integer(h->min) : json_null(), "p50",
+                   report_q(h, 0.50), "p99", report_q(h, 0.99), "max",
+                   h->count ? json_integer(h->max) : json_null(), "samples",
                    (json_int_t)h->count);
 }
 
@@ -145,6 +151,17 @@ static report_num num(json_t *obj, const char *key, int prec) {
   return n;
 }
 
+/* A number that may be negative: "-" only when it is null. */
+static report_num snum(json_t *obj, const char *key) {
+  report_num n;
+  json_t *v = json_object_get(obj, key);
+  if (json_is_integer(v))
+    snprintf(n.s, sizeof(n.s), "%lld", (long long)json_integer_value(v));
+  else
+    snprintf(n.s, sizeof(n.s), "-");
+  return n;
+}
+
 static const char *str(json_t *obj, const char *key) {
   const char *s = json_string_value(json_object_get(obj, key));
   return s ? s : "-";
@@ -173,10 +190,10 @@ static void report_text(json_t *d) {
          num(m, "sent", 0).s, num(m, "acked", 0).s, num(m, "received", 0).s,
          num(m, "loss_pct", 3).s, num(m, "tx_loss_pct", 3).s,
          num(m, "rx_loss_pct", 3).s);
-  printf("  one-way latency over the steady %s s: p50 %s ms, p99 %s ms, max "
-         "%s ms; migrations %s, media-panics %s\n",
-         num(d, "window_s", 1).s, num(l, "p50", 0).s, num(l, "p99", 0).s,
-         num(l, "max", 0).s, num(d, "migrations", 0).s,
+  printf("  one-way latency over the steady %s s: min %s ms, p50 %s ms, p99 "
+         "%s ms, max %s ms; migrations %s, media-panics %s\n",
+         num(d, "window_s", 1).s, snum(l, "min").s, snum(l, "p50").s,
+         snum(l, "p99").s, snum(l, "max").s, num(d, "migrations", 0).s,
          num(d, "media_panics", 0).s);
   if (json_is_object(rd))
     printf("  riptd: CPU %s%%; resident %s KiB before, %s KiB at full load: "

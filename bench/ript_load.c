@@ -67,6 +67,7 @@ typedef struct lcall {
   uint8_t source, sink;
   uv_timer_t tick; /* paces the frames */
   int64_t next_ms; /* loop time of the next frame */
+  int64_t wall_offset; /* Unix ms minus loop time when the media started */
   unsigned frame_i;
 } lcall;
 
@@ -257,14 +258,17 @@ static void load_settled(load *L) {
 
 /* ---- one call: media ------------------------------------------------------ */
 
-static void lcall_send(lcall *c, int64_t nominal_wall) {
+/* One frame; its timestamp is its slot on the call's 20 ms grid, as an
+ * audio source's sample clock gives it (riptd's echo keeps the pauses
+ * it sees in them, so they must not wobble with the loop). */
+static void lcall_send(lcall *c) {
   load *L = c->L;
   ript_media_frame f;
   memset(&f, 0, sizeof(f));
   f.source = c->source;
   f.sink = c->sink;
   f.payload_type = L->pt;
-  f.timestamp = (uint64_t)nominal_wall;
+  f.timestamp = (uint64_t)(c->next_ms + c->wall_offset);
   f.media = L->frames[c->frame_i % LOAD_FRAMES];
   f.media_len = L->frame_len[c->frame_i % LOAD_FRAMES];
   c->frame_i++;
@@ -285,13 +289,13 @@ static void lcall_on_tick(uv_timer_t *t) {
   load *L = c->L;
   if (!c->sending || !c->call)
     return;
-  int64_t now = load_mono(L), wall = load_wall_ms();
+  int64_t now = load_mono(L);
   if (now - c->next_ms > LOAD_LATE_MS) {
     L->res.late_ticks += (uint64_t)((now - c->next_ms) / L->frame_ms);
     c->next_ms = now;
   }
   for (int n = 0; n < LOAD_CATCH_UP && c->next_ms <= now; ++n) {
-    lcall_send(c, wall - (now - c->next_ms));
+    lcall_send(c);
     c->next_ms += L->frame_ms;
   }
   uv_timer_start(&c->tick, lcall_on_tick,
@@ -309,6 +313,7 @@ static void lcall_start_media(lcall *c) {
   }
   c->sending = 1;
   c->next_ms = load_mono(L);
+  c->wall_offset = load_wall_ms() - c->next_ms;
   uv_timer_start(&c->tick, lcall_on_tick, 0, 0);
 }
 
