@@ -58,6 +58,7 @@ void riptd_bw_closed(ript_http_exchange *ex, int error, void *user_data) {
   riptd_bw_detach(bw);
   ript_event_parser_del(bw->parser);
   ript_buf_free(&bw->body);
+  free(bw->reason);
   free(bw);
 }
 
@@ -302,10 +303,14 @@ static int call_refuse(riptd_bw *bw, int status, const char *fmt, ...)
 
 /* Remembers how the byway answers after the parser stopped. */
 static int call_refuse(riptd_bw *bw, int status, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(bw->reason, sizeof(bw->reason), fmt, ap);
-  va_end(ap);
+  enum { REASON_MAX = 320 };
+  free(bw->reason);
+  if ((bw->reason = malloc(REASON_MAX)) != NULL) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(bw->reason, REASON_MAX, fmt, ap);
+    va_end(ap);
+  }
   bw->status = status;
   return 1;
 }
@@ -359,7 +364,7 @@ static void call_put_body(ript_http_exchange *ex, const uint8_t *data,
   if (rv == RIPT_ERR_CALLBACK_FAILURE)
     riptd_bw_error(bw, bw->status,
                    bw->status == 409 ? "illegal-event" : "bad-request", "%s",
-                   bw->reason);
+                   bw->reason ? bw->reason : "the event was refused");
   else if (rv == RIPT_ERR_NOMEM)
     riptd_bw_error(bw, 500, "internal-error", "riptd ran out of memory");
   else
@@ -408,6 +413,7 @@ int riptd_call_renegotiate(riptd_call *call, const riptd_call_rec *rec) {
   if (rv != 0)
     return rv;
   riptd_action_renegotiate(call);
+  riptd_cmedia_forget_directives(call);
   riptd_call_schedule(call);
   return 0;
 }
@@ -583,6 +589,7 @@ int riptd_call_start(riptd_live *live, const riptd_call_rec *rec) {
   c->timer.data = c;
   ++live->timers_open;
   riptd_action_start(c);
+  riptd_cmedia_forget_directives(c);
   riptd_call_schedule(c);
   return 0;
 }

@@ -74,15 +74,20 @@ typedef struct riptd_bw {
   ript_event_parser *parser; /* events PUT */
   ript_buf body;             /* media PUT */
   int status;                /* events PUT: how a failed event answers */
-  char reason[320];
+  char *reason;              /* and why (allocated then: a call holds up to
+                                30 byways, which rarely need one) */
 } riptd_bw;
 
 /* ---- the media of a call (callmedia.c) ---- */
 
 typedef struct riptd_cmedia {
   ript_media_session *session;
-  ript_advert *tx_dir; /* the server directive, NULL when empty */
-  ript_advert *rx_dir; /* the client directive, NULL when empty */
+  /* The directives, parsed, from riptd_cmedia_init (or _renegotiate) until
+   * the audio has read its streams from them; NULL when empty, and after
+   * (riptd_cmedia_forget_directives: a parsed directive holds an 8 KiB
+   * bitmap, a fifth of what a call costs). */
+  ript_advert *tx_dir; /* the server directive */
+  ript_advert *rx_dir; /* the client directive */
   int backlog;      /* chunks wait for a reverse byway (an outage) */
   int replaying;    /* ript_media_replay_start ran for this backlog */
   int more_waiting; /* chunks joined the backlog after it did */
@@ -298,6 +303,8 @@ void riptd_cmedia_free(riptd_call *call);
  * one, whose kept chunks are dropped. Returns 0, or the error of
  * riptd_cmedia_init with the old session kept. */
 int riptd_cmedia_renegotiate(riptd_call *call, const riptd_call_rec *rec);
+/* Frees the parsed directives once the audio has taken its streams. */
+void riptd_cmedia_forget_directives(riptd_call *call);
 /* Takes over a media byway request (GET, PUT, CONNECT). */
 void riptd_cmedia_take(riptd_call *call, riptd_bw *bw);
 /* Sends one media chunk on the call's best way: the newest WebTransport

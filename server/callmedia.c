@@ -70,6 +70,12 @@ static void cmedia_clear(riptd_cmedia *m) {
 
 void riptd_cmedia_free(riptd_call *call) { cmedia_clear(&call->media); }
 
+void riptd_cmedia_forget_directives(riptd_call *call) {
+  ript_advert_del(call->media.tx_dir);
+  ript_advert_del(call->media.rx_dir);
+  call->media.tx_dir = call->media.rx_dir = NULL;
+}
+
 int riptd_cmedia_renegotiate(riptd_call *call, const riptd_call_rec *rec) {
   riptd_cmedia old = call->media;
   memset(&call->media, 0, sizeof(call->media));
