@@ -14,7 +14,8 @@
 # Scenarios (default: all four, in this order):
 #   h3-datagram  1000 calls over HTTP/3 datagrams, ramp 100/s, hold 30 s
 #   h3-byway      300 calls over HTTP/3 byways,    ramp 100/s, hold 30 s
-#   h2-byway      300 calls over HTTP/2 byways,    ramp 100/s, hold 30 s
+#   h2-byway      600 calls over HTTP/2 byways,    ramp 100/s, hold 30 s
+#                (about as many as riptd holds within the targets)
 #   setup-rate   1000 calls over HTTP/3 datagrams, ramp 250/s, hold 5 s
 # Sizes can be changed with the environment: DATAGRAM_CALLS, H3_BYWAY_CALLS,
 # H2_BYWAY_CALLS, SETUP_CALLS, SETUP_RAMP, RAMP, HOLD, CODEC (PCMU).
@@ -224,7 +225,7 @@ for s in "${SCENARIOS[@]}"; do
     h3-byway) run "$s" --transport h3 --media byway \
       --calls "$(scale "${H3_BYWAY_CALLS:-300}")" --ramp "$RAMP" --hold "$HOLD" ;;
     h2-byway) run "$s" --transport h2 --media byway \
-      --calls "$(scale "${H2_BYWAY_CALLS:-300}")" --ramp "$RAMP" --hold "$HOLD" ;;
+      --calls "$(scale "${H2_BYWAY_CALLS:-600}")" --ramp "$RAMP" --hold "$HOLD" ;;
     setup-rate) run "$s" --transport h3 --media datagram \
       --calls "$(scale "${SETUP_CALLS:-1000}")" --ramp "${SETUP_RAMP:-250}" \
       --hold "$([ "$QUICK" = 1 ] && echo 2 || echo 5)" ;;
