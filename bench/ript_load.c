@@ -93,7 +93,7 @@ struct load {
   unsigned frame_ms;
   /* calls */
   lcall *calls;
-  unsigned started, settled, closed, handles_open;
+  unsigned started, settled, closed;
   uint64_t ramp_t0_ns, last_setup_ns;
   int64_t ramp_t0_ms;
   uv_timer_t ramp, phase_timer, window_timer, guard;
@@ -107,7 +107,6 @@ struct load {
 static void load_fail(load *L, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static void load_cleanup(load *L);
-static void load_end_calls(load *L);
 
 static uint64_t load_ns(void) { return uv_hrtime(); }
 
@@ -368,11 +367,6 @@ static void lcall_on_frame(ript_client_call *call,
     load_hist_add(L->res.delay_steady, frame->delay_ms);
 }
 
-static void lcall_on_tick_closed(uv_handle_t *h) {
-  lcall *c = h->data;
-  c->L->handles_open--;
-}
-
 /* The call's figures into the run's. */
 static void lcall_count(lcall *c) {
   load_result *r = &c->L->res;
@@ -438,7 +432,7 @@ static void lcall_on_closed(ript_client_call *call,
   c->sending = 0;
   c->closed = 1;
   uv_timer_stop(&c->tick);
-  uv_close((uv_handle_t *)&c->tick, lcall_on_tick_closed);
+  uv_close((uv_handle_t *)&c->tick, NULL);
   if (!c->answered)
     load_settled(L);
   L->closed++;
@@ -455,7 +449,6 @@ static void lcall_start(load *L, unsigned i) {
   c->L = L;
   uv_timer_init(&L->loop, &c->tick);
   c->tick.data = c;
-  L->handles_open++;
   L->started++;
   ript_buf pp;
   ript_buf_init(&pp, NULL);
@@ -484,7 +477,7 @@ static void lcall_start(load *L, unsigned i) {
     L->res.failed++;
     c->closed = 1;
     c->call = NULL;
-    uv_close((uv_handle_t *)&c->tick, lcall_on_tick_closed);
+    uv_close((uv_handle_t *)&c->tick, NULL);
     load_settled(L);
     L->closed++;
   }
@@ -551,6 +544,7 @@ static void load_on_phase(uv_timer_t *t) {
 static void load_on_guard(uv_timer_t *t) {
   load *L = t->data;
   L->res.timed_out = 1;
+  L->fatal |= L->phase == PHASE_SETUP; /* nothing was measured */
   fprintf(stderr, "ript-load: the run did not finish in time (phase %d); "
                   "giving up the calls still open\n",
           (int)L->phase);
@@ -692,11 +686,6 @@ static void load_setup(load *L) {
 
 /* ---- cleanup -------------------------------------------------------------- */
 
-static void load_on_handle_closed(uv_handle_t *h) {
-  load *L = h->data;
-  L->handles_open--;
-}
-
 /* The last handles: once they are closed the loop has nothing left. */
 static void load_close_timers(load *L) {
   L->phase = PHASE_DONE;
@@ -704,7 +693,7 @@ static void load_close_timers(load *L) {
                           &L->guard};
   for (size_t i = 0; i < sizeof(timers) / sizeof(timers[0]); ++i) {
     uv_timer_stop(timers[i]);
-    uv_close((uv_handle_t *)timers[i], load_on_handle_closed);
+    uv_close((uv_handle_t *)timers[i], NULL);
   }
 }
 
@@ -817,8 +806,7 @@ static void load_init_timers(load *L) {
   for (size_t i = 0; i < sizeof(timers) / sizeof(timers[0]); ++i) {
     uv_timer_init(&L->loop, timers[i]);
     timers[i]->data = L;
-    L->handles_open++;
-  }
+    }
 }
 
 static void load_free(load *L) {

@@ -22,8 +22,9 @@
 #   --quick    a tenth of the calls and a 5 s hold: checks the set-up
 #   --out DIR  where the results go (default: a new directory under /tmp)
 #   --profile  also record riptd with `perf record -g` during each run and
-#              write DIR/SCENARIO.perf.txt (perf's top functions); the
-#              numbers of a profiled run are not the benchmark's
+#              write DIR/SCENARIO.perf.txt (a flat profile by library and
+#              function); the numbers of a profiled run are not the
+#              benchmark's
 # Before each scenario it waits (at most QUIET_WAIT s, default 900) for both
 # cores to be under QUIET_BUSY % busy (default 25): the machine is shared.
 # The table's last column says how busy each core was during the run.
@@ -208,7 +209,7 @@ run() {
     kill -INT "$PERF_PID" 2>/dev/null || true
     wait "$PERF_PID" 2>/dev/null || true
     PERF_PID=""
-    perf report -i "$OUT/$name.perf.data" --no-children --sort symbol \
+    perf report -i "$OUT/$name.perf.data" --no-children --sort dso,symbol -g none \
       --stdio 2>/dev/null | grep -v '^$' | head -80 >"$OUT/$name.perf.txt" || true
   fi
   stop_riptd

@@ -74,5 +74,14 @@ status=0
 [ "$status" -eq 2 ] && grep -q "needs --transport h3" "$WORK/usage.err" ||
   fail "h2 datagram: status $status: $(cat "$WORK/usage.err")"
 
+step "a refused token is one line and exit status 1"
+status=0
+"$LOAD" --root "$ROOT" --token wrong-token-0123456789 --cacert "$CACERT" --tg "$TG" \
+  --from "$(dev from 0)" --to "$(dev numbers echo)" --calls 1 \
+  2>"$WORK/refused.err" >/dev/null || status=$?
+[ "$status" -eq 1 ] || fail "wrong token: exit status $status: $(cat "$WORK/refused.err")"
+[ "$(wc -l <"$WORK/refused.err")" -eq 1 ] && grep -q "401" "$WORK/refused.err" ||
+  fail "wrong token: $(cat "$WORK/refused.err")"
+
 stop_riptd 20
 step "ok"
