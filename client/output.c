@@ -40,23 +40,13 @@ int ript_cli_exit_code(int code) {
 
 /* ---- helpers ---- */
 
-/* Appends server text with control characters replaced. */
-static int output_clean(ript_buf *out, const char *text) {
-  size_t start = out->len;
-  int rv = ript_buf_append_str(out, text);
-  for (size_t i = start; rv == 0 && i < out->len; ++i)
-    if (out->data[i] < 0x20 || out->data[i] == 0x7f)
-      out->data[i] = '?';
-  return rv;
-}
-
 /* Appends "  LABEL VALUE\n" for a present value. */
 static int output_line(ript_buf *out, const char *label, const char *value) {
   if (!value)
     return 0;
   int rv = ript_buf_printf(out, "  %-15s", label);
   if (rv == 0)
-    rv = output_clean(out, value);
+    rv = ript_buf_append_printable(out, value);
   if (rv == 0)
     rv = ript_buf_append_str(out, "\n");
   return rv;
@@ -203,7 +193,7 @@ static int output_tg_text(ript_buf *out, const ript_doc_tg_entry *entry,
   if (rv == 0)
     rv = ript_buf_append_str(out, "TG ");
   if (rv == 0)
-    rv = output_clean(out, tg->uri ? tg->uri : entry->uri);
+    rv = ript_buf_append_printable(out, tg->uri ? tg->uri : entry->uri);
   if (rv == 0)
     rv = ript_buf_append_str(out, "\n");
   const char *lines[][2] = {
@@ -268,7 +258,7 @@ int ript_cli_print_handler(ript_buf *out, int json,
     return output_json(out, output_handler_json(h));
   int rv = ript_buf_printf(out, "handler %s registered at ", h->handler_id);
   if (rv == 0)
-    rv = output_clean(out, h->uri);
+    rv = ript_buf_append_printable(out, h->uri);
   if (rv == 0)
     rv = ript_buf_append_str(out, "\n");
   return rv;
@@ -279,7 +269,7 @@ static int output_handlers_text(ript_buf *out, const char *tg,
   if (list->nhandlers == 0) {
     int rv = ript_buf_append_str(out, "no handlers on TG ");
     if (rv == 0)
-      rv = output_clean(out, tg);
+      rv = ript_buf_append_printable(out, tg);
     return rv ? rv : ript_buf_append_str(out, "\n");
   }
   int rv = 0;
@@ -287,11 +277,11 @@ static int output_handlers_text(ript_buf *out, const char *tg,
     const ript_doc_handler *h = &list->handlers[i];
     rv = ript_buf_printf(out, "%s ", h->handler_id);
     if (rv == 0)
-      rv = output_clean(out, h->uri);
+      rv = ript_buf_append_printable(out, h->uri);
     if (rv == 0)
       rv = ript_buf_append_str(out, " ");
     if (rv == 0)
-      rv = output_clean(out, h->advertisement);
+      rv = ript_buf_append_printable(out, h->advertisement);
     if (rv == 0)
       rv = ript_buf_append_str(out, "\n");
   }
@@ -319,7 +309,7 @@ int ript_cli_print_removed(ript_buf *out, int json, const char *uri) {
     return output_json(out, json_pack("{s:s}", "removed", uri));
   int rv = ript_buf_append_str(out, "handler removed: ");
   if (rv == 0)
-    rv = output_clean(out, uri);
+    rv = ript_buf_append_printable(out, uri);
   return rv ? rv : ript_buf_append_str(out, "\n");
 }
 
@@ -353,11 +343,11 @@ int ript_cli_print_call_event(ript_buf *out, double at_s, const char *name,
                               const char *reason) {
   int rv = ript_buf_printf(out, "+%.3f s  ", at_s);
   if (rv == 0)
-    rv = output_clean(out, name);
+    rv = ript_buf_append_printable(out, name);
   if (rv == 0 && reason && reason[0]) {
     rv = ript_buf_append_str(out, ": ");
     if (rv == 0)
-      rv = output_clean(out, reason);
+      rv = ript_buf_append_printable(out, reason);
   }
   return rv ? rv : ript_buf_append_str(out, "\n");
 }
@@ -378,15 +368,15 @@ static int output_codec_text(ript_buf *out, const char *codec, uint32_t rate,
 static int output_call_head(ript_buf *out, const ript_cli_call_summary *s) {
   int rv = ript_buf_append_str(out, "call ");
   if (rv == 0)
-    rv = output_clean(out, s->uri ? s->uri : "(none)");
+    rv = ript_buf_append_printable(out, s->uri ? s->uri : "(none)");
   if (rv == 0)
     rv = ript_buf_append_str(out, ": ");
   if (rv == 0)
-    rv = output_clean(out, s->final ? s->final : "over");
+    rv = ript_buf_append_printable(out, s->final ? s->final : "over");
   if (rv == 0 && s->reason && s->reason[0]) {
     rv = ript_buf_append_str(out, ": ");
     if (rv == 0)
-      rv = output_clean(out, s->reason);
+      rv = ript_buf_append_printable(out, s->reason);
   }
   if (rv == 0)
     rv = ript_buf_printf(out, " (ended by %s)\n",

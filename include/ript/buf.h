@@ -36,6 +36,12 @@ int ript_buf_append(ript_buf *buf, const void *data, size_t len);
 /* Appends a NUL-terminated string. Returns 0 or RIPT_ERR_NOMEM. */
 int ript_buf_append_str(ript_buf *buf, const char *s);
 
+/* Appends a NUL-terminated string with every ASCII control character
+ * (below 0x20, and DEL) replaced by '?': for text a peer chose that is
+ * shown to people, so it can neither break a line nor drive a terminal.
+ * Returns 0 or RIPT_ERR_NOMEM (buffer unchanged). */
+int ript_buf_append_printable(ript_buf *buf, const char *s);
+
 /* Appends printf-style formatted text. Returns 0 or RIPT_ERR_NOMEM. */
 int ript_buf_printf(ript_buf *buf, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -47,17 +47,6 @@ static int result_authority(ript_buf *out, const char *url, int host_only) {
   return ript_buf_append(out, url + parts.authority_off, parts.authority_len);
 }
 
-/* Appends text the server chose with its control characters replaced, so
- * it can neither break the line nor drive a terminal. */
-static int result_append_clean(ript_buf *out, const char *text) {
-  size_t start = out->len;
-  int rv = ript_buf_append_str(out, text);
-  for (size_t i = start; rv == 0 && i < out->len; ++i)
-    if (out->data[i] < 0x20 || out->data[i] == 0x7f)
-      out->data[i] = '?';
-  return rv;
-}
-
 static int result_status(const ript_client_result *res, ript_buf *out) {
   int rv = ript_buf_printf(out, "%d", res->status);
   if (rv == 0 && res->error)
@@ -65,7 +54,7 @@ static int result_status(const ript_client_result *res, ript_buf *out) {
   if (rv == 0 && res->reason)
     rv = ript_buf_append_str(out, ": ");
   if (rv == 0 && res->reason)
-    rv = result_append_clean(out, res->reason);
+    rv = ript_buf_append_printable(out, res->reason);
   if (rv == 0 && !res->reason)
     rv = ript_buf_append_str(out, " (the response has no error document)");
   return rv;

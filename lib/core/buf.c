@@ -57,6 +57,15 @@ int ript_buf_append_str(ript_buf *buf, const char *s) {
   return ript_buf_append(buf, s, strlen(s));
 }
 
+int ript_buf_append_printable(ript_buf *buf, const char *s) {
+  size_t start = buf->len;
+  int rv = ript_buf_append_str(buf, s);
+  for (size_t i = start; rv == 0 && i < buf->len; ++i)
+    if (buf->data[i] < 0x20 || buf->data[i] == 0x7f)
+      buf->data[i] = '?';
+  return rv;
+}
+
 int ript_buf_printf(ript_buf *buf, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);

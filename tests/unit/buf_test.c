@@ -20,6 +20,17 @@ static void test_append_and_printf(void **state) {
   assert_null(b.data);
 }
 
+static void test_append_printable(void **state) {
+  (void)state;
+  ript_buf b;
+  ript_buf_init(&b, NULL);
+  assert_int_equal(ript_buf_append_str(&b, "reason: "), 0);
+  assert_int_equal(ript_buf_append_printable(&b, "a\tb\nc\x1b[2J\x7f\xc3\xa9"),
+                   0);
+  assert_string_equal((const char *)b.data, "reason: a?b?c?[2J?\xc3\xa9");
+  ript_buf_free(&b);
+}
+
 static void test_grows_past_initial_capacity(void **state) {
   (void)state;
   ript_buf b;
@@ -57,6 +68,7 @@ static void test_strerror_and_fatal(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_append_and_printf),
+      cmocka_unit_test(test_append_printable),
       cmocka_unit_test(test_grows_past_initial_capacity),
       cmocka_unit_test(test_out_of_memory_leaves_buffer_intact),
       cmocka_unit_test(test_strerror_and_fatal),
