@@ -28,7 +28,6 @@
 #include <uv.h>
 
 #include "load.h"
-#include "ript/advert.h"
 #include "ript/audio.h"
 #include "ript/client.h"
 #include "ript/client_call.h"
@@ -187,32 +186,23 @@ static int load_encode_frames(load *L, const ript_audio_config *cfg) {
  * one). The frames are made from the first call's directive. */
 static int load_check_directive(load *L, const char *text, char *why,
                                 size_t len) {
-  ript_advert *dir = NULL;
-  ript_audio_config cfg;
+  ript_audio_stream s;
   uint32_t want = L->opt.opus ? RIPT_PT_OPUS : RIPT_PT_PCMU;
-  int rv = text && *text ? ript_advert_parse(&dir, text, strlen(text),
-                                             RIPT_ADVERT_KIND_DIRECTIVE,
-                                             NULL, NULL)
-                         : RIPT_ERR_NO_COMMON_MEDIA;
-  if (rv == 0 && (dir->nentries == 0 || dir->entries[0].ncodecs == 0))
-    rv = RIPT_ERR_NO_COMMON_MEDIA;
-  if (rv == 0)
-    rv = ript_audio_config_from_codec(&cfg, &dir->entries[0].codecs[0]);
-  if (rv == 0 && cfg.payload_type != want) {
+  int rv = ript_audio_stream_parse(&s, text, NULL);
+  if (rv == 0 && s.cfg.payload_type != want) {
     snprintf(why, len, "riptd chose %s for the caller's audio (client "
                        "directive \"%s\"), not %s: its advertisement must "
                        "prefer %s",
-             dir->entries[0].codecs[0].name, text, load_codec(L),
-             load_codec(L));
+             s.codec, text, load_codec(L), load_codec(L));
     rv = RIPT_ERR_MISMATCH;
   } else if (rv != 0) {
     snprintf(why, len, "cannot send on the client directive \"%s\": %s",
              text ? text : "", ript_strerror(rv));
   }
-  if (rv == 0 && !L->frames_ready && (rv = load_encode_frames(L, &cfg)) != 0)
+  if (rv == 0 && !L->frames_ready &&
+      (rv = load_encode_frames(L, &s.cfg)) != 0)
     snprintf(why, len, "cannot encode %s: %s", load_codec(L),
              ript_strerror(rv));
-  ript_advert_del(dir);
   return rv;
 }
 

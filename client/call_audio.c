@@ -4,7 +4,6 @@
 
 #include "call_audio.h"
 #include "options.h"
-#include "ript/advert.h"
 #include "ript/codec.h"
 
 enum {
@@ -24,13 +23,10 @@ enum {
 /* What a frame in the playout buffer is: its first byte. */
 enum { AUDIO_TAG_MEDIA = 0, AUDIO_TAG_CN = 1, AUDIO_TAG_OTHER = 2 };
 
-/* The first stream of a directive. */
+/* The first stream of a directive; |ok| when there is one ript codes. */
 typedef struct audio_stream {
   int ok;
-  uint8_t source, sink;
-  ript_audio_config cfg;
-  const char *codec;
-  int cn, te; /* CN, telephone-event allowed */
+  ript_audio_stream s;
 } audio_stream;
 
 struct ript_cli_audio {
@@ -69,33 +65,13 @@ struct ript_cli_audio {
 
 /* ---- set-up ---- */
 
-static int audio_stream_parse(audio_stream *s, const char *text,
+static int audio_stream_parse(audio_stream *st, const char *text,
                               const char *which, char *errbuf,
                               size_t errlen) {
-  memset(s, 0, sizeof(*s));
-  if (!text || !text[0])
-    return 0;
-  ript_advert *dir = NULL;
-  int rv = ript_advert_parse(&dir, text, strlen(text),
-                             RIPT_ADVERT_KIND_DIRECTIVE, NULL, NULL);
-  if (rv == 0 && dir->nentries) {
-    const ript_advert_entry *e = &dir->entries[0];
-    rv = e->ncodecs ? ript_audio_config_from_codec(&s->cfg, &e->codecs[0])
-                    : RIPT_ERR_RANGE;
-    s->ok = rv == 0;
-    s->source = e->id;
-    s->sink = e->sink;
-    s->codec = e->ncodecs && e->codecs[0].info ? e->codecs[0].info->name
-                                               : NULL;
-    for (size_t i = 1; i < e->ncodecs; ++i) {
-      uint32_t pt = e->codecs[i].info ? e->codecs[i].info->payload_type : 0;
-      s->cn |= pt == RIPT_PT_CN;
-      s->te |= pt == RIPT_PT_TELEPHONE_EVENT;
-    }
-  }
-  ript_advert_del(dir);
-  if (rv == 0)
-    return 0;
+  int rv = ript_audio_stream_parse(&st->s, text, NULL);
+  st->ok = rv == 0;
+  if (rv == 0 || rv == RIPT_ERR_NO_COMMON_MEDIA)
+    return 0; /* a direction with no stream: checked by the caller */
   snprintf(errbuf, errlen, "the %s directive \"%s\" %s", which, text,
            rv == RIPT_ERR_RANGE ? "names a codec ript cannot code (it has "
                                   "opus, PCMU and PCMA)"
@@ -114,7 +90,7 @@ static int audio_signal(ript_cli_audio *a, const ript_wav *play) {
 }
 
 static int audio_tx_new(ript_cli_audio *a, const ript_wav *play) {
-  int rv = ript_audio_encoder_new(&a->enc, &a->tx.cfg, NULL);
+  int rv = ript_audio_encoder_new(&a->enc, &a->tx.s.cfg, NULL);
   if (rv != 0)
     return rv;
   a->fmt = ript_audio_encoder_format(a->enc);
@@ -126,7 +102,7 @@ static int audio_tx_new(ript_cli_audio *a, const ript_wav *play) {
   if ((rv = ript_vad_init(&a->vad, &vc)) != 0 ||
       (rv = ript_dtmf_sender_init(&a->dtmf, &dc)) != 0)
     return rv;
-  a->st.tx_codec = a->tx.codec;
+  a->st.tx_codec = a->tx.s.codec;
   a->st.tx_rate = a->fmt->rate;
   a->st.tx_channels = a->fmt->channels;
   return audio_signal(a, play);
@@ -141,7 +117,7 @@ static int audio_rx_new(ript_cli_audio *a) {
     return 0;
   ript_jitter_config jc = {AUDIO_PLAYOUT_DELAY_MS, 0, AUDIO_PLAYOUT_CAPACITY,
                            sizeof(a->tagged)};
-  int rv = ript_audio_decoder_new(&a->dec, &a->rx.cfg, NULL);
+  int rv = ript_audio_decoder_new(&a->dec, &a->rx.s.cfg, NULL);
   if (rv == 0)
     rv = ript_jitter_new(&a->jb, &jc, NULL);
   if (rv != 0)
@@ -149,7 +125,7 @@ static int audio_rx_new(ript_cli_audio *a) {
   const ript_audio_format *f = ript_audio_decoder_format(a->dec);
   a->out_room = ript_audio_decoder_max_frames(a->dec);
   a->out = malloc(a->out_room * f->channels * sizeof(int16_t));
-  a->st.rx_codec = a->rx.codec;
+  a->st.rx_codec = a->rx.s.codec;
   a->st.rx_rate = f->rate;
   a->st.rx_channels = f->channels;
   return a->out ? 0 : RIPT_ERR_NOMEM;
@@ -203,8 +179,8 @@ void ript_cli_audio_del(ript_cli_audio *a) {
 
 void ript_cli_audio_tx_stream(const ript_cli_audio *a, uint8_t *source,
                               uint8_t *sink) {
-  *source = a->tx.source;
-  *sink = a->tx.sink;
+  *source = a->tx.s.source;
+  *sink = a->tx.s.sink;
 }
 
 /* ---- sending ---- */
@@ -219,7 +195,7 @@ void ript_cli_audio_start(ript_cli_audio *a, int64_t wall_ms) {
 int ript_cli_audio_started(const ript_cli_audio *a) { return a->started; }
 
 int ript_cli_audio_dtmf(ript_cli_audio *a, const char *digits) {
-  if (!a->tx.te)
+  if (!a->tx.s.telephone_event)
     return RIPT_ERR_MISMATCH;
   return ript_dtmf_sender_push(&a->dtmf, digits, strlen(digits));
 }
@@ -227,8 +203,8 @@ int ript_cli_audio_dtmf(ript_cli_audio *a, const char *digits) {
 static void audio_frame_init(const ript_cli_audio *a, ript_media_frame *f,
                              uint32_t pt, int64_t ts, size_t len) {
   memset(f, 0, sizeof(*f));
-  f->source = a->tx.source;
-  f->sink = a->tx.sink;
+  f->source = a->tx.s.source;
+  f->sink = a->tx.s.sink;
   f->payload_type = pt;
   f->timestamp = (uint64_t)ts;
   f->media = a->packet;
@@ -266,7 +242,7 @@ static int audio_frame(ript_cli_audio *a, uint64_t k, ript_media_frame *f) {
   int64_t ts = a->start_ms + (int64_t)k * a->fmt->frame_ms;
   audio_take(a, k);
   uint8_t level = ript_cn_level(a->pcm, n);
-  int what = a->tx.cn ? ript_vad_process(&a->vad, a->pcm, n, &level)
+  int what = a->tx.s.cn ? ript_vad_process(&a->vad, a->pcm, n, &level)
                       : RIPT_VAD_MEDIA;
   if (what == RIPT_VAD_SILENT) {
     ++a->st.silent;
@@ -295,7 +271,7 @@ int ript_cli_audio_next(ript_cli_audio *a, int64_t wall_ms,
   if (!a->started)
     return 0;
   ript_dtmf_packet pkt;
-  if (a->tx.te && ript_dtmf_sender_poll(&a->dtmf, wall_ms, &pkt) == 1 &&
+  if (a->tx.s.telephone_event && ript_dtmf_sender_poll(&a->dtmf, wall_ms, &pkt) == 1 &&
       audio_dtmf_frame(a, &pkt, frame))
     return 1;
   while (a->start_ms + (int64_t)a->next_frame * a->fmt->frame_ms <= wall_ms)
@@ -317,10 +293,10 @@ static void audio_heard(ript_cli_audio *a, const ript_media_frame *f) {
 
 void ript_cli_audio_receive(ript_cli_audio *a, const ript_media_frame *f,
                             int64_t wall_ms) {
-  if (!a->rx.ok || f->source != a->rx.source || f->sink != a->rx.sink ||
+  if (!a->rx.ok || f->source != a->rx.s.source || f->sink != a->rx.s.sink ||
       f->media_len > RIPT_AUDIO_MAX_PACKET)
     return;
-  uint8_t tag = f->payload_type == a->rx.cfg.payload_type ? AUDIO_TAG_MEDIA
+  uint8_t tag = f->payload_type == a->rx.s.cfg.payload_type ? AUDIO_TAG_MEDIA
                 : f->payload_type == RIPT_PT_CN           ? AUDIO_TAG_CN
                                                           : AUDIO_TAG_OTHER;
   if (f->payload_type == RIPT_PT_TELEPHONE_EVENT)

@@ -51,18 +51,13 @@ struct riptd_room {
 /* The first stream of |dir|, if the audio toolkit codes its main codec. */
 static int action_stream(const ript_advert *dir, uint8_t *source,
                          uint8_t *sink, ript_audio_config *cfg, int *te) {
-  if (!dir || !dir->nentries || !dir->entries[0].ncodecs)
+  ript_audio_stream s;
+  if (!dir || ript_audio_stream_from_directive(&s, dir) != 0)
     return 0;
-  const ript_advert_entry *e = &dir->entries[0];
-  if (ript_audio_config_from_codec(cfg, &e->codecs[0]) != 0)
-    return 0;
-  *source = e->id;
-  *sink = e->sink;
-  *te = 0;
-  for (size_t i = 1; i < e->ncodecs; ++i)
-    if (e->codecs[i].info &&
-        e->codecs[i].info->payload_type == RIPT_PT_TELEPHONE_EVENT)
-      *te = 1;
+  *source = s.source;
+  *sink = s.sink;
+  *cfg = s.cfg;
+  *te = s.telephone_event;
   return 1;
 }
 

@@ -109,6 +109,31 @@ typedef struct ript_audio_format {
 int ript_audio_config_from_codec(ript_audio_config *cfg,
                                  const ript_advert_codec *codec);
 
+/* The first stream of a directive, as one end of a one-stream audio call
+ * uses it: what to code, where from and to, which auxiliary payloads it
+ * may carry. */
+typedef struct ript_audio_stream {
+  uint8_t source, sink;
+  ript_audio_config cfg; /* from the main codec */
+  const char *codec;     /* the main codec's registry name (static) */
+  bool telephone_event;  /* the stream lists telephone-event */
+  bool cn;               /* the stream lists CN */
+} ript_audio_stream;
+
+/*
+ * Fills |s| from the first entry of the parsed |directive|. Returns 0,
+ * RIPT_ERR_INVALID_ARGUMENT (NULL argument), RIPT_ERR_NO_COMMON_MEDIA (no
+ * stream: an empty directive, or an entry without codecs) or
+ * RIPT_ERR_RANGE (the main codec is not one libript codes).
+ */
+int ript_audio_stream_from_directive(ript_audio_stream *s,
+                                     const ript_advert *directive);
+
+/* The same from directive text (NULL or "" has no stream), parsed with
+ * |mem| (NULL: default); also RIPT_ERR_PARSE and RIPT_ERR_NOMEM. */
+int ript_audio_stream_parse(ript_audio_stream *s, const char *text,
+                            const ript_mem *mem);
+
 /*
  * Fills |fmt| with the format an encoder or decoder made from |cfg| uses.
  * Returns 0, RIPT_ERR_INVALID_ARGUMENT (NULL argument) or RIPT_ERR_RANGE

@@ -70,6 +70,44 @@ int ript_audio_config_from_codec(ript_audio_config *cfg,
   return 0;
 }
 
+int ript_audio_stream_from_directive(ript_audio_stream *s,
+                                     const ript_advert *directive) {
+  if (!s || !directive)
+    return RIPT_ERR_INVALID_ARGUMENT;
+  memset(s, 0, sizeof(*s));
+  if (!directive->nentries || !directive->entries[0].ncodecs)
+    return RIPT_ERR_NO_COMMON_MEDIA;
+  const ript_advert_entry *e = &directive->entries[0];
+  int rv = ript_audio_config_from_codec(&s->cfg, &e->codecs[0]);
+  if (rv != 0)
+    return rv;
+  s->source = e->id;
+  s->sink = e->sink;
+  s->codec = e->codecs[0].info->name;
+  for (size_t i = 1; i < e->ncodecs; ++i) {
+    uint32_t pt = e->codecs[i].info ? e->codecs[i].info->payload_type : 0;
+    s->telephone_event |= pt == RIPT_PT_TELEPHONE_EVENT;
+    s->cn |= pt == RIPT_PT_CN;
+  }
+  return 0;
+}
+
+int ript_audio_stream_parse(ript_audio_stream *s, const char *text,
+                            const ript_mem *mem) {
+  if (!s)
+    return RIPT_ERR_INVALID_ARGUMENT;
+  memset(s, 0, sizeof(*s));
+  if (!text || !*text)
+    return RIPT_ERR_NO_COMMON_MEDIA;
+  ript_advert *dir = NULL;
+  int rv = ript_advert_parse(&dir, text, strlen(text),
+                             RIPT_ADVERT_KIND_DIRECTIVE, NULL, mem);
+  if (rv == 0)
+    rv = ript_audio_stream_from_directive(s, dir);
+  ript_advert_del(dir);
+  return rv;
+}
+
 /* Largest entry of |allowed| (ascending, |n| > 0) <= |want|, else the
  * smallest; |want| 0 gives |def|. */
 static unsigned audio_pick(const unsigned *allowed, size_t n, uint32_t want,

@@ -96,6 +96,47 @@ static void check_format(ript_audio_config cfg, uint32_t rate, unsigned ch,
   assert_int_equal(fmt.cbr, cbr);
 }
 
+static void test_stream_of_directive(void **state) {
+  (void)state;
+  ript_audio_stream s;
+  assert_int_equal(
+      ript_audio_stream_parse(&s, "2 to 7: PCMA,ptime=30; telephone-event; "
+                                  "CN; 3 to 1: opus;",
+                              NULL),
+      0);
+  assert_int_equal(s.source, 2);
+  assert_int_equal(s.sink, 7);
+  assert_int_equal(s.cfg.payload_type, RIPT_PT_PCMA);
+  assert_int_equal(s.cfg.ptime, 30);
+  assert_string_equal(s.codec, "PCMA");
+  assert_true(s.telephone_event);
+  assert_true(s.cn);
+  assert_int_equal(ript_audio_stream_parse(&s, "1 to 1: opus;", NULL), 0);
+  assert_string_equal(s.codec, "opus");
+  assert_false(s.telephone_event);
+  assert_false(s.cn);
+  assert_int_equal(ript_audio_stream_parse(&s, "", NULL),
+                   RIPT_ERR_NO_COMMON_MEDIA);
+  assert_int_equal(ript_audio_stream_parse(&s, NULL, NULL),
+                   RIPT_ERR_NO_COMMON_MEDIA);
+  assert_int_equal(ript_audio_stream_parse(&s, "1 to 1: G722;", NULL),
+                   RIPT_ERR_RANGE);
+  assert_int_equal(ript_audio_stream_parse(&s, "1 to", NULL),
+                   RIPT_ERR_PARSE);
+  assert_int_equal(ript_audio_stream_parse(NULL, "1 to 1: opus;", NULL),
+                   RIPT_ERR_INVALID_ARGUMENT);
+  assert_int_equal(ript_audio_stream_from_directive(&s, NULL),
+                   RIPT_ERR_INVALID_ARGUMENT);
+  ript_test_failmem fm;
+  for (long n = 0;; ++n) {
+    ript_test_failmem_init(&fm, n);
+    int rv = ript_audio_stream_parse(&s, "1 to 1: PCMU;", &fm.mem);
+    if (rv == 0)
+      break;
+    assert_int_equal(rv, RIPT_ERR_NOMEM);
+  }
+}
+
 static void test_format_choice(void **state) {
   (void)state;
   const uint32_t O = RIPT_PT_OPUS, U = RIPT_PT_PCMU, A = RIPT_PT_PCMA;
@@ -365,6 +406,7 @@ static void test_out_of_memory(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_config_from_codec),
+      cmocka_unit_test(test_stream_of_directive),
       cmocka_unit_test(test_format_choice),
       cmocka_unit_test(test_opus_round_trip),
       cmocka_unit_test(test_g711_round_trip),

@@ -329,20 +329,13 @@ static void mc_close(mc *m) {
 /* The first stream of a directive: its source, sink and codec. */
 static int mc_stream(const char *text, uint8_t *source, uint8_t *sink,
                      ript_audio_config *cfg) {
-  ript_advert *dir = NULL;
-  if (!text || !*text)
-    return RIPT_ERR_INVALID_ARGUMENT;
-  int rv = ript_advert_parse(&dir, text, strlen(text),
-                             RIPT_ADVERT_KIND_DIRECTIVE, NULL, NULL);
-  if (rv == 0 && dir->nentries == 0)
-    rv = RIPT_ERR_INVALID_ARGUMENT;
-  if (rv == 0)
-    rv = ript_audio_config_from_codec(cfg, &dir->entries[0].codecs[0]);
+  ript_audio_stream s;
+  int rv = ript_audio_stream_parse(&s, text, NULL);
   if (rv == 0) {
-    *source = dir->entries[0].id;
-    *sink = dir->entries[0].sink;
+    *source = s.source;
+    *sink = s.sink;
+    *cfg = s.cfg;
   }
-  ript_advert_del(dir);
   return rv;
 }
 
