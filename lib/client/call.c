@@ -64,6 +64,7 @@ void call_finish(ript_client_call *call, int code) {
 static void call_free(ript_client_call *call) {
   const ript_mem *mem = call->mem;
   ript_event_parser_del(call->parser);
+  ript_buf_free(&call->scratch);
   ript_media_session_del(call->session);
   char *strings[] = {call->tg_uri,     call->handler_uri, call->destination,
                      call->passport,   call->uri,         call->events_url,
@@ -195,7 +196,6 @@ static void call_migrate_now(ript_client_call *call) {
   call->migrate_pending = 0;
   ++call->gen;
   ++call->stats.migrations;
-  call->migrated = 1;
   call->events = NULL;
   call->signal_up = 0;
   call->media_session = NULL;
@@ -215,7 +215,7 @@ static void call_timers(ript_client_call *call, int64_t now) {
       call->phase == CALL_LIVE) {
     char nonce[32];
     snprintf(nonce, sizeof(nonce), "p%llu",
-             (unsigned long long)++call->ping_count);
+             (unsigned long long)call->stats.pings_sent + 1);
     if (call_signal_send(call, RIPT_EVENT_PING, NULL, nonce) == 0)
       ++call->stats.pings_sent;
     call->next_ping_ms = now + (int64_t)call->ping_interval_ms;
@@ -355,6 +355,7 @@ int ript_client_call_start(ript_client *client,
   call->final = RIPT_EVENT_UNKNOWN;
   call->ack_flush_ms = INT64_MAX;
   call->started_ms = call_now_ms();
+  ript_buf_init(&call->scratch, call->mem);
   call->stats.answered_after_ms = -1;
   rv = call_copy_config(call, cfg);
   if (rv == 0)
@@ -385,7 +386,7 @@ int ript_client_call_tx_stream(const ript_client_call *call, uint8_t *source,
 }
 
 int ript_client_call_answered(const ript_client_call *call) {
-  return call && call->answered;
+  return call && call->stats.answered_after_ms >= 0;
 }
 
 int ript_client_call_end(ript_client_call *call, const char *reason) {

@@ -62,8 +62,7 @@ struct ript_client_call {
   int64_t media_timeout_ms;
   /* the call */
   char *uri, *events_url, *media_url;
-  int answered;
-  int64_t started_ms, answered_ms;
+  int64_t started_ms;
   /* the outcome */
   int code;
   ript_event_type final;
@@ -78,14 +77,13 @@ struct ript_client_call {
   int signal_up;     /* its response headers arrived */
   ript_event_parser *parser;
   int migrate_pending;
-  int migrated;      /* at least once: no cookies on the signaling byway */
   int64_t byway_lost_ms;  /* when the call was last without one */
   int64_t retry_at_ms;    /* when to try the signaling byway again */
   int64_t next_ping_ms;
-  uint64_t ping_count;
   int64_t end_deadline_ms;
   /* media */
   ript_media_session *session;
+  ript_buf scratch;  /* the chunks of one send, replay or ack flush */
   uint8_t tx_source, tx_sink;
   int use_datagrams;
   call_xfer *media_session; /* the CONNECT, or NULL */
@@ -95,7 +93,8 @@ struct ript_client_call {
   int replay_due;    /* replay once the next new chunk has gone */
   int64_t replay_at_ms;
   int64_t ack_flush_ms; /* acks owed must leave by then; INT64_MAX none */
-  /* figures */
+  /* figures; answered_after_ms >= 0 once answered, migrations > 0 once
+   * migrated (no cookies on the signaling byway from then on) */
   ript_client_call_stats stats;
 };
 
@@ -148,7 +147,6 @@ void call_media_on_response(call_xfer *xfer);
 void call_media_on_datagram(call_xfer *xfer, const uint8_t *data,
                             size_t len);
 void call_media_closed(ript_client_call *call, call_xfer *xfer);
-void call_media_ship(ript_client_call *call, ript_buf *chunks);
 void call_media_tick(ript_client_call *call, int64_t now);
 int64_t call_media_deadline(const ript_client_call *call);
 

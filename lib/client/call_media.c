@@ -109,10 +109,11 @@ static void media_fill_acks(ript_client_call *call, ript_buf *chunks,
     ;
 }
 
-void call_media_ship(ript_client_call *call, ript_buf *chunks) {
+/* Sends |chunks| and the acks owed on the media path, if it is up. */
+static void media_ship(ript_client_call *call, ript_buf *chunks,
+                       int64_t now) {
   if (!call->media_up || call->phase == CALL_CLOSING)
     return; /* kept by the session; replayed when the path returns */
-  int64_t now = call_now_ms();
   if (call->use_datagrams) {
     media_fill_acks(call, chunks, now);
     if (chunks->len && call->media_session && call->media_session->ex)
@@ -134,15 +135,13 @@ void call_media_ship(ript_client_call *call, ript_buf *chunks) {
 static void media_replay(ript_client_call *call, int64_t now) {
   call->replay_due = 0;
   ript_media_replay_start(call->session, now);
-  ript_buf b;
-  ript_buf_init(&b, call->mem);
+  ript_buf *b = &call->scratch;
   for (;;) {
-    ript_buf_reset(&b);
-    if (ript_media_replay(call->session, now, &b, 1) <= 0)
+    ript_buf_reset(b);
+    if (ript_media_replay(call->session, now, b, 1) <= 0)
       break;
-    call_media_ship(call, &b);
+    media_ship(call, b, now);
   }
-  ript_buf_free(&b);
 }
 
 int ript_client_call_send(ript_client_call *call,
@@ -153,13 +152,13 @@ int ript_client_call_send(ript_client_call *call,
     return RIPT_ERR_CALL_TERMINATED;
   if (call->phase == CALL_CREATING || !call->session)
     return RIPT_ERR_CALL_NOT_READY;
-  ript_buf b;
-  ript_buf_init(&b, call->mem);
+  /* One buffer per call, not one allocation per frame. */
+  ript_buf *b = &call->scratch;
+  ript_buf_reset(b);
   int64_t now = call_now_ms();
-  ript_ssize n = ript_media_send(call->session, frame, now, &b, NULL);
+  ript_ssize n = ript_media_send(call->session, frame, now, b, NULL);
   if (n > 0)
-    call_media_ship(call, &b);
-  ript_buf_free(&b);
+    media_ship(call, b, now);
   if (n > 0 && call->replay_due && call->media_up)
     media_replay(call, now);
   return n < 0 ? (int)n : 0;
@@ -277,10 +276,8 @@ void call_media_tick(ript_client_call *call, int64_t now) {
   if (call->media_up && call->replay_due && now >= call->replay_at_ms)
     media_replay(call, now);
   if (call->media_up && now >= call->ack_flush_ms) {
-    ript_buf b;
-    ript_buf_init(&b, call->mem);
-    call_media_ship(call, &b);
-    ript_buf_free(&b);
+    ript_buf_reset(&call->scratch);
+    media_ship(call, &call->scratch, now);
   }
   if (call->media_up &&
       (ript_media_check(call->session, now) & RIPT_MEDIA_FLAG_NEED_MIGRATION))

@@ -17,9 +17,8 @@ static int signal_on_event(const ript_event *ev, void *user_data) {
   int64_t now = call_now_ms();
   switch (ev->type) {
   case RIPT_EVENT_ANSWERED:
-    if (!call->answered)
+    if (call->stats.answered_after_ms < 0)
       call->stats.answered_after_ms = now - call->started_ms;
-    call->answered = 1;
     break;
   case RIPT_EVENT_PONG:
     ++call->stats.pongs_received;
@@ -88,7 +87,7 @@ int call_signal_open(ript_client_call *call) {
   /* After a migration no cookie goes with it, so that a load balancer
    * may route it to another instance (§9.13). */
   call_xfer_spec spec = {XFER_EVENTS_GET, "GET", call->events_url, NULL,
-                         NULL, NULL, 0, call->migrated};
+                         NULL, NULL, 0, call->stats.migrations > 0};
   call->signal_up = 0;
   return call_xfer_start(call, &spec, &call->events);
 }
