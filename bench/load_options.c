@@ -1,5 +1,4 @@
 /* ript-load's command line, and what a riptd --dev dev.json adds to it. */
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +9,7 @@
 #include <jansson.h>
 
 #include "load.h"
+#include "ript_cmdline.h"
 
 const char *load_usage(void) {
   return "usage: ript-load [--dev-json DIR|FILE] [--root URL --token TOKEN "
@@ -68,46 +68,21 @@ const char *load_usage(void) {
          "2 bad usage, 3 measured but some calls failed.\n";
 }
 
-/* Matches "--name VALUE" or "--name=VALUE": 1 on a match, 0 on none, -1
- * when the value is missing. */
-static int options_value(const char *name, int argc, char **argv, int *i,
-                         const char **value) {
-  size_t n = strlen(name);
-  const char *arg = argv[*i];
-  if (strncmp(arg, name, n) != 0 || (arg[n] != '\0' && arg[n] != '='))
-    return 0;
-  if (arg[n] == '=') {
-    *value = arg + n + 1;
-    return 1;
-  }
-  if (*i + 1 >= argc)
-    return -1;
-  *value = argv[++*i];
-  return 1;
-}
-
 static int options_number(const char *name, const char *text, double lo,
                           double hi, double *out, char *err, size_t errlen) {
-  char *end = NULL;
-  errno = 0;
-  double v = strtod(text, &end);
-  if (errno != 0 || end == text || *end != '\0' || !(v >= lo && v <= hi)) {
+  if (ript_cmdline_number(text, lo, hi, out) != 0) {
     snprintf(err, errlen, "%s %s: expected a number from %g to %g", name,
              text, lo, hi);
     return -1;
   }
-  *out = v;
   return 0;
 }
 
 static int options_uint(const char *name, const char *text, unsigned lo,
                         unsigned hi, unsigned *out, char *err,
                         size_t errlen) {
-  char *end = NULL;
-  errno = 0;
-  unsigned long v = strtoul(text, &end, 10);
-  if (errno != 0 || end == text || *end != '\0' || text[0] == '-' ||
-      v < lo || v > hi) {
+  unsigned long v;
+  if (ript_cmdline_uint(text, lo, hi, &v) != 0) {
     snprintf(err, errlen, "%s %s: expected a whole number from %u to %u",
              name, text, lo, hi);
     return -1;
@@ -185,7 +160,7 @@ static int options_string(load_options *opt, int argc, char **argv, int *i) {
                           &opt->cacert,   &opt->tg,   &opt->from,
                           &opt->to};
   for (size_t k = 0; k < sizeof(slots) / sizeof(slots[0]); ++k) {
-    int rv = options_value(options_strings[k], argc, argv, i, slots[k]);
+    int rv = ript_cmdline_value(options_strings[k], argc, argv, i, slots[k]);
     if (rv != 0)
       return rv;
   }
@@ -231,7 +206,7 @@ int load_options_parse(load_options *opt, int argc, char **argv, char *err,
     for (size_t k = 0; rv == 0 && k < sizeof(options_named) /
                                            sizeof(options_named[0]);
          ++k) {
-      rv = options_value(options_named[k], argc, argv, &i, &v);
+      rv = ript_cmdline_value(options_named[k], argc, argv, &i, &v);
       if (rv == 1 &&
           options_apply(opt, options_named[k], v, err, errlen) != 0)
         return -1;

@@ -2,7 +2,6 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -11,6 +10,7 @@
 #include "ript/doc.h"
 #include "ript/dtmf.h"
 #include "ript/uri.h"
+#include "ript_cmdline.h"
 
 enum { OPTIONS_MAX_TIMEOUT_S = 3600 };
 
@@ -318,25 +318,6 @@ static int options_command(ript_cli_options *opt, const options_raw *raw,
 
 /* ---- options ---- */
 
-/* Matches "--name" or "--name=value"; takes the value from the next
- * argument when it has none. Returns 1 on a match, 0 on none, -1 when the
- * value is missing. */
-static int options_take(const char *name, int argc, char **argv, int *i,
-                        const char **value) {
-  size_t n = strlen(name);
-  const char *arg = argv[*i];
-  if (strncmp(arg, name, n) != 0 || (arg[n] != '\0' && arg[n] != '='))
-    return 0;
-  if (arg[n] == '=') {
-    *value = arg + n + 1;
-    return 1;
-  }
-  if (*i + 1 >= argc)
-    return -1;
-  *value = argv[++*i];
-  return 1;
-}
-
 static int options_flag(const char *arg, ript_cli_options *opt) {
   if (strcmp(arg, "--json") == 0)
     opt->json = 1;
@@ -359,13 +340,13 @@ static int options_one(ript_cli_options *opt, options_raw *raw, int argc,
   for (size_t k = 0; k < OPTIONS_NVALUES; ++k) {
     const char **field =
         (const char **)(void *)((char *)opt + options_values[k].field);
-    if ((rv = options_take(options_values[k].name, argc, argv, i, field)))
+    if ((rv = ript_cmdline_value(options_values[k].name, argc, argv, i, field)))
       return rv;
   }
   for (size_t k = 0; k < OPTIONS_NRAW; ++k) {
     const char **field =
         (const char **)(void *)((char *)raw + options_raw_values[k].field);
-    if ((rv = options_take(options_raw_values[k].name, argc, argv, i, field)))
+    if ((rv = ript_cmdline_value(options_raw_values[k].name, argc, argv, i, field)))
       return rv;
   }
   return 0;
@@ -506,11 +487,8 @@ static int options_to(ript_cli_options *opt, const char *to, char *errbuf,
 /* Seconds with an optional fraction, above 0 and at most a day, as ms. */
 static int options_seconds(const char *name, const char *s, uint64_t *ms,
                            char *errbuf, size_t errlen) {
-  char *end = NULL;
-  double v = (s[0] >= '0' && s[0] <= '9') || s[0] == '.' ? strtod(s, &end)
-                                                         : 0;
-  if (end && *end == '\0' && isfinite(v) && v * 1000 >= 1 &&
-      v <= RIPT_CLI_MAX_CALL_S) {
+  double v;
+  if (ript_cmdline_number(s, 0.001, RIPT_CLI_MAX_CALL_S, &v) == 0) {
     *ms = (uint64_t)llround(v * 1000);
     return 0;
   }
@@ -585,9 +563,8 @@ static int options_call(ript_cli_options *opt, const options_raw *raw,
 
 static int options_timeout(ript_cli_options *opt, const char *s, char *errbuf,
                            size_t errlen) {
-  char *end = NULL;
-  unsigned long v = s[0] >= '0' && s[0] <= '9' ? strtoul(s, &end, 10) : 0;
-  if (end && *end == '\0' && v >= 1 && v <= OPTIONS_MAX_TIMEOUT_S) {
+  unsigned long v;
+  if (ript_cmdline_uint(s, 1, OPTIONS_MAX_TIMEOUT_S, &v) == 0) {
     opt->timeout_s = (unsigned)v;
     return 0;
   }

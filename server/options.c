@@ -5,6 +5,7 @@
 
 #include "config.h"
 #include "options.h"
+#include "ript_cmdline.h"
 
 const char *riptd_options_usage(void) {
   return "usage: riptd --config FILE [--listen ADDR:PORT]\n"
@@ -25,25 +26,6 @@ const char *riptd_options_usage(void) {
          "\n"
          "signals: SIGINT, SIGTERM end every call and exit 0; SIGUSR1 asks\n"
          "the calls to migrate (see server/riptd.example.md)\n";
-}
-
-/* Matches "--name" or "--name=value"; takes the value from the next
- * argument when it has none. Returns 1 on a match, 0 on none, -1 when the
- * value is missing. */
-static int options_value(const char *name, int argc, char **argv, int *i,
-                         const char **value) {
-  size_t n = strlen(name);
-  const char *arg = argv[*i];
-  if (strncmp(arg, name, n) != 0 || (arg[n] != '\0' && arg[n] != '='))
-    return 0;
-  if (arg[n] == '=') {
-    *value = arg + n + 1;
-    return 1;
-  }
-  if (*i + 1 >= argc)
-    return -1;
-  *value = argv[++*i];
-  return 1;
 }
 
 static int options_flag(const char *arg, riptd_options *opt) {
@@ -89,9 +71,9 @@ int riptd_options_parse(riptd_options *opt, int argc, char **argv,
     int rv = 0;
     if (options_flag(arg, opt))
       continue;
-    if ((rv = options_value("--config", argc, argv, &i, &opt->config)) ||
-        (rv = options_value("--state", argc, argv, &i, &opt->state)) ||
-        (rv = options_value("--listen", argc, argv, &i, &opt->listen))) {
+    if ((rv = ript_cmdline_value("--config", argc, argv, &i, &opt->config)) ||
+        (rv = ript_cmdline_value("--state", argc, argv, &i, &opt->state)) ||
+        (rv = ript_cmdline_value("--listen", argc, argv, &i, &opt->listen))) {
       if (rv < 0) {
         snprintf(errbuf, errlen, "%s needs a value", arg);
         return -1;
