@@ -9,7 +9,7 @@
 #include <jansson.h>
 
 #include "load.h"
-#include "ript_cmdline.h"
+#include "ript_prog.h"
 
 const char *load_usage(void) {
   return "usage: ript-load [--dev-json DIR|FILE] [--root URL --token TOKEN "

@@ -14,6 +14,7 @@
 #include "call_audio.h"
 #include "cli.h"
 #include "output.h"
+#include "ript_prog.h"
 
 enum {
   /* The timer that sends what is due and decodes what arrived. */
@@ -94,25 +95,13 @@ static void call_fail_nomem(ript_cli_call *cc) {
 
 static int call_read_file(const char *path, ript_buf *out, char *errbuf,
                           size_t errlen) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    snprintf(errbuf, errlen, "cannot read %s: %s", path, strerror(errno));
-    return -1;
-  }
-  char chunk[65536];
-  size_t n;
-  int rv = 0;
-  while (rv == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-    rv = out->len + n > CALL_PLAY_MAX_BYTES ? -1
-                                            : ript_buf_append(out, chunk, n);
-  int failed = ferror(f), why = errno;
-  fclose(f);
-  if (rv == 0 && failed)
-    snprintf(errbuf, errlen, "cannot read %s: %s", path, strerror(why));
-  else if (rv != 0)
+  int rv = ript_file_read(path, CALL_PLAY_MAX_BYTES, out);
+  if (rv != 0)
     snprintf(errbuf, errlen, "cannot read %s: %s", path,
-             rv == RIPT_ERR_NOMEM ? "out of memory" : "larger than 512 MiB");
-  return rv == 0 && !failed ? 0 : -1;
+             rv == RIPT_ERR_NOMEM  ? "out of memory"
+             : rv == RIPT_ERR_LIMIT ? "larger than 512 MiB"
+                                    : strerror(errno));
+  return rv == 0 ? 0 : -1;
 }
 
 static void call_wav_refused(char *out, size_t len, const char *path, int rv,

@@ -10,7 +10,7 @@
 #include "ript/doc.h"
 #include "ript/dtmf.h"
 #include "ript/uri.h"
-#include "ript_cmdline.h"
+#include "ript_prog.h"
 
 enum { OPTIONS_MAX_TIMEOUT_S = 3600 };
 

@@ -11,6 +11,7 @@
 #include <gnutls/crypto.h>
 
 #include "app.h"
+#include "ript_prog.h"
 
 typedef struct app_err {
   const riptd_config *cfg;
@@ -34,19 +35,10 @@ static int app_fail(app_err *e, const char *jpath, const char *fmt, ...) {
 
 static int app_read(app_err *e, const char *jpath, const char *file,
                     ript_buf *out) {
-  FILE *f = fopen(file, "rb");
-  if (!f)
-    return app_fail(e, jpath, "cannot read %s: %s", file, strerror(errno));
-  char chunk[4096];
-  size_t n;
-  int rv = 0;
-  while (rv == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-    rv = ript_buf_append(out, chunk, n);
-  int failed = ferror(f);
-  fclose(f);
-  if (rv != 0 || failed)
+  int rv = ript_file_read(file, SIZE_MAX, out);
+  if (rv != 0)
     return app_fail(e, jpath, "cannot read %s: %s", file,
-                    rv ? "out of memory" : "read error");
+                    rv == RIPT_ERR_NOMEM ? "out of memory" : strerror(errno));
   return 0;
 }
 

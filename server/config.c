@@ -13,6 +13,7 @@
 #include "ript/advert.h"
 #include "ript/buf.h"
 #include "ript/uri.h"
+#include "ript_prog.h"
 
 enum { CONFIG_NAME_MAX = 64, CONFIG_TOKEN_MIN = 16 };
 
@@ -862,23 +863,12 @@ int riptd_config_parse(riptd_config *cfg, const char *path, const char *json,
 int riptd_config_load(riptd_config *cfg, const char *path, char *errbuf,
                       size_t errlen) {
   memset(cfg, 0, sizeof(*cfg));
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    snprintf(errbuf, errlen, "%s: cannot open: %s", path, strerror(errno));
-    return -1;
-  }
   ript_buf text;
   ript_buf_init(&text, NULL);
-  char chunk[8192];
-  size_t n;
-  int rv = 0;
-  while (rv == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-    rv = ript_buf_append(&text, chunk, n);
-  int failed = ferror(f);
-  fclose(f);
-  if (rv != 0 || failed) {
+  int rv = ript_file_read(path, SIZE_MAX, &text);
+  if (rv != 0) {
     snprintf(errbuf, errlen, "%s: cannot read: %s", path,
-             rv ? "out of memory" : strerror(errno));
+             rv == RIPT_ERR_NOMEM ? "out of memory" : strerror(errno));
     ript_buf_free(&text);
     return -1;
   }

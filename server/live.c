@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "call.h"
+#include "ript_prog.h"
 
 /* Scratch PCM: 120 ms (the longest decoded frame) of 48 kHz stereo, twice
  * over, so a resampler's output of one decoded frame always fits. */
@@ -175,21 +176,6 @@ void riptd_live_forget(riptd_live *live, riptd_call *call) {
 
 /* ---- WAV files for play ---- */
 
-static int live_read(const char *file, ript_buf *out) {
-  FILE *f = fopen(file, "rb");
-  if (!f)
-    return -1;
-  char chunk[8192];
-  size_t n;
-  int rv = 0;
-  while (rv == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-    rv = ript_buf_append(out, chunk, n);
-  if (ferror(f))
-    rv = -1;
-  fclose(f);
-  return rv;
-}
-
 static riptd_wav_cache *live_wav_load(const char *file, uint32_t rate,
                                       unsigned channels) {
   ript_buf bytes;
@@ -198,7 +184,7 @@ static riptd_wav_cache *live_wav_load(const char *file, uint32_t rate,
   memset(&wav, 0, sizeof(wav));
   ript_parse_error err = {0, NULL};
   riptd_wav_cache *w = calloc(1, sizeof(*w));
-  int rv = w ? live_read(file, &bytes) : RIPT_ERR_NOMEM;
+  int rv = w ? ript_file_read(file, SIZE_MAX, &bytes) : RIPT_ERR_NOMEM;
   if (rv == 0)
     rv = ript_wav_parse(&wav, bytes.data, bytes.len, &err, NULL);
   if (rv == 0 && wav.frames == 0)
@@ -212,7 +198,7 @@ static riptd_wav_cache *live_wav_load(const char *file, uint32_t rate,
   ript_buf_free(&bytes);
   if (rv != 0 || w->frames == 0) {
     fprintf(stderr, "riptd: cannot play %s: %s\n", file,
-            rv == -1 ? strerror(errno)
+            rv == RIPT_ERR_INVALID_ARGUMENT ? strerror(errno)
             : rv == 0 ? "the file holds no samples"
                       : ript_strerror(rv));
     if (w) {

@@ -5,7 +5,7 @@
 
 #include "config.h"
 #include "options.h"
-#include "ript_cmdline.h"
+#include "ript_prog.h"
 
 const char *riptd_options_usage(void) {
   return "usage: riptd --config FILE [--listen ADDR:PORT]\n"

@@ -13,6 +13,7 @@
  * that cannot be read.
  */
 #include <errno.h>
+#include <float.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "ript/align.h"
 #include "ript/buf.h"
 #include "ript/wav.h"
+#include "ript_prog.h"
 
 enum {
   COMPARE_RATE = 8000,
@@ -35,40 +37,28 @@ static int compare_usage(void) {
 
 /* Reads and parses |path|; prints why not. */
 static int compare_load(const char *path, ript_wav *wav) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    fprintf(stderr, "ript-wav-compare: cannot read %s: %s\n", path,
-            strerror(errno));
-    return -1;
-  }
   ript_buf b;
   ript_buf_init(&b, NULL);
-  char chunk[65536];
-  size_t n;
-  int rv = 0;
-  while (rv == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-    rv = b.len + n > COMPARE_MAX_BYTES ? RIPT_ERR_LIMIT
-                                       : ript_buf_append(&b, chunk, n);
-  int failed = ferror(f) || rv != 0;
-  fclose(f);
   ript_parse_error err = {0, NULL};
-  if (!failed && (rv = ript_wav_parse(wav, b.data, b.len, &err, NULL)) != 0)
+  int rv = ript_file_read(path, COMPARE_MAX_BYTES, &b);
+  if (rv != 0)
+    fprintf(stderr, "ript-wav-compare: cannot read %s: %s\n", path,
+            rv == RIPT_ERR_LIMIT ? "larger than 512 MiB"
+            : rv == RIPT_ERR_NOMEM ? "out of memory"
+                                   : strerror(errno));
+  else if ((rv = ript_wav_parse(wav, b.data, b.len, &err, NULL)) != 0)
     fprintf(stderr,
             "ript-wav-compare: %s is not a WAV file it can read: at byte %zu "
             "expected %s\n",
             path, err.offset, err.expected ? err.expected : "more");
-  else if (failed)
-    fprintf(stderr, "ript-wav-compare: cannot read %s: %s\n", path,
-            rv == RIPT_ERR_LIMIT ? "larger than 512 MiB" : "read error");
   ript_buf_free(&b);
-  return failed || rv != 0 ? -1 : 0;
+  return rv == 0 ? 0 : -1;
 }
 
 /* A number after an option, or -1. */
 static double compare_number(const char *s) {
-  char *end = NULL;
-  double v = strtod(s, &end);
-  return end && end != s && *end == '\0' && v >= 0 ? v : -1;
+  double v;
+  return ript_cmdline_number(s, 0, DBL_MAX, &v) == 0 ? v : -1;
 }
 
 int main(int argc, char **argv) {

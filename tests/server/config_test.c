@@ -195,7 +195,7 @@ static void test_load_errors(void **state) {
   assert_int_equal(riptd_config_load(&cfg, "/nonexistent/riptd.json", err,
                                      sizeof(err)),
                    -1);
-  assert_string_equal(err, "/nonexistent/riptd.json: cannot open: No such "
+  assert_string_equal(err, "/nonexistent/riptd.json: cannot read: No such "
                            "file or directory");
   char dir[] = "/tmp/riptd-config-XXXXXX";
   assert_non_null(mkdtemp(dir));

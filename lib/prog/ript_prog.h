@@ -1,11 +1,16 @@
 /*
- * lib/cmdline/ript_cmdline.h - reading the command lines of ript's
- * programs (riptd, ript, ript-load) the same way: "--name VALUE" and
- * "--name=VALUE", and numbers written only as decimal digits. Each program
- * words its own messages; these only say whether the text fits.
+ * lib/prog/ript_prog.h - what ript's programs (riptd, ript, ript-load, the
+ * tools) share beyond libript: reading their command lines the same way
+ * ("--name VALUE" and "--name=VALUE", numbers written only as decimal
+ * digits) and reading whole files. Each program words its own messages;
+ * these only say what went wrong.
  */
-#ifndef RIPT_CMDLINE_H
-#define RIPT_CMDLINE_H
+#ifndef RIPT_PROG_H
+#define RIPT_PROG_H
+
+#include <stddef.h>
+
+#include "ript/buf.h"
 
 /*
  * Matches argv[*i] against the option |name| ("--name"): as "--name=VALUE",
@@ -26,4 +31,12 @@ int ript_cmdline_number(const char *text, double lo, double hi, double *out);
 int ript_cmdline_uint(const char *text, unsigned long lo, unsigned long hi,
                       unsigned long *out);
 
-#endif /* RIPT_CMDLINE_H */
+/*
+ * Appends the whole file |path| to |out|. Returns 0; RIPT_ERR_LIMIT when
+ * it is larger than |max| bytes (SIZE_MAX: no limit); RIPT_ERR_NOMEM; or
+ * RIPT_ERR_INVALID_ARGUMENT when it cannot be opened or read (errno says
+ * why). On failure |out| may hold part of the file.
+ */
+int ript_file_read(const char *path, size_t max, ript_buf *out);
+
+#endif /* RIPT_PROG_H */

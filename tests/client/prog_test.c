@@ -1,6 +1,13 @@
-/* lib/cmdline: the option and number readers riptd, ript and ript-load
- * share. */
-#include "ript_cmdline.h"
+/* lib/prog: the option, number and file readers riptd, ript, ript-load
+ * and the tools share. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "ript/error.h"
+#include "ript_prog.h"
 #include "testutil.h"
 
 static void test_value(void **state) {
@@ -45,10 +52,42 @@ static void test_number(void **state) {
     assert_int_equal(ript_cmdline_uint(ubad[k], 1, 300, &u), -1);
 }
 
+static void test_file_read(void **state) {
+  (void)state;
+  char path[] = "/tmp/ript-prog-test-XXXXXX";
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  static char data[100000];
+  for (size_t i = 0; i < sizeof(data); ++i)
+    data[i] = (char)(i * 7);
+  assert_int_equal(write(fd, data, sizeof(data)), (ssize_t)sizeof(data));
+  close(fd);
+  ript_buf b;
+  ript_buf_init(&b, NULL);
+  assert_int_equal(ript_file_read(path, SIZE_MAX, &b), 0);
+  assert_int_equal(b.len, sizeof(data));
+  assert_memory_equal(b.data, data, sizeof(data));
+  ript_buf_reset(&b);
+  assert_int_equal(ript_file_read(path, sizeof(data), &b), 0);
+  ript_buf_reset(&b);
+  assert_int_equal(ript_file_read(path, sizeof(data) - 1, &b),
+                   RIPT_ERR_LIMIT);
+  unlink(path);
+  errno = 0;
+  assert_int_equal(ript_file_read(path, SIZE_MAX, &b),
+                   RIPT_ERR_INVALID_ARGUMENT);
+  assert_int_equal(errno, ENOENT);
+  assert_int_equal(ript_file_read("/", SIZE_MAX, &b),
+                   RIPT_ERR_INVALID_ARGUMENT);
+  assert_int_equal(errno, EISDIR);
+  ript_buf_free(&b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_value),
       cmocka_unit_test(test_number),
+      cmocka_unit_test(test_file_read),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

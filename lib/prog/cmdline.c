@@ -1,10 +1,10 @@
-/* Command-line helpers shared by ript's programs (ript_cmdline.h). */
+/* Command-line helpers shared by ript's programs (ript_prog.h). */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ript_cmdline.h"
+#include "ript_prog.h"
 
 int ript_cmdline_value(const char *name, int argc, char **argv, int *i,
                        const char **value) {
