@@ -206,15 +206,18 @@ static void action_consume(riptd_audio *a, const int16_t *pcm, size_t n) {
 
 /* A sender that sends nothing in silence (after comfort noise) leaves a
  * pause in its timestamps; the echo keeps it, or a recording of the echo
- * would run short of the original at every pause. */
+ * would run short of the original at every pause. A pause is at least a
+ * frame long: a sender's clock that wobbles by a millisecond or two makes
+ * none, or its echo would run ever further ahead of the clock. */
 static void action_follow_pause(riptd_audio *a, const ript_jitter_frame *f,
                                 size_t frames) {
   if (a->mode != RIPTD_AUDIO_ECHO)
     return;
-  if (a->in_next_ts && f->timestamp_ms > a->in_next_ts)
+  int64_t frame_ms =
+      (int64_t)(frames * 1000 / ript_audio_decoder_format(a->dec)->rate);
+  if (a->in_next_ts && f->timestamp_ms - a->in_next_ts >= frame_ms)
     a->out_pause += f->timestamp_ms - a->in_next_ts;
-  a->in_next_ts = f->timestamp_ms +
-                  (int64_t)(frames * 1000 / ript_audio_decoder_format(a->dec)->rate);
+  a->in_next_ts = f->timestamp_ms + frame_ms;
 }
 
 /* Decodes the next frame the playout buffer releases by |wall| (a gap

@@ -7,7 +7,7 @@
  *              [--http2] [--byways] [--seconds S] [--gets N]
  *              [--drop-at MS --down-ms MS] [--sent FILE.wav]
  *              [--received FILE.wav] [--silent] [--dtmf DIGITS]
- *              [--min-correlation X] [--expect-early]
+ *              [--min-correlation X] [--expect-early] [--ts-wobble MS]
  *
  * call: resumes the call with the client library (ript/client_call.h),
  * which reads the call description, keeps GET {call}/events open and
@@ -20,7 +20,9 @@
  * on the GET. Then it decodes what came back in sequence order (gaps
  * concealed), aligns it with what was sent and prints one line of
  * figures: correlation, lag, chunks sent, acknowledged, received, lost,
- * acknowledgements received, 429s, media-panics, early frames, migrations.
+ * acknowledgements received, 429s, media-panics, early frames, migrations,
+ * and the smallest one-way delay of the audio that came back after
+ * "answered" (chunk timestamp to arrival, on this machine's clock).
  *   --gets N         open N reverse media byways at first (riptd takes 30)
  *   --drop-at MS     cuts the connection MS after media starts, and no new
  *                    one opens for --down-ms (ript_client_cut): events and
@@ -33,6 +35,8 @@
  *                    exit 1 unless exactly they come back
  *   --min-correlation X  exit 1 below X (default 0: no check)
  *   --expect-early   exit 1 unless media arrived before "answered"
+ *   --ts-wobble MS   stamps every other frame MS late, as a sender paced
+ *                    by a coarse clock does
  * (The aligned correlation of two WAV files: tools/wav_compare.c.)
  * Exit status 0, 1 for a failed check or error, 2 for usage.
  */
@@ -76,7 +80,7 @@ typedef struct mc_args {
   ript_http_version version;
   int byways, gets, expect_early, silent;
   double seconds, min_corr;
-  int64_t drop_at, down_ms;
+  int64_t drop_at, down_ms, ts_wobble;
 } mc_args;
 
 typedef struct mc {
@@ -101,6 +105,7 @@ typedef struct mc {
   mc_frame *frames;
   size_t nframes, cap;
   size_t early;
+  int64_t min_delay_ms; /* of the audio after answered; INT64_MAX: none */
   int answered, ended, first_after_reconnect;
   ript_event_type first_event;
   /* telephone-events */
@@ -160,6 +165,8 @@ static void mc_on_frame(ript_client_call *call, const ript_media_frame *f,
     return;
   if (!m->answered && !event)
     ++m->early;
+  if (m->answered && !event && f->delay_ms < m->min_delay_ms)
+    m->min_delay_ms = f->delay_ms;
   if (m->nframes == m->cap) {
     size_t cap = m->cap ? m->cap * 2 : 512;
     mc_frame *grown = realloc(m->frames, cap * sizeof(*grown));
@@ -222,8 +229,9 @@ static void mc_send_frame(mc *m) {
                                      sizeof(packet));
   if (len > 0)
     mc_send(m, f->payload_type,
-            (uint64_t)(m->send_start + m->sent_frames * f->frame_ms), packet,
-            (size_t)len);
+            (uint64_t)(m->send_start + m->sent_frames * f->frame_ms +
+                       (m->sent_frames & 1 ? m->a.ts_wobble : 0)),
+            packet, (size_t)len);
   ++m->sent_frames;
 }
 
@@ -477,7 +485,8 @@ static int mc_report(mc *m) {
   printf("correlation=%.3f lag_ms=%.1f sent=%llu acked=%llu replayed=%llu "
          "received=%llu lost=%llu duplicates=%llu acks_received=%llu "
          "failed=%llu rtt_ms=%.1f gets_429=%d panics=%d early=%zu "
-         "reconnected=%d migrations=%llu first_event=%s dtmf=%s\n",
+         "reconnected=%d migrations=%llu first_event=%s dtmf=%s "
+         "min_delay_ms=%lld\n",
          res.correlation, (double)res.lag * 1000.0 / MC_ALIGN_RATE,
          (unsigned long long)st.sent, (unsigned long long)st.acked,
          (unsigned long long)st.replayed, (unsigned long long)st.received,
@@ -489,7 +498,8 @@ static int mc_report(mc *m) {
          m->reconnected || m->stats.migrations
              ? ript_event_type_name(m->first_event)
              : "-",
-         m->nheard ? m->heard : "-");
+         m->nheard ? m->heard : "-",
+         (long long)(m->min_delay_ms == INT64_MAX ? 0 : m->min_delay_ms));
   int ok = !m->failed && m->ended;
   if (res.correlation < m->a.min_corr) {
     fprintf(stderr, "ript_mcall: correlation %.3f below %.3f\n",
@@ -553,6 +563,8 @@ static int mc_args_parse(mc_args *a, int argc, char **argv) {
       a->down_ms = atoll(argv[++i]);
     else if (strcmp(o, "--min-correlation") == 0)
       a->min_corr = atof(argv[++i]);
+    else if (strcmp(o, "--ts-wobble") == 0)
+      a->ts_wobble = atoll(argv[++i]);
     else
       return -1;
   }
@@ -590,6 +602,7 @@ static int mc_call(int argc, char **argv) {
     free(m);
     return -1;
   }
+  m->min_delay_ms = INT64_MAX;
   uv_loop_init(&m->loop);
   uv_timer_init(&m->loop, &m->tick);
   uv_timer_init(&m->loop, &m->guard);
@@ -622,6 +635,7 @@ int main(int argc, char **argv) {
           "                  [--http2] [--byways] [--seconds S] [--gets N]\n"
           "                  [--drop-at MS --down-ms MS] [--sent FILE.wav]\n"
           "                  [--received FILE.wav] [--silent] [--dtmf D]\n"
-          "                  [--min-correlation X] [--expect-early]\n");
+          "                  [--min-correlation X] [--expect-early]\n"
+          "                  [--ts-wobble MS]\n");
   return 2;
 }

@@ -48,6 +48,13 @@ expect 200
 mcall --seconds 3 --min-correlation 0.9
 echo_ok
 
+step "a sender whose timestamps wobble by 1 ms: the echo's do not run ahead of the clock"
+new_call "$(number echo)"
+mcall --seconds 5 --ts-wobble 1 --min-correlation 0.9
+# Each wobble used to count as a 1 ms pause the echo had to keep, 25 ms a
+# second: after 5 s the echo's timestamps were about 125 ms in the future.
+at_least "$(figure min_delay_ms)" -20 || fail "the echo's timestamps ran ahead: $(figure min_delay_ms) ms"
+
 step "telephone-events come back as telephone-events"
 setup_caller dtmf "1 in: PCMU; telephone-event; 2 out: PCMU; telephone-event;"
 new_call "$(number echo)"
