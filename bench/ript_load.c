@@ -248,8 +248,7 @@ static void load_settled(load *L) {
 /* ---- one call: media ------------------------------------------------------ */
 
 /* One frame; its timestamp is its slot on the call's 20 ms grid, as an
- * audio source's sample clock gives it (riptd's echo keeps the pauses
- * it sees in them, so they must not wobble with the loop). */
+ * audio source's sample clock gives it, not the loop's time of sending. */
 static void lcall_send(lcall *c) {
   load *L = c->L;
   ript_media_frame f;

@@ -48,34 +48,32 @@ struct riptd_room {
 
 /* ---- streams and codecs ---- */
 
-/* The first stream of |dir|, if the audio toolkit codes its main codec. */
-static int action_stream(const ript_advert *dir, uint8_t *source,
-                         uint8_t *sink, ript_audio_config *cfg, int *te) {
-  ript_audio_stream s;
-  if (!dir || ript_audio_stream_from_directive(&s, dir) != 0)
-    return 0;
-  *source = s.source;
-  *sink = s.sink;
-  *cfg = s.cfg;
-  *te = s.telephone_event;
-  return 1;
+/* The streams the audio uses: the first of each directive (callmedia). */
+static const ript_audio_stream *action_tx(const riptd_audio *a) {
+  return a->call->media.tx_audio.codec ? &a->call->media.tx_audio : NULL;
+}
+
+static const ript_audio_stream *action_rx(const riptd_audio *a) {
+  return a->call->media.rx_audio.codec ? &a->call->media.rx_audio : NULL;
 }
 
 static int action_encoder(riptd_audio *a) {
-  if (!a->tx_ok)
+  const ript_audio_stream *tx = action_tx(a);
+  if (!tx)
     return -1;
   if (a->enc)
     return 0;
-  return ript_audio_encoder_new(&a->enc, &a->tx_cfg, NULL);
+  return ript_audio_encoder_new(&a->enc, &tx->cfg, NULL);
 }
 
 /* The decoder and the playout buffer of the received stream. */
 static int action_decoder(riptd_audio *a) {
-  if (!a->rx_ok)
+  const ript_audio_stream *rx = action_rx(a);
+  if (!rx)
     return -1;
   if (a->dec)
     return 0;
-  int rv = ript_audio_decoder_new(&a->dec, &a->rx_cfg, NULL);
+  int rv = ript_audio_decoder_new(&a->dec, &rx->cfg, NULL);
   if (rv == 0 &&
       (rv = ript_jitter_new(&a->jb, NULL, &a->call->live->pool)) != 0) {
     ript_audio_decoder_del(a->dec);
@@ -125,8 +123,8 @@ static void action_send_pcm(riptd_audio *a, const int16_t *pcm,
     return;
   ript_media_frame frame;
   memset(&frame, 0, sizeof(frame));
-  frame.source = a->tx_source;
-  frame.sink = a->tx_sink;
+  frame.source = action_tx(a)->source;
+  frame.sink = action_tx(a)->sink;
   frame.payload_type = f->payload_type;
   frame.timestamp = (uint64_t)action_ts(a, wall, f->frame_ms);
   frame.flags = RIPT_MEDIA_FRAME_FLAG_LEVEL;
@@ -296,8 +294,8 @@ static void echo_event(riptd_audio *a, const ript_media_frame *in) {
   a->te_tx_ts = ts;
   ript_media_frame out;
   memset(&out, 0, sizeof(out));
-  out.source = a->tx_source;
-  out.sink = a->tx_sink;
+  out.source = action_tx(a)->source;
+  out.sink = action_tx(a)->sink;
   out.payload_type = RIPT_PT_TELEPHONE_EVENT;
   out.timestamp = (uint64_t)ts;
   out.media = in->media;
@@ -607,19 +605,8 @@ static void action_step(riptd_call *c, int64_t now) {
   }
 }
 
-/* The streams the audio uses: the first of each directive. */
-static void action_streams(riptd_call *call) {
-  riptd_audio *a = &call->audio;
-  int te = 0;
-  a->tx_ok = action_stream(call->media.tx_dir, &a->tx_source, &a->tx_sink,
-                           &a->tx_cfg, &a->tx_te);
-  a->rx_ok = action_stream(call->media.rx_dir, &a->rx_source, &a->rx_sink,
-                           &a->rx_cfg, &te);
-}
-
 void riptd_action_start(riptd_call *call) {
   int64_t now = riptd_mono_ms(call->live);
-  action_streams(call);
   if (call->route->action == RIPTD_ACTION_FAIL)
     action_then(call, STEP_FAIL, now);
   else
@@ -649,10 +636,10 @@ int64_t riptd_action_deadline(const riptd_call *call) {
 void riptd_action_frame(riptd_call *call, const ript_media_frame *frame,
                         int64_t wall) {
   riptd_audio *a = &call->audio;
-  if (!a->rx_ok || frame->source != a->rx_source ||
-      frame->sink != a->rx_sink)
+  const ript_audio_stream *rx = action_rx(a), *tx = action_tx(a);
+  if (!rx || frame->source != rx->source || frame->sink != rx->sink)
     return;
-  if (a->mode == RIPTD_AUDIO_ECHO && a->tx_te &&
+  if (a->mode == RIPTD_AUDIO_ECHO && tx && tx->telephone_event &&
       frame->payload_type == RIPT_PT_TELEPHONE_EVENT)
     echo_event(a, frame);
   if (!a->jb || (a->mode != RIPTD_AUDIO_ECHO &&
@@ -660,7 +647,7 @@ void riptd_action_frame(riptd_call *call, const ript_media_frame *frame,
     return;
   /* Auxiliary payloads share the stream's sequence numbers: an empty frame
    * keeps the playout buffer from taking theirs for lost audio. */
-  int audio = frame->payload_type == a->rx_cfg.payload_type;
+  int audio = frame->payload_type == rx->cfg.payload_type;
   ript_jitter_push(a->jb, frame->sequence, (int64_t)frame->timestamp,
                    audio ? frame->media : NULL, audio ? frame->media_len : 0,
                    wall);
@@ -703,7 +690,6 @@ void riptd_action_renegotiate(riptd_call *call) {
   riptd_audio *a = &call->audio;
   riptd_audio_mode mode = a->mode;
   action_stop(a);
-  action_streams(call);
   a->out_ts = a->in_next_ts = a->out_pause = 0;
   if (mode == RIPTD_AUDIO_ECHO)
     echo_start(a);

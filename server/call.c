@@ -413,7 +413,6 @@ int riptd_call_renegotiate(riptd_call *call, const riptd_call_rec *rec) {
   if (rv != 0)
     return rv;
   riptd_action_renegotiate(call);
-  riptd_cmedia_forget_directives(call);
   riptd_call_schedule(call);
   return 0;
 }
@@ -589,7 +588,6 @@ int riptd_call_start(riptd_live *live, const riptd_call_rec *rec) {
   c->timer.data = c;
   ++live->timers_open;
   riptd_action_start(c);
-  riptd_cmedia_forget_directives(c);
   riptd_call_schedule(c);
   return 0;
 }

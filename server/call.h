@@ -82,12 +82,11 @@ typedef struct riptd_bw {
 
 typedef struct riptd_cmedia {
   ript_media_session *session;
-  /* The directives, parsed, from riptd_cmedia_init (or _renegotiate) until
-   * the audio has read its streams from them; NULL when empty, and after
-   * (riptd_cmedia_forget_directives: a parsed directive holds an 8 KiB
-   * bitmap, a fifth of what a call costs). */
-  ript_advert *tx_dir; /* the server directive */
-  ript_advert *rx_dir; /* the client directive */
+  /* The first stream of the server directive (what riptd sends) and of
+   * the client directive (what it receives), for the audio; codec NULL
+   * when there is none the audio toolkit codes. The parsed directives
+   * themselves are not kept. */
+  ript_audio_stream tx_audio, rx_audio;
   int backlog;      /* chunks wait for a reverse byway (an outage) */
   int replaying;    /* ript_media_replay_start ran for this backlog */
   int more_waiting; /* chunks joined the backlog after it did */
@@ -109,12 +108,6 @@ typedef enum riptd_audio_mode {
 typedef struct riptd_audio {
   riptd_audio_mode mode;
   riptd_call *call;
-  /* The first stream of each directive, when its main codec is one the
-   * audio toolkit codes. */
-  int tx_ok, rx_ok;
-  uint8_t tx_source, tx_sink, rx_source, rx_sink;
-  int tx_te; /* the server directive allows telephone-event */
-  ript_audio_config tx_cfg, rx_cfg;
   ript_audio_encoder *enc;
   ript_audio_decoder *dec;
   ript_jitter *jb;
@@ -303,8 +296,6 @@ void riptd_cmedia_free(riptd_call *call);
  * one, whose kept chunks are dropped. Returns 0, or the error of
  * riptd_cmedia_init with the old session kept. */
 int riptd_cmedia_renegotiate(riptd_call *call, const riptd_call_rec *rec);
-/* Frees the parsed directives once the audio has taken its streams. */
-void riptd_cmedia_forget_directives(riptd_call *call);
 /* Takes over a media byway request (GET, PUT, CONNECT). */
 void riptd_cmedia_take(riptd_call *call, riptd_bw *bw);
 /* Sends one media chunk on the call's best way: the newest WebTransport

@@ -20,9 +20,11 @@ static int cmedia_directive(const char *text, ript_advert **out) {
                            RIPT_ADVERT_KIND_DIRECTIVE, NULL, NULL);
 }
 
+/* The streams of |dir| for the session, and its first for the audio. */
 static int cmedia_streams(const ript_advert *dir, ript_media_stream *streams,
-                          size_t *n) {
+                          size_t *n, ript_audio_stream *audio) {
   *n = 0;
+  memset(audio, 0, sizeof(*audio));
   if (!dir)
     return 0;
   int rv = ript_media_streams_from_directive(dir, streams,
@@ -32,6 +34,9 @@ static int cmedia_streams(const ript_advert *dir, ript_media_stream *streams,
     rv = riptd_app_random(&r, sizeof(r));
     streams[i].initial_sequence = r & ((UINT64_C(1) << 62) - 1);
   }
+  /* A stream the toolkit cannot code leaves codec NULL: no audio. */
+  if (rv == 0)
+    ript_audio_stream_from_directive(audio, dir);
   return rv;
 }
 
@@ -39,13 +44,16 @@ int riptd_cmedia_init(riptd_call *call, const riptd_call_rec *rec) {
   riptd_cmedia *m = &call->media;
   ript_media_stream tx[RIPT_MEDIA_MAX_STREAMS], rx[RIPT_MEDIA_MAX_STREAMS];
   size_t ntx = 0, nrx = 0;
-  int rv = cmedia_directive(rec->server_directives, &m->tx_dir);
+  ript_advert *tx_dir = NULL, *rx_dir = NULL;
+  int rv = cmedia_directive(rec->server_directives, &tx_dir);
   if (rv == 0)
-    rv = cmedia_directive(rec->client_directives, &m->rx_dir);
+    rv = cmedia_directive(rec->client_directives, &rx_dir);
   if (rv == 0)
-    rv = cmedia_streams(m->tx_dir, tx, &ntx);
+    rv = cmedia_streams(tx_dir, tx, &ntx, &m->tx_audio);
   if (rv == 0)
-    rv = cmedia_streams(m->rx_dir, rx, &nrx);
+    rv = cmedia_streams(rx_dir, rx, &nrx, &m->rx_audio);
+  ript_advert_del(tx_dir);
+  ript_advert_del(rx_dir);
   if (rv != 0)
     return rv;
   ript_media_config cfg;
@@ -62,19 +70,11 @@ int riptd_cmedia_init(riptd_call *call, const riptd_call_rec *rec) {
 
 static void cmedia_clear(riptd_cmedia *m) {
   ript_media_session_del(m->session);
-  ript_advert_del(m->tx_dir);
-  ript_advert_del(m->rx_dir);
   memset(m, 0, sizeof(*m));
   m->ack_at = INT64_MAX;
 }
 
 void riptd_cmedia_free(riptd_call *call) { cmedia_clear(&call->media); }
-
-void riptd_cmedia_forget_directives(riptd_call *call) {
-  ript_advert_del(call->media.tx_dir);
-  ript_advert_del(call->media.rx_dir);
-  call->media.tx_dir = call->media.rx_dir = NULL;
-}
 
 int riptd_cmedia_renegotiate(riptd_call *call, const riptd_call_rec *rec) {
   riptd_cmedia old = call->media;
