@@ -45,6 +45,21 @@ static void mk_config(ript_media_config *c, ript_media_role role,
   c->nrx_streams = rx ? 1 : 0;
 }
 
+/* A client and a server config with one stream each way, each side
+ * sealing with its own key and accepting the other's. */
+static void mk_keyed_pair(ript_media_config *cc, ript_media_config *sc,
+                          const ript_media_stream *st,
+                          const ript_chunk_key *kc, const ript_chunk_key *ks) {
+  mk_config(cc, RIPT_MEDIA_ROLE_CLIENT, st, st);
+  cc->tx_key = kc;
+  cc->rx_keys = ks;
+  cc->nrx_keys = 1;
+  mk_config(sc, RIPT_MEDIA_ROLE_SERVER, st, st);
+  sc->tx_key = ks;
+  sc->rx_keys = kc;
+  sc->nrx_keys = 1;
+}
+
 static ript_media_session *mk_session(const ript_media_config *c,
                                       int64_t now_ms, const ript_mem *mem) {
   ript_media_session *s = NULL;
@@ -869,14 +884,7 @@ static void test_forged_data_moves_nothing(void **state) {
   derive(&ks, 2);
   ript_media_stream st1 = mk_stream(1, 1, RIPT_PT_PCMU, 1000);
   ript_media_config cc, sc;
-  mk_config(&cc, RIPT_MEDIA_ROLE_CLIENT, &st1, &st1);
-  cc.tx_key = &kc;
-  cc.rx_keys = &ks;
-  cc.nrx_keys = 1;
-  mk_config(&sc, RIPT_MEDIA_ROLE_SERVER, &st1, &st1);
-  sc.tx_key = &ks;
-  sc.rx_keys = &kc;
-  sc.nrx_keys = 1;
+  mk_keyed_pair(&cc, &sc, &st1, &kc, &ks);
   ript_media_session *client = mk_session(&cc, TS0, NULL);
   ript_media_session *server = mk_session(&sc, TS0, NULL);
   ript_buf b, keep;
@@ -1618,14 +1626,7 @@ static void test_memory_steady_state(void **state) {
   derive(&ks, 2);
   ript_media_stream st1 = mk_stream(1, 1, RIPT_PT_PCMU, 1);
   ript_media_config cc, sc;
-  mk_config(&cc, RIPT_MEDIA_ROLE_CLIENT, &st1, &st1);
-  cc.tx_key = &kc;
-  cc.rx_keys = &ks;
-  cc.nrx_keys = 1;
-  mk_config(&sc, RIPT_MEDIA_ROLE_SERVER, &st1, &st1);
-  sc.tx_key = &ks;
-  sc.rx_keys = &kc;
-  sc.nrx_keys = 1;
+  mk_keyed_pair(&cc, &sc, &st1, &kc, &ks);
   countmem cm_c, cm_s;
   countmem_init(&cm_c);
   countmem_init(&cm_s);
