@@ -118,16 +118,23 @@ void h3_map_free(h3_map *map) {
 
 /* ---- body chunks ---- */
 
-static h3_chunk *chunk_get(h3_conn *c, size_t need) {
-  if (need <= H3_CHUNK && c->pool) {
-    h3_chunk *k = c->pool;
-    c->pool = k->next;
-    --c->npool;
+static size_t chunk_class_cap(int cls) {
+  return cls ? H3_CHUNK : H3_CHUNK_SMALL;
+}
+
+/* A chunk for |need| more bytes of a body; |first| when the body is empty,
+ * the only time a small chunk is worth it. */
+static h3_chunk *chunk_get(h3_conn *c, size_t need, int first) {
+  int cls = first && need <= H3_CHUNK_SMALL ? 0 : 1;
+  if (need <= chunk_class_cap(cls) && c->pool[cls]) {
+    h3_chunk *k = c->pool[cls];
+    c->pool[cls] = k->next;
+    --c->npool[cls];
     k->next = NULL;
     k->len = 0;
     return k;
   }
-  size_t cap = need > H3_CHUNK ? need : H3_CHUNK;
+  size_t cap = need > chunk_class_cap(cls) ? need : chunk_class_cap(cls);
   h3_chunk *k = malloc(sizeof(*k) + cap);
   if (!k)
     return NULL;
@@ -138,13 +145,15 @@ static h3_chunk *chunk_get(h3_conn *c, size_t need) {
 }
 
 static void chunk_put(h3_conn *c, h3_chunk *k) {
-  if (k->cap == H3_CHUNK && c->npool < H3_CHUNK_POOL) {
-    k->next = c->pool;
-    c->pool = k;
-    ++c->npool;
-  } else {
-    free(k);
+  for (int cls = 0; cls < 2; ++cls) {
+    if (k->cap == chunk_class_cap(cls) && c->npool[cls] < H3_CHUNK_POOL) {
+      k->next = c->pool[cls];
+      c->pool[cls] = k;
+      ++c->npool[cls];
+      return;
+    }
   }
+  free(k);
 }
 
 /* Copies |len| bytes in, allocating at most one chunk so that a failure
@@ -154,7 +163,7 @@ static int body_append(h3_conn *c, h3_body *b, const uint8_t *data,
   h3_chunk *t = b->tail;
   size_t room = t ? t->cap - t->len : 0;
   h3_chunk *k = NULL;
-  if (len > room && !(k = chunk_get(c, len - room)))
+  if (len > room && !(k = chunk_get(c, len - room, t == NULL)))
     return RIPT_ERR_NOMEM;
   size_t n = min_size(len, room);
   if (n) {
@@ -1813,10 +1822,12 @@ static void conn_teardown(h3_conn *c) {
   while (c->streams)
     stream_free(c->streams);
   c->dirty = c->dirty_tail = c->waiting = c->waiting_tail = NULL;
-  while (c->pool) {
-    h3_chunk *k = c->pool;
-    c->pool = k->next;
-    free(k);
+  for (int cls = 0; cls < 2; ++cls) {
+    while (c->pool[cls]) {
+      h3_chunk *k = c->pool[cls];
+      c->pool[cls] = k->next;
+      free(k);
+    }
   }
   free(c->dq.buf);
   memset(&c->dq, 0, sizeof(c->dq));

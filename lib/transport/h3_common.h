@@ -34,7 +34,11 @@ enum {
   /* Packets one endpoint batches before a sendmmsg(2). */
   H3_SERVER_BATCH = 64,
   H3_CLIENT_BATCH = 16,
-  /* Size of the body chunks kept in a per-connection pool. */
+  /* Body chunk sizes, each kept in a per-connection pool. A body's first
+   * bytes go in a small chunk when they fit: most bodies (a media chunk on
+   * a byway, an event) are a few hundred bytes, and a held GET's response
+   * would otherwise pin 4 KiB for one of them. */
+  H3_CHUNK_SMALL = 256,
   H3_CHUNK = 4096,
   H3_CHUNK_POOL = 32,
   /* Bytes of datagrams (each with a 2-byte length) a connection queues:
@@ -201,8 +205,8 @@ struct h3_conn {
   size_t nexchanges;  /* streams with an exchange attached */
   h3_stream *dirty, *dirty_tail;
   h3_stream *waiting, *waiting_tail; /* client: no stream credit yet */
-  h3_chunk *pool;
-  size_t npool;
+  h3_chunk *pool[2]; /* [0] small chunks, [1] full-size ones */
+  size_t npool[2];
   h3_dgram_queue dq;
   h3_cid *cids;
   h3_conn *pending_next;
