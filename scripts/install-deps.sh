@@ -24,7 +24,20 @@ for p in "${PACKAGES[@]}" "${BACKPORTS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
     || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+# The jose library (npm) that mints tokens for the OAuth interop test,
+# pinned by tests/interop/jose/package-lock.json.
+install_jose() {
+  local dir
+  dir=$(cd "$(dirname "$0")/../tests/interop/jose" && pwd)
+  [ -f "$dir/node_modules/jose/package.json" ] && return 0
+  echo "install-deps: npm ci in $dir" >&2
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+}
+
+if [ ${#missing[@]} -eq 0 ]; then
+  install_jose
+  exit 0
+fi
 
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"
@@ -45,3 +58,4 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}" >/dev/null
 $SUDO apt-get install -y -qq --no-install-recommends -t bookworm-backports \
   "${BACKPORTS[@]}" >/dev/null
+install_jose

@@ -194,6 +194,8 @@ int riptd_app_new(riptd_app **papp, const riptd_config *cfg, char *errbuf,
                                    RIPT_ADVERT_KIND_ADVERTISEMENT, NULL,
                                    NULL) != 0)
     rv = app_fail(&e, "$.advertisement", "cannot be parsed");
+  if (rv == 0)
+    rv = riptd_oauth_new(&app->oauth, cfg, errbuf, errlen);
   if (rv == 0 && riptd_store_mem_new(&app->store) != 0)
     rv = app_fail(&e, "$", "out of memory");
   if (rv != 0) {
@@ -208,6 +210,7 @@ void riptd_app_del(riptd_app *app) {
   if (!app)
     return;
   riptd_store_del(app->store);
+  riptd_oauth_del(app->oauth);
   ript_stir_cert_del(app->stir_ca);
   ript_stir_key_del(app->stir_ca_key);
   free(app->stir_ca_pem);
@@ -244,7 +247,7 @@ int riptd_app_set_port(riptd_app *app, uint16_t port) {
   free(app->root);
   app->authority = (char *)auth.data;
   app->root = (char *)root.data;
-  return 0;
+  return riptd_oauth_set_uris(app->oauth, app->authority, app->root);
 }
 
 int riptd_app_tg_uri(const riptd_app *app, const char *tg, const char *rest,

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "oauth.h"
 #include "ript/advert.h"
 #include "ript/buf.h"
 #include "ript/stir.h"
@@ -24,6 +25,7 @@ typedef struct riptd_app {
   char *stir_ca_pem;     /* the CA certificate, PEM (a TG's "origins") */
   ript_stir_trust *trust; /* what PASSporT certificates must chain to */
   ript_advert *advert;   /* the server's advertisement, parsed */
+  riptd_oauth *oauth;    /* token issuers and the authorization server */
   char *authority;       /* host[:port] in every URI riptd gives out */
   char *root;            /* https://AUTHORITY/.well-known/ript */
   /* Told about every call POST {tg}/calls stores, before the 201 goes out,

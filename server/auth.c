@@ -1,11 +1,12 @@
 /* Bearer tokens (RFC 6750) and what a customer may use. */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "auth.h"
+#include "oauth.h"
 
-/* Equal strings, in time that depends only on |given|'s length. */
-static int auth_token_equal(const char *given, size_t len, const char *tok) {
+int riptd_auth_secret_equal(const char *given, size_t len, const char *tok) {
   size_t toklen = strlen(tok);
   unsigned char diff = (unsigned char)(toklen != len);
   for (size_t i = 0; i < len; ++i)
@@ -18,42 +19,103 @@ static const riptd_customer *auth_lookup(const riptd_config *cfg,
   const riptd_customer *found = NULL;
   for (size_t i = 0; i < cfg->ncustomers; ++i)
     for (size_t j = 0; j < cfg->customers[i].ntokens; ++j)
-      if (auth_token_equal(given, len, cfg->customers[i].tokens[j]))
+      if (riptd_auth_secret_equal(given, len, cfg->customers[i].tokens[j]))
         found = &cfg->customers[i];
   return found;
 }
 
-static void auth_refuse(riptd_response *resp, int given, const char *reason) {
-  if (riptd_reply_error(resp, 401, given ? "invalid-token" : "unauthorized",
+/* 401: no token (|description| NULL), or one that is not valid here. */
+static void auth_refuse(riptd_response *resp, const char *reason,
+                        const char *description) {
+  char challenge[256];
+  if (description)
+    snprintf(challenge, sizeof(challenge),
+             "Bearer realm=\"ript\", error=\"invalid_token\", "
+             "error_description=\"%s\"",
+             description);
+  else
+    snprintf(challenge, sizeof(challenge), "Bearer realm=\"ript\"");
+  if (riptd_reply_error(resp, 401, description ? "invalid-token"
+                                               : "unauthorized",
                         "%s", reason) != 0)
     return;
-  if (riptd_response_add(resp, "www-authenticate",
-                         given ? "Bearer realm=\"ript\", "
-                                 "error=\"invalid_token\""
-                               : "Bearer realm=\"ript\"") != 0)
+  if (riptd_response_add(resp, "www-authenticate", challenge) != 0)
     riptd_reply_fault(resp, "riptd ran out of memory");
 }
 
-const riptd_customer *riptd_auth_customer(const riptd_config *cfg,
-                                          const riptd_request *req,
-                                          riptd_response *resp) {
+static void auth_forbid_scope(const riptd_config *cfg, riptd_response *resp,
+                              unsigned missing) {
+  const char *scope = missing & RIPTD_SCOPE_CALL ? cfg->oauth.call_scope
+                                                 : cfg->oauth.admin_scope;
+  char challenge[256];
+  snprintf(challenge, sizeof(challenge),
+           "Bearer realm=\"ript\", error=\"insufficient_scope\", "
+           "scope=\"%s\"",
+           scope);
+  if (riptd_reply_error(resp, 403, "insufficient-scope",
+                        "this needs a token with scope \"%s\"", scope) != 0)
+    return;
+  if (riptd_response_add(resp, "www-authenticate", challenge) != 0)
+    riptd_reply_fault(resp, "riptd ran out of memory");
+}
+
+/* The token of "Authorization: Bearer TOKEN", or NULL after refusing. */
+static const char *auth_bearer(const riptd_request *req, riptd_response *resp,
+                               size_t *len) {
   const char *h = riptd_request_header(req, "authorization");
   if (!h || strncasecmp(h, "Bearer ", 7) != 0) {
-    auth_refuse(resp, 0, h ? "this resource needs \"Authorization: Bearer "
-                             "TOKEN\", not another scheme"
-                           : "this resource needs \"Authorization: Bearer "
-                             "TOKEN\"");
+    auth_refuse(resp,
+                h ? "this resource needs \"Authorization: Bearer TOKEN\", "
+                    "not another scheme"
+                  : "this resource needs \"Authorization: Bearer TOKEN\"",
+                NULL);
     return NULL;
   }
   const char *tok = h + 7;
   while (*tok == ' ')
     ++tok;
-  size_t len = strlen(tok);
-  while (len && tok[len - 1] == ' ')
-    --len;
-  const riptd_customer *cu = len ? auth_lookup(cfg, tok, len) : NULL;
-  if (!cu)
-    auth_refuse(resp, 1, "the bearer token is not valid here");
+  *len = strlen(tok);
+  while (*len && tok[*len - 1] == ' ')
+    --*len;
+  if (*len == 0) {
+    auth_refuse(resp, "the bearer token is empty", "empty token");
+    return NULL;
+  }
+  return tok;
+}
+
+const riptd_customer *riptd_auth_customer(riptd_app *app,
+                                          const riptd_request *req,
+                                          unsigned need,
+                                          riptd_response *resp) {
+  size_t len;
+  const char *tok = auth_bearer(req, resp, &len);
+  if (!tok)
+    return NULL;
+  const riptd_customer *cu = auth_lookup(app->cfg, tok, len);
+  unsigned scopes = RIPTD_SCOPE_CALL | RIPTD_SCOPE_ADMIN;
+  if (!cu && !memchr(tok, '.', len)) {
+    auth_refuse(resp, "the bearer token is not valid here", "unknown token");
+    return NULL;
+  }
+  if (!cu) {
+    const char *why = NULL;
+    int rv = riptd_oauth_verify(app->oauth, tok, len, req->now_ms, &cu,
+                                &scopes, &why);
+    if (rv == RIPT_ERR_NOMEM) {
+      riptd_reply_fault(resp, "riptd ran out of memory");
+      return NULL;
+    }
+    if (rv != 0) {
+      auth_refuse(resp, "the bearer token is not valid here",
+                  why ? why : "invalid token");
+      return NULL;
+    }
+  }
+  if ((need & scopes) != need) {
+    auth_forbid_scope(app->cfg, resp, need & ~scopes);
+    return NULL;
+  }
   return cu;
 }
 

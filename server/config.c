@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "config.h"
+#include "config_parse.h"
 #include "ript/advert.h"
 #include "ript/buf.h"
 #include "ript/uri.h"
@@ -29,19 +30,7 @@ const char *riptd_action_name(riptd_action action) {
 
 /* ---- parse context: the file, the JSON path, the error line ---- */
 
-typedef struct cfg_ctx {
-  const char *file;
-  const char *slash; /* the last '/' of |file|, NULL when none */
-  char path[512];
-  size_t pathlen;
-  char *err;
-  size_t errlen;
-} cfg_ctx;
-
-static int cfg_fail(cfg_ctx *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int cfg_fail(cfg_ctx *c, const char *fmt, ...) {
+int cfg_fail(cfg_ctx *c, const char *fmt, ...) {
   int n = snprintf(c->err, c->errlen, "%s: %s: ", c->file, c->path);
   if (n >= 0 && (size_t)n < c->errlen) {
     va_list ap;
@@ -52,7 +41,7 @@ static int cfg_fail(cfg_ctx *c, const char *fmt, ...) {
   return -1;
 }
 
-static int cfg_nomem(cfg_ctx *c) { return cfg_fail(c, "out of memory"); }
+int cfg_nomem(cfg_ctx *c) { return cfg_fail(c, "out of memory"); }
 
 static int cfg_key_is_plain(const char *key) {
   if (!*key)
@@ -66,7 +55,7 @@ static int cfg_key_is_plain(const char *key) {
 
 /* Appends ".key" (or ["key"] for unusual keys, non-printables as '?') to
  * the path; returns the length to restore with cfg_pop. */
-static size_t cfg_push_key(cfg_ctx *c, const char *key) {
+size_t cfg_push_key(cfg_ctx *c, const char *key) {
   size_t saved = c->pathlen;
   size_t room = sizeof(c->path) - c->pathlen;
   int n;
@@ -86,7 +75,7 @@ static size_t cfg_push_key(cfg_ctx *c, const char *key) {
   return saved;
 }
 
-static size_t cfg_push_index(cfg_ctx *c, size_t i) {
+size_t cfg_push_index(cfg_ctx *c, size_t i) {
   size_t saved = c->pathlen;
   size_t room = sizeof(c->path) - c->pathlen;
   int n = snprintf(c->path + c->pathlen, room, "[%zu]", i);
@@ -95,7 +84,7 @@ static size_t cfg_push_index(cfg_ctx *c, size_t i) {
   return saved;
 }
 
-static void cfg_pop(cfg_ctx *c, size_t saved) {
+void cfg_pop(cfg_ctx *c, size_t saved) {
   c->pathlen = saved;
   c->path[saved] = '\0';
 }
@@ -104,7 +93,7 @@ static void cfg_pop(cfg_ctx *c, size_t saved) {
 
 /* Refuses members not in |allowed| (NULL-terminated); members whose name
  * starts with '_' are comments. */
-static int cfg_members(cfg_ctx *c, json_t *obj, const char *const *allowed) {
+int cfg_members(cfg_ctx *c, json_t *obj, const char *const *allowed) {
   const char *key;
   json_t *value;
   json_object_foreach(obj, key, value) {
@@ -124,7 +113,7 @@ static int cfg_members(cfg_ctx *c, json_t *obj, const char *const *allowed) {
 
 /* The member |key| of |obj| with the path pushed; NULL (nothing pushed)
  * when absent, which is an error if |required|. */
-static json_t *cfg_get(cfg_ctx *c, json_t *obj, const char *key,
+json_t *cfg_get(cfg_ctx *c, json_t *obj, const char *key,
                        int required, size_t *saved, int *rv) {
   json_t *v = json_object_get(obj, key);
   *rv = 0;
@@ -137,7 +126,7 @@ static json_t *cfg_get(cfg_ctx *c, json_t *obj, const char *key,
   return v;
 }
 
-static int cfg_object(cfg_ctx *c, json_t *obj, const char *key, int required,
+int cfg_object(cfg_ctx *c, json_t *obj, const char *key, int required,
                       json_t **out, size_t *saved) {
   int rv;
   *out = cfg_get(c, obj, key, required, saved, &rv);
@@ -148,7 +137,7 @@ static int cfg_object(cfg_ctx *c, json_t *obj, const char *key, int required,
 
 /* |v| as a non-empty string, copied (jansson refuses \u0000 in strings);
  * the path is |v|'s. */
-static int cfg_string_value(cfg_ctx *c, json_t *v, char **out) {
+int cfg_string_value(cfg_ctx *c, json_t *v, char **out) {
   if (!json_is_string(v))
     return cfg_fail(c, "expected a string");
   if (json_string_length(v) == 0)
@@ -158,7 +147,7 @@ static int cfg_string_value(cfg_ctx *c, json_t *v, char **out) {
   return 0;
 }
 
-static int cfg_string(cfg_ctx *c, json_t *obj, const char *key, int required,
+int cfg_string(cfg_ctx *c, json_t *obj, const char *key, int required,
                       char **out) {
   size_t saved;
   int rv;
@@ -171,7 +160,7 @@ static int cfg_string(cfg_ctx *c, json_t *obj, const char *key, int required,
   return 0;
 }
 
-static int cfg_int(cfg_ctx *c, json_t *obj, const char *key, int64_t min,
+int cfg_int(cfg_ctx *c, json_t *obj, const char *key, int64_t min,
                    int64_t max, int64_t *out) {
   size_t saved;
   int rv;
@@ -187,7 +176,7 @@ static int cfg_int(cfg_ctx *c, json_t *obj, const char *key, int64_t min,
   return 0;
 }
 
-static int cfg_bool(cfg_ctx *c, json_t *obj, const char *key, int *out) {
+int cfg_bool(cfg_ctx *c, json_t *obj, const char *key, int *out) {
   size_t saved;
   int rv;
   json_t *v = cfg_get(c, obj, key, 0, &saved, &rv);
@@ -201,7 +190,7 @@ static int cfg_bool(cfg_ctx *c, json_t *obj, const char *key, int *out) {
 }
 
 /* The array member |key| with the path pushed; |min| elements at least. */
-static int cfg_array(cfg_ctx *c, json_t *obj, const char *key, int required,
+int cfg_array(cfg_ctx *c, json_t *obj, const char *key, int required,
                      size_t min, json_t **out, size_t *saved) {
   int rv;
   *out = cfg_get(c, obj, key, required, saved, &rv);
@@ -230,7 +219,7 @@ static char *cfg_resolve(const cfg_ctx *c, const char *name) {
 }
 
 /* |v| as a file name, resolved; the path is |v|'s. */
-static int cfg_file_value(cfg_ctx *c, json_t *v, char **out) {
+int cfg_file_value(cfg_ctx *c, json_t *v, char **out) {
   char *name = NULL;
   int rv = cfg_string_value(c, v, &name);
   if (rv != 0)
@@ -240,7 +229,7 @@ static int cfg_file_value(cfg_ctx *c, json_t *v, char **out) {
   return *out ? 0 : cfg_nomem(c);
 }
 
-static int cfg_file(cfg_ctx *c, json_t *obj, const char *key, int required,
+int cfg_file(cfg_ctx *c, json_t *obj, const char *key, int required,
                     char **out) {
   size_t saved;
   int rv;
@@ -412,40 +401,6 @@ static int cfg_stir(cfg_ctx *c, json_t *root, riptd_config *cfg) {
       (rv = cfg_int(c, stir, "cert-lifetime-s", 60, 315360000,
                     &cfg->cert_lifetime_s)) != 0)
     return rv;
-  cfg_pop(c, saved);
-  return 0;
-}
-
-/* RFC 8414 metadata, served verbatim (comment members dropped). */
-static int cfg_oauth(cfg_ctx *c, json_t *root, riptd_config *cfg) {
-  json_t *oauth;
-  size_t saved;
-  int rv = cfg_object(c, root, "oauth", 0, &oauth, &saved);
-  if (rv != 0 || !oauth)
-    return rv;
-  char *issuer = NULL;
-  if ((rv = cfg_string(c, oauth, "issuer", 1, &issuer)) != 0)
-    return rv;
-  rv = ript_uri_parse(issuer, strlen(issuer), 0, NULL, NULL);
-  free(issuer);
-  if (rv != 0) {
-    cfg_push_key(c, "issuer");
-    return cfg_fail(c, "expected an https URI");
-  }
-  json_t *copy = json_deep_copy(oauth);
-  if (!copy)
-    return cfg_nomem(c);
-  const char *key;
-  json_t *value;
-  void *tmp;
-  json_object_foreach_safe(copy, tmp, key, value) {
-    if (key[0] == '_')
-      json_object_del(copy, key);
-  }
-  cfg->oauth_metadata = json_dumps(copy, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-  json_decref(copy);
-  if (!cfg->oauth_metadata)
-    return cfg_nomem(c);
   cfg_pop(c, saved);
   return 0;
 }
@@ -643,7 +598,7 @@ static int cfg_tgs(cfg_ctx *c, json_t *root, riptd_config *cfg) {
 
 /* RFC 6750 b64token: 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" /
  * "/" ) *"=". */
-static int cfg_is_b64token(const char *s) {
+int cfg_is_b64token(const char *s) {
   const char *p = s;
   while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
          (*p >= '0' && *p <= '9') || (*p && strchr("-._~+/", *p)))
@@ -667,8 +622,8 @@ static int cfg_tokens(cfg_ctx *c, json_t *obj, riptd_config *cfg,
                       riptd_customer *cu) {
   json_t *arr;
   size_t saved;
-  int rv = cfg_array(c, obj, "tokens", 1, 1, &arr, &saved);
-  if (rv != 0)
+  int rv = cfg_array(c, obj, "tokens", 0, 1, &arr, &saved);
+  if (rv != 0 || !arr)
     return rv;
   if (!(cu->tokens = calloc(json_array_size(arr), sizeof(*cu->tokens))))
     return cfg_nomem(c);
@@ -825,11 +780,11 @@ static int cfg_root(cfg_ctx *c, json_t *root, riptd_config *cfg) {
       (rv = cfg_authority(c, root, cfg)) != 0 ||
       (rv = cfg_tls(c, root, cfg)) != 0 ||
       (rv = cfg_stir(c, root, cfg)) != 0 ||
-      (rv = cfg_oauth(c, root, cfg)) != 0 ||
       (rv = cfg_advertisement(c, root, cfg)) != 0 ||
       (rv = cfg_timers_limits(c, root, cfg)) != 0 ||
       (rv = cfg_tgs(c, root, cfg)) != 0 ||
-      (rv = cfg_customers(c, root, cfg)) != 0)
+      (rv = cfg_customers(c, root, cfg)) != 0 ||
+      (rv = cfg_oauth(c, root, cfg)) != 0)
     return rv;
   return 0;
 }
@@ -907,7 +862,7 @@ void riptd_config_free(riptd_config *cfg) {
   free(cfg->stir_ca_key);
   config_free_strings(cfg->stir_trust, cfg->nstir_trust);
   free(cfg->advertisement);
-  free(cfg->oauth_metadata);
+  cfg_oauth_free(&cfg->oauth);
   for (size_t i = 0; i < cfg->ncustomers; ++i) {
     riptd_customer *cu = &cfg->customers[i];
     free(cu->name);
@@ -921,6 +876,14 @@ void riptd_config_free(riptd_config *cfg) {
     config_free_tg(&cfg->tgs[i]);
   free(cfg->tgs);
   memset(cfg, 0, sizeof(*cfg));
+}
+
+const riptd_customer *riptd_config_customer(const riptd_config *cfg,
+                                            const char *name) {
+  for (size_t i = 0; i < cfg->ncustomers; ++i)
+    if (cfg->customers[i].name && strcmp(cfg->customers[i].name, name) == 0)
+      return &cfg->customers[i];
+  return NULL;
 }
 
 const riptd_tg_conf *riptd_config_tg(const riptd_config *cfg,

@@ -54,13 +54,52 @@ typedef struct riptd_tg_conf {
 
 typedef struct riptd_customer {
   char *name;
-  char **tokens; /* bearer tokens (RFC 6750 b64token, >= 16 characters) */
+  char **tokens; /* static bearer tokens (RFC 6750 b64token, >= 16
+                    characters); may be none when OAuth names it */
   size_t ntokens;
   char *numbers_text;    /* the numbers as one pattern list */
   ript_dest_list *numbers; /* what it may use as caller ID */
   size_t *tgs;           /* indexes into riptd_config.tgs */
   size_t ntgs;
 } riptd_customer;
+
+/* An authorization server whose JWT access tokens riptd accepts. */
+typedef struct riptd_issuer_conf {
+  char *issuer;          /* "iss", an https URI */
+  char *jwks_file;       /* its JWK Set: a file ... */
+  char *jwks_uri;        /* ... or an https URI (exactly one is set) */
+  char *jwks_cacert;     /* an extra CA (PEM file) for |jwks_uri|, or NULL */
+  char *customer_claim;  /* the claim naming the customer */
+  int64_t skew_s;        /* leeway on exp and nbf */
+  int legacy_typ;        /* also tokens without typ "at+jwt" */
+} riptd_issuer_conf;
+
+/* A client of riptd's own authorization server. */
+typedef struct riptd_client_conf {
+  char *id, *secret;     /* client_id and client_secret */
+  size_t customer;       /* index into riptd_config.customers */
+  char *scope;           /* what its tokens may hold, space-separated */
+  char **refresh_tokens; /* long-lived refresh tokens given out of band */
+  size_t nrefresh_tokens;
+} riptd_client_conf;
+
+/* OAuth 2.0: whose tokens riptd accepts and, optionally, riptd as a small
+ * authorization server itself (client credentials, refresh tokens). */
+typedef struct riptd_oauth_conf {
+  char *audience;         /* "aud" tokens must hold; NULL: the root URI */
+  char *call_scope;       /* to see TGs and place calls */
+  char *admin_scope;      /* to provision handlers and certificates */
+  int64_t jwks_refresh_s; /* how often a jwks-uri is fetched again */
+  char *metadata;         /* RFC 8414 JSON text served, or NULL */
+  riptd_issuer_conf *issuers;
+  size_t nissuers;
+  char *server_key;       /* the built-in server's P-256 key (PEM file);
+                             NULL: no built-in authorization server */
+  char *server_issuer;    /* its "iss"; NULL: https://AUTHORITY */
+  int64_t token_lifetime_s;
+  riptd_client_conf *clients;
+  size_t nclients;
+} riptd_oauth_conf;
 
 typedef struct riptd_config {
   char *path;            /* the configuration file, as given */
@@ -73,7 +112,7 @@ typedef struct riptd_config {
   size_t nstir_trust;
   int64_t cert_lifetime_s;
   char *advertisement;   /* the server's own advertisement */
-  char *oauth_metadata;  /* RFC 8414 JSON text, or NULL */
+  riptd_oauth_conf oauth;
   int64_t no_byway_timeout_ms;
   int64_t ring_timeout_ms; /* noanswer: how long the call rings */
   int64_t ended_call_keep_ms; /* GET {call} of an ended call, then 404 */
@@ -94,6 +133,10 @@ typedef struct riptd_config {
 #define RIPTD_DEFAULT_RING_TIMEOUT_MS 30000
 #define RIPTD_DEFAULT_ENDED_CALL_KEEP_MS 300000 /* PROTOCOL.md decision 10 */
 #define RIPTD_DEFAULT_DOCUMENT_MAX_BYTES 65536
+#define RIPTD_DEFAULT_CALL_SCOPE "ript"
+#define RIPTD_DEFAULT_ADMIN_SCOPE "ript-admin"
+#define RIPTD_DEFAULT_JWKS_REFRESH_S 300
+#define RIPTD_DEFAULT_TOKEN_LIFETIME_S 3600
 
 /*
  * Parses the |len| bytes of |json| as the configuration in file |path|
@@ -118,6 +161,10 @@ void riptd_config_free(riptd_config *cfg);
  */
 int riptd_config_split_listen(const char *text, char *addr, size_t addrlen,
                               uint16_t *port);
+
+/* The customer named |name|, or NULL. */
+const riptd_customer *riptd_config_customer(const riptd_config *cfg,
+                                            const char *name);
 
 /* The TG named |name|, or NULL. */
 const riptd_tg_conf *riptd_config_tg(const riptd_config *cfg,

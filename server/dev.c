@@ -130,32 +130,43 @@ static int dev_stir_ca(dev_ctx *d) {
 
 /* ---- token and tone ---- */
 
-static int dev_token(dev_ctx *d) {
-  if (dev_exists(d, "token"))
-    return 0;
-  uint8_t bytes[DEV_TOKEN_BYTES];
-  char hex[2 * DEV_TOKEN_BYTES + 2];
-  if (riptd_app_random(bytes, sizeof(bytes)) != 0)
-    return dev_fail(d, "no random bytes");
-  for (size_t i = 0; i < sizeof(bytes); ++i)
-    snprintf(hex + 2 * i, 3, "%02x", bytes[i]);
-  hex[2 * DEV_TOKEN_BYTES] = '\n';
-  return dev_write(d, "token", hex, 2 * DEV_TOKEN_BYTES + 1);
-}
-
-static int dev_read_token(dev_ctx *d, char *out, size_t len) {
+/* A random secret kept in the file |name| (made once), read into |out|. */
+static int dev_secret(dev_ctx *d, const char *name, char *out, size_t len) {
+  if (!dev_exists(d, name)) {
+    uint8_t bytes[DEV_TOKEN_BYTES];
+    char hex[2 * DEV_TOKEN_BYTES + 2];
+    if (riptd_app_random(bytes, sizeof(bytes)) != 0)
+      return dev_fail(d, "no random bytes");
+    for (size_t i = 0; i < sizeof(bytes); ++i)
+      snprintf(hex + 2 * i, 3, "%02x", bytes[i]);
+    hex[2 * DEV_TOKEN_BYTES] = '\n';
+    if (dev_write(d, name, hex, 2 * DEV_TOKEN_BYTES + 1) != 0)
+      return -1;
+  }
   char path[PATH_MAX];
-  if (dev_path(path, sizeof(path), d->dir, "token") != 0)
-    return dev_fail(d, "the path of token is too long");
+  if (dev_path(path, sizeof(path), d->dir, name) != 0)
+    return dev_fail(d, "the path of %s is too long", name);
   FILE *f = fopen(path, "rb");
   if (!f)
-    return dev_fail(d, "cannot read token: %s", strerror(errno));
+    return dev_fail(d, "cannot read %s: %s", name, strerror(errno));
   size_t n = fread(out, 1, len - 1, f);
   fclose(f);
   while (n && (out[n - 1] == '\n' || out[n - 1] == '\r'))
     --n;
   out[n] = '\0';
-  return n ? 0 : dev_fail(d, "the file token is empty");
+  return n ? 0 : dev_fail(d, "the file %s is empty", name);
+}
+
+/* The key the dev authorization server signs access tokens with. */
+static int dev_oauth_key(dev_ctx *d) {
+  if (dev_exists(d, "oauth-key.pem"))
+    return 0;
+  ript_stir_key *key = NULL;
+  if (ript_stir_key_generate(&key, NULL) != 0)
+    return dev_fail(d, "cannot generate the OAuth signing key");
+  int rv = dev_export(d, "oauth-key.pem", 1, key);
+  ript_stir_key_del(key);
+  return rv;
 }
 
 static void dev_le(uint8_t *p, uint32_t v, int bytes) {
@@ -211,14 +222,34 @@ static json_t *dev_routes(void) {
   return routes;
 }
 
-static json_t *dev_config(const char *listen, const char *token) {
+typedef struct dev_secrets {
+  char token[256];         /* the customer's static bearer token */
+  char client_secret[256]; /* client "dev" of the authorization server */
+  char refresh_token[256]; /* a refresh token of that client */
+} dev_secrets;
+
+static json_t *dev_oauth(const dev_secrets *sec, int64_t token_lifetime_s) {
+  return json_pack("{s:{s:s, s:I, s:[{s:s, s:s, s:s, s:[s]}]}}", "server",
+                   "key", "oauth-key.pem", "token-lifetime-s",
+                   (json_int_t)token_lifetime_s, "clients", "id", "dev",
+                   "secret", sec->client_secret, "customer", "dev",
+                   "refresh-tokens", sec->refresh_token);
+}
+
+static json_t *dev_config(const char *listen, const dev_secrets *sec,
+                          int64_t token_lifetime_s) {
   json_t *routes = dev_routes();
-  if (!routes)
+  json_t *oauth = dev_oauth(sec, token_lifetime_s);
+  if (!routes || !oauth) {
+    json_decref(routes);
+    json_decref(oauth);
     return NULL;
+  }
   return json_pack(
       "{s:s, s:s,"
       " s:{s:s, s:s},"
       " s:{s:s, s:s, s:[s]},"
+      " s:o,"
       " s:{s:i},"
       " s:[{s:s, s:[s], s:[s], s:[s]}],"
       " s:[{s:s, s:s, s:s, s:b, s:o}]}",
@@ -227,8 +258,9 @@ static json_t *dev_config(const char *listen, const char *token) {
       "tls", "cert", "server.pem", "key", "server-key.pem",
       "stir", "ca-cert", "stir-ca.pem", "ca-key", "stir-ca-key.pem",
       "trust", "stir-ca.pem",
+      "oauth", oauth,
       "timers", "ring-timeout-ms", DEV_RING_TIMEOUT_MS,
-      "customers", "name", "dev", "tokens", token, "numbers",
+      "customers", "name", "dev", "tokens", sec->token, "numbers",
       "+1555010000*", "tgs", "main",
       "tgs", "name", "main", "description",
       "riptd development TG: one number per action", "destinations",
@@ -250,23 +282,30 @@ static int dev_tls(dev_ctx *d, const char *listen) {
 }
 
 int riptd_dev_prepare(const char *state_dir, const char *listen,
-                      char *config_path, size_t len, char *errbuf,
-                      size_t errlen) {
+                      int64_t token_lifetime_s, char *config_path, size_t len,
+                      char *errbuf, size_t errlen) {
   dev_ctx d = {state_dir, errbuf, errlen};
   if (mkdir(state_dir, 0700) != 0 && errno != EEXIST)
     return dev_fail(&d, "cannot create the state directory: %s",
                     strerror(errno));
-  char token[256];
+  dev_secrets sec;
   if (dev_tls(&d, listen) != 0 || dev_stir_ca(&d) != 0 ||
-      dev_token(&d) != 0 || dev_read_token(&d, token, sizeof(token)) != 0 ||
-      dev_tone(&d) != 0)
+      dev_secret(&d, "token", sec.token, sizeof(sec.token)) != 0 ||
+      dev_secret(&d, "client-secret", sec.client_secret,
+                 sizeof(sec.client_secret)) != 0 ||
+      dev_secret(&d, "refresh-token", sec.refresh_token,
+                 sizeof(sec.refresh_token)) != 0 ||
+      dev_oauth_key(&d) != 0 || dev_tone(&d) != 0)
     return -1;
   char path[PATH_MAX];
   if (dev_path(path, sizeof(path), state_dir, "dev.json") != 0 ||
       dev_path(config_path, len, state_dir, "riptd.json") != 0)
     return dev_fail(&d, "the path is too long");
   unlink(path); /* scripts wait for the new one */
-  json_t *cfg = dev_config(listen, token);
+  json_t *cfg = dev_config(listen, &sec,
+                           token_lifetime_s > 0
+                               ? token_lifetime_s
+                               : RIPTD_DEFAULT_TOKEN_LIFETIME_S);
   int rv = cfg ? json_dump_file(cfg, config_path,
                                 JSON_INDENT(2) | JSON_PRESERVE_ORDER)
                : -1;
@@ -275,6 +314,19 @@ int riptd_dev_prepare(const char *state_dir, const char *listen,
 }
 
 /* ---- dev.json ---- */
+
+/* How a script gets tokens from the dev authorization server. */
+static json_t *dev_oauth_info(const riptd_app *app) {
+  const riptd_client_conf *cl = &app->cfg->oauth.clients[0];
+  char endpoint[300];
+  snprintf(endpoint, sizeof(endpoint), "https://%s/oauth/token",
+           app->authority);
+  return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "issuer",
+                   riptd_oauth_server_issuer(app->oauth), "token_endpoint",
+                   endpoint, "client_id", cl->id, "client_secret", cl->secret,
+                   "refresh_token", cl->refresh_tokens[0], "scope", cl->scope,
+                   "audience", app->root);
+}
 
 static json_t *dev_info_json(const char *dir, const riptd_app *app) {
   const riptd_config *cfg = app->cfg;
@@ -296,13 +348,16 @@ static json_t *dev_info_json(const char *dir, const riptd_app *app) {
              RIPTD_DEV_FROM_FIRST, i);
     ok = json_array_append_new(from, json_string(n)) == 0;
   }
-  json_t *info = ok ? json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:O, s:O}",
-                                "root", app->root, "tg",
-                                (const char *)tg.data, "token",
-                                cfg->customers[0].tokens[0], "cacert", cacert,
-                                "stircacert", stirca, "config", config,
-                                "numbers", numbers, "from", from)
-                    : NULL;
+  json_t *oauth = ok ? dev_oauth_info(app) : NULL;
+  json_t *info = oauth ? json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:O, s:O, "
+                                   "s:o}",
+                                   "root", app->root, "tg",
+                                   (const char *)tg.data, "token",
+                                   cfg->customers[0].tokens[0], "cacert",
+                                   cacert, "stircacert", stirca, "config",
+                                   config, "numbers", numbers, "from", from,
+                                   "oauth", oauth)
+                       : NULL;
   json_decref(numbers);
   json_decref(from);
   ript_buf_free(&tg);

@@ -6,19 +6,24 @@
  *   ca.pem, ca-key.pem, server.pem, server-key.pem  TLS (ript_tls_dev_certs)
  *   stir-ca.pem, stir-ca-key.pem   the STIR CA; its TNAuthList is the range
  *                                  of numbers the dev customer calls from
- *   token                          the dev customer's bearer token
+ *   token                          the dev customer's static bearer token
+ *   oauth-key.pem                  the dev authorization server's signing key
+ *   client-secret, refresh-token   its client "dev" (customer "dev")
  *   tone.wav                       2 s of 440 Hz, 8 kHz 16-bit mono (play)
  * and, written at every start:
  *   riptd.json   the configuration riptd then loads like any other: one
  *                customer "dev", one TG "main" whose routes give one
  *                number per action (record writes DIR/record.wav), and a
- *                ring timeout of 3 s (noanswer)
+ *                ring timeout of 3 s (noanswer); riptd is also an
+ *                OAuth authorization server (oauth.server) for client
+ *                "dev"
  *   dev.json     once listening: what scripts need (see riptd_dev_info).
  */
 #ifndef RIPTD_DEV_H
 #define RIPTD_DEV_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "app.h"
 
@@ -28,12 +33,13 @@
 
 /*
  * Prepares |state_dir| and writes its riptd.json for listening on
- * |listen| ("ADDR:PORT"); the configuration's path goes to |config_path|
- * (|len| bytes). Returns 0, or -1 with one line in |errbuf|.
+ * |listen| ("ADDR:PORT"), its access tokens living |token_lifetime_s|
+ * (0: RIPTD_DEFAULT_TOKEN_LIFETIME_S); the configuration's path goes to
+ * |config_path| (|len| bytes). Returns 0, or -1 with one line in |errbuf|.
  */
 int riptd_dev_prepare(const char *state_dir, const char *listen,
-                      char *config_path, size_t len, char *errbuf,
-                      size_t errlen);
+                      int64_t token_lifetime_s, char *config_path, size_t len,
+                      char *errbuf, size_t errlen);
 
 /*
  * Writes |state_dir|/dev.json (atomically: a temporary file renamed) for
@@ -42,7 +48,9 @@ int riptd_dev_prepare(const char *state_dir, const char *listen,
  *    "cacert": the TLS CA to trust, "stircacert": the STIR CA,
  *    "config": riptd.json, "numbers": {"echo": "+1...", "play", "record",
  *    "conference", "decline", "fail", "noanswer"},
- *    "from": [the numbers the customer may call from]}
+ *    "from": [the numbers the customer may call from],
+ *    "oauth": {"issuer", "token_endpoint", "client_id", "client_secret",
+ *              "refresh_token", "scope", "audience"}}
  * with absolute paths. Returns 0, or -1 with one line in |errbuf|.
  */
 int riptd_dev_info(const char *state_dir, const riptd_app *app, char *errbuf,

@@ -84,7 +84,8 @@ static int main_config(const riptd_options *opt, riptd_config *cfg) {
     const char *state = opt->state ? opt->state : RIPTD_DEFAULT_STATE;
     if (riptd_dev_prepare(state, opt->listen ? opt->listen
                                              : RIPTD_DEFAULT_LISTEN,
-                          path, sizeof(path), err, sizeof(err)) != 0) {
+                          opt->token_lifetime_s, path, sizeof(path), err,
+                          sizeof(err)) != 0) {
       fprintf(stderr, "riptd: %s\n", err);
       return EXIT_FAILURE;
     }

@@ -10,6 +10,7 @@
 const char *riptd_options_usage(void) {
   return "usage: riptd --config FILE [--listen ADDR:PORT]\n"
          "       riptd --dev [--state DIR] [--listen ADDR:PORT]\n"
+         "                   [--token-lifetime SECONDS]\n"
          "\n"
          "  --config FILE       run with the configuration FILE (JSON; see\n"
          "                      server/riptd.example.md)\n"
@@ -20,6 +21,9 @@ const char *riptd_options_usage(void) {
          "                      dev.json (root URI, token, CA, numbers)\n"
          "  --state DIR         the state directory of --dev (default "
          RIPTD_DEFAULT_STATE ")\n"
+         "  --token-lifetime S  how long the dev authorization server's\n"
+         "                      access tokens live (5..86400 s; default "
+         "3600)\n"
          "  --listen ADDR:PORT  listen there instead (numeric address;\n"
          "                      [IPv6]:PORT; port 0 picks a free one)\n"
          "  --help, --version\n"
@@ -40,6 +44,24 @@ static int options_flag(const char *arg, riptd_options *opt) {
   return 1;
 }
 
+/* --token-lifetime S: 1 (taken), 0 (not this option), -1 (no value) or
+ * -2 (a bad value, |errbuf| says so). */
+static int options_lifetime(int argc, char **argv, int *i, riptd_options *opt,
+                            char *errbuf, size_t errlen) {
+  const char *v = NULL;
+  int rv = ript_cmdline_value("--token-lifetime", argc, argv, i, &v);
+  if (rv <= 0)
+    return rv;
+  unsigned long n;
+  if (ript_cmdline_uint(v, 5, 86400, &n) != 0) {
+    snprintf(errbuf, errlen,
+             "--token-lifetime %s: expected seconds from 5 to 86400", v);
+    return -2;
+  }
+  opt->token_lifetime_s = (int64_t)n;
+  return 1;
+}
+
 static int options_check(const riptd_options *opt, char *errbuf,
                          size_t errlen) {
   char addr[64];
@@ -52,6 +74,8 @@ static int options_check(const riptd_options *opt, char *errbuf,
     snprintf(errbuf, errlen, "give --config FILE, or --dev");
   else if (!opt->dev && opt->state != NULL)
     snprintf(errbuf, errlen, "--state belongs to --dev");
+  else if (!opt->dev && opt->token_lifetime_s)
+    snprintf(errbuf, errlen, "--token-lifetime belongs to --dev");
   else if (opt->listen && riptd_config_split_listen(opt->listen, addr,
                                                     sizeof(addr), &port) != 0)
     snprintf(errbuf, errlen,
@@ -73,7 +97,10 @@ int riptd_options_parse(riptd_options *opt, int argc, char **argv,
       continue;
     if ((rv = ript_cmdline_value("--config", argc, argv, &i, &opt->config)) ||
         (rv = ript_cmdline_value("--state", argc, argv, &i, &opt->state)) ||
-        (rv = ript_cmdline_value("--listen", argc, argv, &i, &opt->listen))) {
+        (rv = ript_cmdline_value("--listen", argc, argv, &i, &opt->listen)) ||
+        (rv = options_lifetime(argc, argv, &i, opt, errbuf, errlen))) {
+      if (rv == -2)
+        return -1;
       if (rv < 0) {
         snprintf(errbuf, errlen, "%s needs a value", arg);
         return -1;

@@ -2,7 +2,7 @@
  * server/options.h - riptd's command line.
  *
  *   riptd --config FILE [--listen ADDR:PORT]
- *   riptd --dev [--state DIR] [--listen ADDR:PORT]
+ *   riptd --dev [--state DIR] [--listen ADDR:PORT] [--token-lifetime S]
  *   riptd --help | --version
  *
  * Options take their value as the next argument or after '='.
@@ -11,12 +11,14 @@
 #define RIPTD_OPTIONS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct riptd_options {
   const char *config; /* --config FILE */
   int dev;            /* --dev */
   const char *state;  /* --state DIR; "./riptd-dev" by default */
   const char *listen; /* --listen ADDR:PORT or [IPv6]:PORT; NULL: config's */
+  int64_t token_lifetime_s; /* --token-lifetime S (with --dev); 0: default */
   int help;
   int version;
 } riptd_options;
@@ -27,8 +29,8 @@ typedef struct riptd_options {
 /*
  * Parses |argv| (|argc| entries, argv[0] the program) into |opt|. Returns
  * 0, or -1 with one line in |errbuf|: an unknown option, a missing value,
- * --config with --dev, neither of them, --state without --dev, or a
- * --listen that is not ADDR:PORT / [IPv6]:PORT with a numeric address.
+ * --config with --dev, neither of them, --state or --token-lifetime
+ * without --dev, a lifetime outside 5..86400, or a --listen that is not ADDR:PORT / [IPv6]:PORT with a numeric address.
  */
 int riptd_options_parse(riptd_options *opt, int argc, char **argv,
                         char *errbuf, size_t errlen);

@@ -29,13 +29,24 @@ void riptd_res_root_get(riptd_ctx *ctx) {
   ript_buf_free(&body);
 }
 
+/* Where to start the OAuth flow: the configured metadata, else the
+ * built-in authorization server's. */
 void riptd_res_oauth_get(riptd_ctx *ctx) {
-  const char *meta = ctx->app->cfg->oauth_metadata;
-  if (!meta) {
+  const char *meta = ctx->app->cfg->oauth.metadata;
+  if (meta) {
+    riptd_reply(ctx->resp, 200, "application/json", meta, strlen(meta));
+    return;
+  }
+  ript_buf b;
+  ript_buf_init(&b, NULL);
+  int rv = riptd_oauth_server_metadata(ctx->app->oauth, &b);
+  if (rv == 0)
+    riptd_reply(ctx->resp, 200, "application/json", b.data, b.len);
+  else if (rv == RIPT_ERR_INVALID_ARGUMENT)
     riptd_reply_error(ctx->resp, 404, "no-oauth",
                       "this server has no OAuth authorization server "
                       "configured; ask its operator for a bearer token");
-    return;
-  }
-  riptd_reply(ctx->resp, 200, "application/json", meta, strlen(meta));
+  else
+    riptd_reply_fault(ctx->resp, "riptd could not write the metadata");
+  ript_buf_free(&b);
 }

@@ -3,9 +3,11 @@
 #include <string.h>
 
 #include "auth.h"
+#include "oauth.h"
 #include "res_calls.h"
 #include "res_certs.h"
 #include "res_handlers.h"
+#include "res_oauth.h"
 #include "res_tgs.h"
 #include "res_wellknown.h"
 #include "ript/uri.h"
@@ -20,6 +22,9 @@ enum {
 typedef enum router_resource {
   R_ROOT,
   R_OAUTH,
+  R_AS_META,  /* the built-in authorization server's metadata, */
+  R_AS_TOKEN, /* token endpoint */
+  R_AS_JWKS,  /* and keys */
   R_TGS,
   R_TG,
   R_HANDLERS,
@@ -36,31 +41,34 @@ typedef enum router_resource {
 typedef struct router_route {
   router_resource resource;
   const char *method;
-  int needs_token;
+  unsigned scopes; /* RIPTD_SCOPE_* the token needs; 0: no token */
   void (*handle)(riptd_ctx *ctx);
 } router_route;
 
 static const router_route router_routes[] = {
     {R_ROOT, "GET", 0, riptd_res_root_get},
     {R_OAUTH, "GET", 0, riptd_res_oauth_get},
-    {R_TGS, "GET", 1, riptd_res_tgs_get},
-    {R_TG, "GET", 1, riptd_res_tg_get},
-    {R_HANDLERS, "GET", 1, riptd_res_handlers_get},
-    {R_HANDLERS, "POST", 1, riptd_res_handlers_post},
-    {R_HANDLER, "GET", 1, riptd_res_handler_get},
-    {R_HANDLER, "PUT", 1, riptd_res_handler_put},
-    {R_HANDLER, "DELETE", 1, riptd_res_handler_delete},
-    {R_CERTS, "POST", 1, riptd_res_certs_post},
+    {R_AS_META, "GET", 0, riptd_res_as_metadata_get},
+    {R_AS_TOKEN, "POST", 0, riptd_res_as_token_post},
+    {R_AS_JWKS, "GET", 0, riptd_res_as_jwks_get},
+    {R_TGS, "GET", RIPTD_SCOPE_CALL, riptd_res_tgs_get},
+    {R_TG, "GET", RIPTD_SCOPE_CALL, riptd_res_tg_get},
+    {R_HANDLERS, "GET", RIPTD_SCOPE_CALL, riptd_res_handlers_get},
+    {R_HANDLERS, "POST", RIPTD_SCOPE_ADMIN, riptd_res_handlers_post},
+    {R_HANDLER, "GET", RIPTD_SCOPE_CALL, riptd_res_handler_get},
+    {R_HANDLER, "PUT", RIPTD_SCOPE_ADMIN, riptd_res_handler_put},
+    {R_HANDLER, "DELETE", RIPTD_SCOPE_ADMIN, riptd_res_handler_delete},
+    {R_CERTS, "POST", RIPTD_SCOPE_ADMIN, riptd_res_certs_post},
     {R_CERT, "GET", 0, riptd_res_cert_get},
-    {R_CALLS, "POST", 1, riptd_res_calls_post},
-    {R_CALL, "GET", 1, riptd_res_call_get},
-    {R_CALL, "POST", 1, riptd_res_call_post},
+    {R_CALLS, "POST", RIPTD_SCOPE_CALL, riptd_res_calls_post},
+    {R_CALL, "GET", RIPTD_SCOPE_CALL, riptd_res_call_get},
+    {R_CALL, "POST", RIPTD_SCOPE_CALL, riptd_res_call_post},
     /* Byways have no handler: the front takes them over. */
-    {R_EVENTS, "GET", 1, NULL},
-    {R_EVENTS, "PUT", 1, NULL},
-    {R_MEDIA, "GET", 1, NULL},
-    {R_MEDIA, "PUT", 1, NULL},
-    {R_MEDIA, "CONNECT", 1, NULL},
+    {R_EVENTS, "GET", RIPTD_SCOPE_CALL, NULL},
+    {R_EVENTS, "PUT", RIPTD_SCOPE_CALL, NULL},
+    {R_MEDIA, "GET", RIPTD_SCOPE_CALL, NULL},
+    {R_MEDIA, "PUT", RIPTD_SCOPE_CALL, NULL},
+    {R_MEDIA, "CONNECT", RIPTD_SCOPE_CALL, NULL},
 };
 #define ROUTER_NROUTES (sizeof(router_routes) / sizeof(router_routes[0]))
 
@@ -110,13 +118,25 @@ static router_resource router_collection(const char *name, int item) {
   return R_NONE;
 }
 
+/* Resources at fixed paths besides the root's. */
+static const struct {
+  const char *path;
+  router_resource resource;
+} router_fixed[] = {
+    {"/.well-known/ript-oauth", R_OAUTH},
+    {"/.well-known/oauth-authorization-server", R_AS_META},
+    {"/oauth/token", R_AS_TOKEN},
+    {"/oauth/jwks", R_AS_JWKS},
+};
+
 static router_resource router_match(const char *path, router_path *rp) {
   static const char root[] = "/.well-known/ript";
-  static const char oauth[] = "/.well-known/ript-oauth";
   size_t len = strcspn(path, "?");
   rp->nseg = 0;
-  if (len == sizeof(oauth) - 1 && memcmp(path, oauth, len) == 0)
-    return R_OAUTH;
+  for (size_t i = 0; i < sizeof(router_fixed) / sizeof(router_fixed[0]); ++i)
+    if (strlen(router_fixed[i].path) == len &&
+        memcmp(path, router_fixed[i].path, len) == 0)
+      return router_fixed[i].resource;
   if (len < sizeof(root) - 1 || memcmp(path, root, sizeof(root) - 1) != 0 ||
       router_split(path + sizeof(root) - 1, len - (sizeof(root) - 1), rp) !=
           0)
@@ -221,8 +241,9 @@ static const router_route *router_route_of(riptd_ctx *ctx, router_path *rp,
     router_not_allowed(ctx->resp, res, req->method);
     return NULL;
   }
-  if (route->needs_token &&
-      !(ctx->customer = riptd_auth_customer(ctx->app->cfg, req, ctx->resp)))
+  if (route->scopes &&
+      !(ctx->customer = riptd_auth_customer(ctx->app, req, route->scopes,
+                                            ctx->resp)))
     return NULL;
   if (rp->nseg > 1 && !(ctx->tg = router_tg(ctx, rp->seg[1])))
     return NULL;

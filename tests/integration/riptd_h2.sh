@@ -17,7 +17,9 @@ expect 200
 [ "$(field providertgs)" = "$ROOT/providertgs" ] || fail "root document: $(body)"
 [ "$(field oauth)" = "${ROOT%/ript}/ript-oauth" ] || fail "root document: $(body)"
 h2 GET "${ROOT%/ript}/ript-oauth"
-expect 404 no-oauth "this server has no OAuth authorization server configured; ask its operator for a bearer token"
+expect 200
+[ "$(field issuer)" = "${ROOT%/.well-known/ript}" ] || fail "OAuth metadata: $(body)"
+[ "$(field token_endpoint)" = "${ROOT%/.well-known/ript}/oauth/token" ] || fail "OAuth metadata: $(body)"
 
 step "401 without a token and with a bad one"
 h2 GET "$ROOT/providertgs"
@@ -25,7 +27,7 @@ expect 401 unauthorized 'this resource needs "Authorization: Bearer TOKEN"'
 [ "$(header www-authenticate)" = 'Bearer realm="ript"' ] || fail "WWW-Authenticate: $(header www-authenticate)"
 h2 GET "$ROOT/providertgs" -H "Authorization: Bearer not-the-token-0000"
 expect 401 invalid-token "the bearer token is not valid here"
-[ "$(header www-authenticate)" = 'Bearer realm="ript", error="invalid_token"' ] ||
+[ "$(header www-authenticate)" = 'Bearer realm="ript", error="invalid_token", error_description="unknown token"' ] ||
   fail "WWW-Authenticate: $(header www-authenticate)"
 
 step "TG list and TG description"

@@ -45,8 +45,9 @@ step() { echo "$TEST_NAME: $*"; }
 dev() { "$ITOOL" json "$STATE/dev.json" "$@"; }
 
 # start_riptd SECONDS [WRAPPER...]: riptd --dev --listen $LISTEN (default
-# 127.0.0.1:0), waiting up to SECONDS for dev.json; sets ROOT, TG, TOKEN,
-# CACERT, STIRCA, AUTH (curl arguments).
+# 127.0.0.1:0) plus the options in the array RIPTD_ARGS, waiting up to
+# SECONDS for dev.json; sets ROOT, TG, TOKEN, CACERT, STIRCA, AUTH (curl
+# arguments).
 start_riptd() {
   local seconds=$1 listen=${LISTEN:-127.0.0.1:0}
   shift
@@ -55,7 +56,7 @@ start_riptd() {
   addr=${addr%]}
   rm -f "$STATE/dev.json"
   setpriv --pdeathsig KILL -- "$@" "$RIPTD" --dev --listen "$listen" \
-    --state "$STATE" >"$LOG" 2>&1 &
+    --state "$STATE" ${RIPTD_ARGS[@]+"${RIPTD_ARGS[@]}"} >"$LOG" 2>&1 &
   RIPTD_PID=$!
   local tenths=0
   while [ ! -f "$STATE/dev.json" ]; do

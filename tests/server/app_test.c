@@ -276,7 +276,7 @@ static void test_dev(void **state) {
   (void)state;
   char state_dir[128], config[256], err[1024], token[128];
   snprintf(state_dir, sizeof(state_dir), "%s/dev", dir);
-  assert_int_equal(riptd_dev_prepare(state_dir, "127.0.0.1:0", config,
+  assert_int_equal(riptd_dev_prepare(state_dir, "127.0.0.1:0", 0, config,
                                      sizeof(config), err, sizeof(err)),
                    0);
   char want[256];
@@ -343,7 +343,7 @@ static void test_dev(void **state) {
   riptd_app_del(app);
   riptd_config_free(&cfg);
   /* A restart keeps the token and the CAs, and writes dev.json anew. */
-  assert_int_equal(riptd_dev_prepare(state_dir, "[::1]:0", config,
+  assert_int_equal(riptd_dev_prepare(state_dir, "[::1]:0", 0, config,
                                      sizeof(config), err, sizeof(err)),
                    0);
   snprintf(want, sizeof(want), "%s/dev.json", state_dir);
@@ -358,7 +358,7 @@ static void test_dev_errors(void **state) {
   (void)state;
   char config[256], err[1024], path[128];
   path_of(path, sizeof(path), "tone.wav/dev");
-  assert_int_equal(riptd_dev_prepare(path, "127.0.0.1:0", config,
+  assert_int_equal(riptd_dev_prepare(path, "127.0.0.1:0", 0, config,
                                      sizeof(config), err, sizeof(err)),
                    -1);
   char want[256];

@@ -49,8 +49,19 @@ static const char full[] =
     "'tls':{'cert':'tls.pem','key':'/abs/tls-key.pem'},"
     "'stir':{'ca-cert':'ca.pem','ca-key':'ca-key.pem',"
     "'trust':['ca.pem','other.pem'],'cert-lifetime-s':3600},"
-    "'oauth':{'issuer':'https://auth.example.com','_note':'dropped',"
+    "'oauth':{'audience':'https://ript.example.com/.well-known/ript',"
+    "'call-scope':'call','admin-scope':'admin','jwks-refresh-s':60,"
+    "'metadata':{'issuer':'https://auth.example.com','_note':'dropped',"
     "'token_endpoint':'https://auth.example.com/token'},"
+    "'issuers':[{'issuer':'https://auth.example.com','jwks-file':'jwks.json',"
+    "'customer-claim':'tenant','skew-s':30,'legacy-typ':true},"
+    "{'issuer':'https://idp.example','jwks-uri':'https://idp.example/keys',"
+    "'jwks-cacert':'idp-ca.pem'}],"
+    "'server':{'key':'as-key.pem','issuer':'https://ript.example.com',"
+    "'token-lifetime-s':600,'clients':[{'id':'pbx1','secret':"
+    "'s3cr3t-s3cr3t-s3cr3t','customer':'globex','scope':'call',"
+    "'refresh-tokens':['rt-0123456789abcdef']},{'id':'ops','secret':"
+    "'0123456789abcdef','customer':'acme'}]}},"
     "'advertisement':'1 in: opus;',"
     "'timers':{'no-byway-timeout-ms':10000,'ring-timeout-ms':3000,"
     "'ended-call-keep-ms':2000,'_c':0},"
@@ -89,10 +100,36 @@ static void test_full(void **state) {
   assert_int_equal(cfg.nstir_trust, 2);
   assert_string_equal(cfg.stir_trust[1], "/etc/riptd/other.pem");
   assert_int_equal(cfg.cert_lifetime_s, 3600);
-  assert_string_equal(cfg.oauth_metadata,
+  const riptd_oauth_conf *o = &cfg.oauth;
+  assert_string_equal(o->metadata,
                       "{\n  \"issuer\": \"https://auth.example.com\",\n"
                       "  \"token_endpoint\": "
                       "\"https://auth.example.com/token\"\n}");
+  assert_string_equal(o->audience, "https://ript.example.com/.well-known/ript");
+  assert_string_equal(o->call_scope, "call");
+  assert_string_equal(o->admin_scope, "admin");
+  assert_int_equal(o->jwks_refresh_s, 60);
+  assert_int_equal(o->nissuers, 2);
+  assert_string_equal(o->issuers[0].jwks_file, "/etc/riptd/jwks.json");
+  assert_null(o->issuers[0].jwks_uri);
+  assert_string_equal(o->issuers[0].customer_claim, "tenant");
+  assert_int_equal(o->issuers[0].skew_s, 30);
+  assert_true(o->issuers[0].legacy_typ);
+  assert_string_equal(o->issuers[1].jwks_uri, "https://idp.example/keys");
+  assert_string_equal(o->issuers[1].jwks_cacert, "/etc/riptd/idp-ca.pem");
+  assert_string_equal(o->issuers[1].customer_claim, "sub");
+  assert_int_equal(o->issuers[1].skew_s, 60);
+  assert_false(o->issuers[1].legacy_typ);
+  assert_string_equal(o->server_key, "/etc/riptd/as-key.pem");
+  assert_string_equal(o->server_issuer, "https://ript.example.com");
+  assert_int_equal(o->token_lifetime_s, 600);
+  assert_int_equal(o->nclients, 2);
+  assert_string_equal(o->clients[0].id, "pbx1");
+  assert_int_equal(o->clients[0].customer, 1);
+  assert_string_equal(o->clients[0].scope, "call");
+  assert_int_equal(o->clients[0].nrefresh_tokens, 1);
+  assert_string_equal(o->clients[1].scope, "call admin");
+  assert_int_equal(o->clients[1].nrefresh_tokens, 0);
   assert_string_equal(cfg.advertisement, "1 in: opus;");
   assert_int_equal(cfg.no_byway_timeout_ms, 10000);
   assert_int_equal(cfg.ring_timeout_ms, 3000);
@@ -156,7 +193,11 @@ static void test_defaults(void **state) {
   assert_int_equal(cfg.nstir_trust, 1);
   assert_string_equal(cfg.stir_trust[0], "ca.pem");
   assert_int_equal(cfg.cert_lifetime_s, RIPTD_DEFAULT_CERT_LIFETIME_S);
-  assert_null(cfg.oauth_metadata);
+  assert_null(cfg.oauth.metadata);
+  assert_int_equal(cfg.oauth.nissuers, 0);
+  assert_null(cfg.oauth.server_key);
+  assert_string_equal(cfg.oauth.call_scope, RIPTD_DEFAULT_CALL_SCOPE);
+  assert_string_equal(cfg.oauth.admin_scope, RIPTD_DEFAULT_ADMIN_SCOPE);
   assert_string_equal(cfg.advertisement, RIPTD_DEFAULT_ADVERTISEMENT);
   assert_int_equal(cfg.no_byway_timeout_ms,
                    RIPTD_DEFAULT_NO_BYWAY_TIMEOUT_MS);
@@ -314,9 +355,76 @@ static const bad_case bad_cases[] = {
      F "$.stir.lifetime: " UNKNOWN},
     /* oauth */
     {"{" BASE ",'oauth':[]}", F "$.oauth: expected an object"},
-    {"{" BASE ",'oauth':{}}", F "$.oauth: missing member \"issuer\""},
-    {"{" BASE ",'oauth':{'issuer':'http://auth.example'}}",
-     F "$.oauth.issuer: expected an https URI"},
+    {"{" BASE ",'oauth':{'issuer':'https://a.example'}}",
+     F "$.oauth.issuer: " UNKNOWN},
+    {"{" BASE ",'oauth':{'metadata':{}}}",
+     F "$.oauth.metadata: missing member \"issuer\""},
+    {"{" BASE ",'oauth':{'metadata':{'issuer':'http://auth.example'}}}",
+     F "$.oauth.metadata.issuer: expected an https URI"},
+    {"{" BASE ",'oauth':{'audience':'ript'}}",
+     F "$.oauth.audience: expected an https URI"},
+    {"{" BASE ",'oauth':{'call-scope':'a b'}}",
+     F "$.oauth.call-scope: expected one RFC 6749 scope token (no spaces)"},
+    {"{" BASE ",'oauth':{'call-scope':'x','admin-scope':'x'}}",
+     F "$.oauth: \"call-scope\" and \"admin-scope\" must differ"},
+    {"{" BASE ",'oauth':{'jwks-refresh-s':9}}",
+     F "$.oauth.jwks-refresh-s: expected an integer from 10 to 86400"},
+    {"{" BASE ",'oauth':{'issuers':[]}}",
+     F "$.oauth.issuers: expected at least 1 element"},
+    {"{" BASE ",'oauth':{'issuers':[{'issuer':'https://a.example'}]}}",
+     F "$.oauth.issuers[0]: expected exactly one of \"jwks-file\" and "
+       "\"jwks-uri\""},
+    {"{" BASE ",'oauth':{'issuers':[{'issuer':'https://a.example',"
+     "'jwks-file':'k','jwks-uri':'https://a.example/k'}]}}",
+     F "$.oauth.issuers[0]: expected exactly one of \"jwks-file\" and "
+       "\"jwks-uri\""},
+    {"{" BASE ",'oauth':{'issuers':[{'issuer':'https://a.example',"
+     "'jwks-file':'k','jwks-cacert':'ca.pem'}]}}",
+     F "$.oauth.issuers[0]: \"jwks-cacert\" only goes with \"jwks-uri\""},
+    {"{" BASE ",'oauth':{'issuers':[{'issuer':'https://a.example',"
+     "'jwks-file':'k','skew-s':601}]}}",
+     F "$.oauth.issuers[0].skew-s: expected an integer from 0 to 600"},
+    {"{" BASE ",'oauth':{'issuers':[{'issuer':'https://a.example',"
+     "'jwks-file':'k'},{'issuer':'https://a.example','jwks-file':'j'}]}}",
+     F "$.oauth.issuers[1].issuer: issuer \"https://a.example\" is already "
+       "listed"},
+    {"{" BASE ",'oauth':{'server':{'clients':[]}}}",
+     F "$.oauth.server: missing member \"key\""},
+    {"{" BASE ",'oauth':{'server':{'key':'k'}}}",
+     F "$.oauth.server: missing member \"clients\""},
+    {"{" BASE ",'oauth':{'server':{'key':'k','clients':[{'id':'c',"
+     "'secret':'0123456789abcdef','customer':'nobody'}]}}}",
+     F "$.oauth.server.clients[0].customer: no customer has this name"},
+    {"{" BASE ",'oauth':{'server':{'key':'k','clients':[{'id':'c',"
+     "'secret':'short','customer':'acme'}]}}}",
+     F "$.oauth.server.clients[0].secret: a client secret needs at least 16 "
+       "characters"},
+    {"{" BASE ",'oauth':{'server':{'key':'k','clients':[{'id':'c',"
+     "'secret':'0123456789abcdef','customer':'acme','scope':'ript all'}]}}}",
+     F "$.oauth.server.clients[0].scope: expected \"ript\" and/or "
+       "\"ript-admin\", separated by one space"},
+    {"{" BASE ",'oauth':{'server':{'key':'k','clients':[{'id':'c',"
+     "'secret':'0123456789abcdef','customer':'acme','scope':'ript '}]}}}",
+     F "$.oauth.server.clients[0].scope: expected \"ript\" and/or "
+       "\"ript-admin\", separated by one space"},
+    {"{" BASE ",'oauth':{'server':{'key':'k','clients':[{'id':'c',"
+     "'secret':'0123456789abcdef','customer':'acme'},{'id':'c',"
+     "'secret':'0123456789abcdef','customer':'acme'}]}}}",
+     F "$.oauth.server.clients[1].id: client \"c\" is already defined"},
+    {"{" BASE ",'oauth':{'server':{'key':'k','clients':[{'id':'c',"
+     "'secret':'0123456789abcdef','customer':'acme','refresh-tokens':"
+     "['0123456789abcdef','0123456789abcdef']}]}}}",
+     F "$.oauth.server.clients[0].refresh-tokens[1]: this refresh token is "
+       "already listed"},
+    {"{" BASE ",'oauth':{'server':{'key':'k','token-lifetime-s':4,"
+     "'clients':[]}}}",
+     F "$.oauth.server.token-lifetime-s: expected an integer from 5 to "
+       "86400"},
+    {"{" BASE ",'oauth':{'issuers':[{'issuer':'https://a.example',"
+     "'jwks-file':'k'}],'server':{'key':'k','issuer':'https://a.example',"
+     "'clients':[{'id':'c','secret':'0123456789abcdef','customer':'acme'}]}}}",
+     F "$.oauth.server.issuer: \"https://a.example\" is also in "
+       "$.oauth.issuers"},
     /* advertisement */
     {"{" BASE ",'advertisement':'1 in opus;'}",
      F "$.advertisement: not a valid advertisement: at byte 5 expected "
@@ -401,8 +509,6 @@ static const bad_case bad_cases[] = {
      F "$.customers[0]: missing member \"name\""},
     {ONE_CUSTOMER("{'name':'a b'}"), F "$.customers[0].name: " NAME_RULE},
     {ONE_CUSTOMER(CUST_WITH(",'x':1")), F "$.customers[0].x: " UNKNOWN},
-    {ONE_CUSTOMER("{'name':'acme','numbers':['+1'],'tgs':['main']}"),
-     F "$.customers[0]: missing member \"tokens\""},
     {ONE_CUSTOMER("{'name':'acme','tokens':[],'numbers':['+1'],"
                   "'tgs':['main']}"),
      F "$.customers[0].tokens: expected at least 1 element"},

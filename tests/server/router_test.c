@@ -12,6 +12,7 @@
 #include "app.h"
 #include "config.h"
 #include "ript/doc.h"
+#include "ript/oauth.h"
 #include "ript/stir.h"
 #include "router.h"
 #include "testutil.h"
@@ -96,6 +97,45 @@ static void make_ca(const char *cert_name, const char *key_name,
 #define STIR_OURS                                                             \
   "\"stir\": {\"ca-cert\": \"ca.pem\", \"ca-key\": \"ca-key.pem\"},"
 
+/* riptd as an authorization server (client "pbx", customer acme, and a
+ * call-only client "viewer"), and an outside issuer whose keys are the
+ * file idp-jwks.json and whose customer claim is "tenant". */
+#define PBX_SECRET "pbx-secret-0123456789"
+#define PBX_REFRESH "pbx-refresh-0123456789"
+#define IDP "https://idp.example"
+#define AS_OAUTH                                                              \
+  "\"oauth\": {\"issuers\": [{\"issuer\": \"" IDP "\","                      \
+  " \"jwks-file\": \"idp-jwks.json\", \"customer-claim\": \"tenant\"}],"       \
+  " \"server\": {\"key\": \"as-key.pem\", \"token-lifetime-s\": 300,"          \
+  " \"clients\": [{\"id\": \"pbx\", \"secret\": \"" PBX_SECRET "\","         \
+  " \"customer\": \"acme\", \"refresh-tokens\": [\"" PBX_REFRESH "\"]},"      \
+  " {\"id\": \"viewer\", \"secret\": \"" PBX_SECRET "\","                    \
+  " \"customer\": \"globex\", \"scope\": \"ript\"}]}},"
+
+static ript_stir_key *idp_key; /* the outside issuer's current key */
+
+/* A new P-256 key: its PEM to |name|, or (with |kid|) it becomes the
+ * outside issuer's key and its JWK Set idp-jwks.json. */
+static void write_key(const char *name, const char *kid) {
+  ript_stir_key *key = NULL;
+  ript_buf b;
+  ript_buf_init(&b, NULL);
+  assert_int_equal(ript_stir_key_generate(&key, NULL), 0);
+  assert_int_equal(ript_stir_key_export(key, RIPT_STIR_FORMAT_PEM, &b), 0);
+  write_file(name, b.data, b.len);
+  if (kid) {
+    const ript_stir_key *keys[] = {key};
+    ript_buf_reset(&b);
+    assert_int_equal(ript_oauth_jwks_write(keys, &kid, 1, &b), 0);
+    write_file("idp-jwks.json", b.data, b.len);
+    ript_stir_key_del(idp_key);
+    idp_key = key;
+  } else {
+    ript_stir_key_del(key);
+  }
+  ript_buf_free(&b);
+}
+
 static int group_setup(void **state) {
   (void)state;
   strcpy(dir, "/tmp/riptd-router-XXXXXX");
@@ -109,7 +149,11 @@ static int group_setup(void **state) {
   write_str("riptd.json", CONFIG_HEAD STIR_OURS CONFIG_TAIL);
   write_str("oauth.json",
             CONFIG_HEAD STIR_OURS
-            "\"oauth\": {\"issuer\": \"https://auth.example\"}," CONFIG_TAIL);
+            "\"oauth\": {\"metadata\": {\"issuer\": "
+            "\"https://auth.example\"}}," CONFIG_TAIL);
+  write_key("as-key.pem", NULL);
+  write_key("idp-key.pem", "idp-1");
+  write_str("as.json", CONFIG_HEAD STIR_OURS AS_OAUTH CONFIG_TAIL);
   write_str("untrusted.json",
             CONFIG_HEAD "\"stir\": {\"ca-cert\": \"ca.pem\", \"ca-key\": "
                         "\"ca-key.pem\", \"trust\": [\"other-ca.pem\"]},"
@@ -122,13 +166,16 @@ static int group_teardown(void **state) {
   static const char *const files[] = {
       "ca.pem",     "ca-key.pem", "other-ca.pem", "other-ca-key.pem",
       "tls.pem",    "tls-key.pem", "tone.wav",    "riptd.json",
-      "oauth.json", "untrusted.json"};
+      "oauth.json", "untrusted.json", "as-key.pem", "idp-key.pem",
+      "idp-jwks.json", "as.json"};
   char path[128];
   for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); ++i) {
     snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
     unlink(path);
   }
   rmdir(dir);
+  ript_stir_key_del(idp_key);
+  idp_key = NULL;
   return 0;
 }
 
@@ -177,7 +224,7 @@ static int req(fx *f, const char *method, const char *path,
                size_t len) {
   ript_http_header h[2];
   size_t n = 0;
-  char auth[128];
+  char auth[2048];
   if (token) {
     snprintf(auth, sizeof(auth), "Bearer %s", token);
     h[n].name = "authorization";
@@ -295,12 +342,13 @@ static void test_auth(void **state) {
   assert_int_equal(get(f, P("/providertgs"), "wrong-token-0123456789"), 401);
   expect_error(f, 401, "invalid-token", "the bearer token is not valid here");
   assert_string_equal(header(f, "www-authenticate"),
-                      "Bearer realm=\"ript\", error=\"invalid_token\"");
+                      "Bearer realm=\"ript\", error=\"invalid_token\", "
+                      "error_description=\"unknown token\"");
   /* A prefix or an extension of a token is no token. */
   assert_int_equal(get(f, P("/providertgs"), "acme-token-012345678"), 401);
   assert_int_equal(get(f, P("/providertgs"), ACME "9"), 401);
   assert_int_equal(get(f, P("/providertgs"), ""), 401);
-  expect_error(f, 401, "invalid-token", "the bearer token is not valid here");
+  expect_error(f, 401, "invalid-token", "the bearer token is empty");
   ript_http_header h[1] = {{"authorization", "Basic YWNtZTp4"}};
   riptd_request r = {"GET", P("/providertgs"), h, 1, NULL, 0, f->now_ms};
   riptd_response_free(&f->resp);
@@ -1096,6 +1144,240 @@ static void test_random_requests(void **state) {
       fail_msg("no request was answered %d", kinds[i]);
 }
 
+/* ---- OAuth: the built-in authorization server and outside issuers ---- */
+
+static int as_setup(void **state) {
+  *state = fx_open("as.json");
+  return 0;
+}
+
+/* POSTs the form |body| to the token endpoint with |authz| (may be NULL). */
+static int token_post(fx *f, const char *authz, const char *body) {
+  ript_http_header h[2] = {
+      {"content-type", "application/x-www-form-urlencoded"},
+      {"authorization", authz}};
+  riptd_request r = {"POST", "/oauth/token", h, authz ? 2 : 1,
+                     (const uint8_t *)body, strlen(body), f->now_ms};
+  riptd_response_free(&f->resp);
+  riptd_router_handle(f->app, &r, &f->resp);
+  return f->resp.status;
+}
+
+/* The last response is the RFC 6749 error |error|. */
+static void expect_oauth_error(fx *f, int status, const char *error) {
+  if (f->resp.status != status)
+    fail_msg("status %d, want %d: %s", f->resp.status, status, body(f));
+  char want[64];
+  snprintf(want, sizeof(want), "\"error\": \"%s\"", error);
+  assert_non_null(strstr(body(f), want));
+  assert_string_equal(header(f, "cache-control"), "no-store");
+}
+
+/* The access_token of the last response, copied to |out|. */
+static void take_token(fx *f, char *out, size_t len) {
+  const char *at = strstr(body(f), "\"access_token\": \"");
+  assert_non_null(at);
+  at += strlen("\"access_token\": \"");
+  size_t n = strcspn(at, "\"");
+  assert_true(n < len);
+  memcpy(out, at, n);
+  out[n] = '\0';
+}
+
+/* "Basic base64(pbx:SECRET)". */
+#define PBX_BASIC "Basic cGJ4OnBieC1zZWNyZXQtMDEyMzQ1Njc4OQ=="
+
+static void test_as_token(void **state) {
+  fx *f = *state;
+  char tok[1024];
+  assert_int_equal(token_post(f, PBX_BASIC, "grant_type=client_credentials"),
+                   200);
+  assert_non_null(strstr(body(f), "\"token_type\": \"Bearer\""));
+  assert_non_null(strstr(body(f), "\"expires_in\": 300"));
+  assert_non_null(strstr(body(f), "\"scope\": \"ript ript-admin\""));
+  assert_string_equal(header(f, "cache-control"), "no-store");
+  take_token(f, tok, sizeof(tok));
+  /* The token is acme's: its TGs, not globex's. */
+  assert_int_equal(get(f, MAIN, tok), 200);
+  assert_int_equal(get(f, LAB, tok), 200);
+  assert_int_equal(post_json(f, MAIN "/handlers", tok,
+                             "{\"handler-id\": \"h1\", \"advertisement\": "
+                             "\"" PHONE "\"}"),
+                   201);
+  /* client_secret_post, a narrower scope, '+' for the space. */
+  assert_int_equal(token_post(f, NULL,
+                              "grant_type=client_credentials&client_id=pbx&"
+                              "client_secret=" PBX_SECRET "&scope=ript"),
+                   200);
+  take_token(f, tok, sizeof(tok));
+  assert_int_equal(get(f, MAIN, tok), 200);
+  assert_int_equal(post_json(f, MAIN "/handlers", tok,
+                             "{\"handler-id\": \"h2\", \"advertisement\": "
+                             "\"" PHONE "\"}"),
+                   403);
+  expect_error(f, 403, "insufficient-scope",
+               "this needs a token with scope \"ript-admin\"");
+  assert_string_equal(header(f, "www-authenticate"),
+                      "Bearer realm=\"ript\", error=\"insufficient_scope\", "
+                      "scope=\"ript-admin\"");
+  /* A refresh token needs no client secret. */
+  assert_int_equal(token_post(f, NULL,
+                              "grant_type=refresh_token&refresh_token="
+                              PBX_REFRESH "&scope=ript+ript-admin"),
+                   200);
+  take_token(f, tok, sizeof(tok));
+  assert_int_equal(get(f, MAIN, tok), 200);
+  /* Another customer's TG does not exist for this token. */
+  assert_int_equal(token_post(f, NULL,
+                              "grant_type=client_credentials&client_id="
+                              "viewer&client_secret=" PBX_SECRET),
+                   200);
+  take_token(f, tok, sizeof(tok));
+  assert_int_equal(get(f, MAIN, tok), 404);
+  assert_int_equal(get(f, LAB, tok), 200);
+  /* Expired: the same token 300 s + 60 s skew later. */
+  f->now_ms += 361 * 1000;
+  assert_int_equal(get(f, LAB, tok), 401);
+  assert_string_equal(header(f, "www-authenticate"),
+                      "Bearer realm=\"ript\", error=\"invalid_token\", "
+                      "error_description=\"token expired\"");
+  /* Tampered: one character of the signature changed. */
+  f->now_ms -= 361 * 1000;
+  tok[strlen(tok) - 5] ^= 1;
+  assert_int_equal(get(f, LAB, tok), 401);
+  expect_error(f, 401, "invalid-token", "the bearer token is not valid here");
+}
+
+static void test_as_token_errors(void **state) {
+  fx *f = *state;
+  static const struct {
+    const char *authz, *body;
+    int status;
+    const char *error;
+  } cases[] = {
+      {"Basic cGJ4Ondyb25n", "grant_type=client_credentials", 401,
+       "invalid_client"}, /* pbx:wrong */
+      {"Bearer x", "grant_type=client_credentials", 401, "invalid_client"},
+      {NULL, "grant_type=client_credentials", 401, "invalid_client"},
+      {NULL, "grant_type=client_credentials&client_id=nobody&client_secret=x",
+       401, "invalid_client"},
+      {PBX_BASIC, "grant_type=client_credentials&client_id=pbx", 400,
+       "invalid_request"},
+      {PBX_BASIC, "grant_type=password&username=a&password=b", 400,
+       "unsupported_grant_type"},
+      {PBX_BASIC, "scope=ript", 400, "invalid_request"},
+      {PBX_BASIC, "grant_type=client_credentials&grant_type=x", 400,
+       "invalid_request"},
+      {PBX_BASIC, "grant_type=client_credentials&scope=%zz", 400,
+       "invalid_request"},
+      {PBX_BASIC, "grant_type=client_credentials&scope=ript+root", 400,
+       "invalid_scope"},
+      {NULL, "grant_type=refresh_token", 400, "invalid_request"},
+      {NULL, "grant_type=refresh_token&refresh_token=guess-0123456789", 400,
+       "invalid_grant"},
+      {NULL,
+       "grant_type=refresh_token&refresh_token=" PBX_REFRESH
+       "&client_id=viewer&client_secret=" PBX_SECRET,
+       400, "invalid_grant"},
+      {NULL,
+       "grant_type=client_credentials&client_id=viewer&client_secret="
+       PBX_SECRET "&scope=ript-admin",
+       400, "invalid_scope"},
+  };
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); ++i) {
+    token_post(f, cases[i].authz, cases[i].body);
+    if (f->resp.status != cases[i].status)
+      fail_msg("case %zu: status %d: %s", i, f->resp.status, body(f));
+    expect_oauth_error(f, cases[i].status, cases[i].error);
+    if (cases[i].status == 401)
+      assert_string_equal(header(f, "www-authenticate"),
+                          "Basic realm=\"ript\"");
+  }
+  assert_int_equal(req(f, "POST", "/oauth/token", NULL, JSON,
+                       "{\"grant_type\": \"client_credentials\"}", 33),
+                   400);
+  expect_oauth_error(f, 400, "invalid_request");
+  assert_int_equal(get(f, "/oauth/token", NULL), 405);
+}
+
+static void test_as_documents(void **state) {
+  fx *f = *state;
+  assert_int_equal(get(f, "/.well-known/ript-oauth", NULL), 200);
+  assert_non_null(strstr(body(f), "\"issuer\": \"https://" AUTH "\""));
+  assert_non_null(
+      strstr(body(f), "\"token_endpoint\": \"https://" AUTH "/oauth/token\""));
+  assert_int_equal(get(f, "/.well-known/oauth-authorization-server", NULL),
+                   200);
+  assert_int_equal(get(f, "/oauth/jwks", NULL), 200);
+  assert_string_equal(header(f, "content-type"), "application/jwk-set+json");
+  ript_oauth_jwks *jwks = NULL;
+  assert_int_equal(ript_oauth_jwks_parse(&jwks, body(f), f->resp.body.len, 0,
+                                         NULL, NULL),
+                   0);
+  assert_int_equal(ript_oauth_jwks_len(jwks), 1);
+  ript_oauth_jwks_del(jwks);
+  /* Without a built-in server (riptd.json) these do not exist. */
+  fx *g = fx_open("riptd.json");
+  assert_int_equal(get(g, "/oauth/jwks", NULL), 404);
+  assert_int_equal(token_post(g, PBX_BASIC, "grant_type=client_credentials"),
+                   404);
+  fx_close(g);
+}
+
+/* A token of the outside issuer with |kid|, customer |tenant|, audience
+ * |aud|, valid from |iat| for an hour. */
+static void idp_token(const char *kid, const char *tenant, const char *aud,
+                      int64_t iat, char *out, size_t len) {
+  ript_oauth_claims c = {IDP,   aud,    "pbx-7", "pbx-7", "jti-1",
+                         "ript", iat,   iat + 3600, "tenant", tenant};
+  ript_buf b;
+  ript_buf_init(&b, NULL);
+  assert_int_equal(ript_oauth_sign(&c, kid, idp_key, &b), 0);
+  assert_true(b.len < len);
+  memcpy(out, b.data, b.len);
+  out[b.len] = '\0';
+  ript_buf_free(&b);
+}
+
+static void test_outside_issuer(void **state) {
+  fx *f = *state;
+  char tok[1024];
+  int64_t now = f->now_ms / 1000;
+  idp_token("idp-1", "globex", ROOT, now, tok, sizeof(tok));
+  assert_int_equal(get(f, LAB, tok), 200);
+  assert_int_equal(get(f, MAIN, tok), 404);
+  /* Scope "ript" only: no provisioning. */
+  assert_int_equal(post_json(f, LAB "/handlers", tok, "{}"), 403);
+  static const struct {
+    const char *tenant, *aud;
+    const char *description;
+  } bad[] = {
+      {"globex", "https://elsewhere.example/.well-known/ript",
+       "wrong audience"},
+      {"initech", ROOT, "the token names a customer this server does not "
+                        "have"},
+  };
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); ++i) {
+    idp_token("idp-1", bad[i].tenant, bad[i].aud, now, tok, sizeof(tok));
+    assert_int_equal(get(f, LAB, tok), 401);
+    char want[256];
+    snprintf(want, sizeof(want),
+             "Bearer realm=\"ript\", error=\"invalid_token\", "
+             "error_description=\"%s\"",
+             bad[i].description);
+    assert_string_equal(header(f, "www-authenticate"), want);
+  }
+  /* Rotation: a new key under a new kid is read from the file when a
+   * token first names it; the old kid is then gone. */
+  char old[1024];
+  idp_token("idp-1", "globex", ROOT, now, old, sizeof(old));
+  write_key("idp-key.pem", "idp-2");
+  idp_token("idp-2", "globex", ROOT, now, tok, sizeof(tok));
+  assert_int_equal(get(f, LAB, tok), 200);
+  assert_int_equal(get(f, LAB, old), 401);
+  write_key("idp-key.pem", "idp-1"); /* as the other tests expect */
+}
+
 int main(void) {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
   const struct CMUnitTest tests[] = {
@@ -1108,6 +1390,9 @@ int main(void) {
       T(test_byways),
       T(test_call_errors),   cmocka_unit_test(test_call_untrusted),
       T(test_random_requests),
+#define AS(name) cmocka_unit_test_setup_teardown(name, as_setup, teardown)
+      AS(test_as_token),     AS(test_as_token_errors),
+      AS(test_as_documents), AS(test_outside_issuer),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
