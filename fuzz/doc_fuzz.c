@@ -21,6 +21,8 @@ enum kind {
   K_CALL,
   K_ERROR,
   K_ROOT,
+  K_TOKEN,
+  K_OAUTH_META,
   K_COUNT
 };
 
@@ -34,6 +36,8 @@ typedef union any_doc {
   ript_doc_call call;
   ript_doc_error error;
   ript_doc_root root;
+  ript_doc_token token;
+  ript_doc_oauth_meta meta;
 } any_doc;
 
 static ript_doc_role fuzz_role(enum kind k) {
@@ -66,6 +70,10 @@ static int fuzz_parse(enum kind k, any_doc *d, const char *json, size_t len) {
     return ript_doc_call_parse(&d->call, json, len, 0, &err, NULL);
   case K_ROOT:
     return ript_doc_root_parse(&d->root, json, len, 0, &err, NULL);
+  case K_TOKEN:
+    return ript_doc_token_parse(&d->token, json, len, 0, &err, NULL);
+  case K_OAUTH_META:
+    return ript_doc_oauth_meta_parse(&d->meta, json, len, 0, &err, NULL);
   default:
     return ript_doc_error_parse(&d->error, json, len, 0, &err, NULL);
   }
@@ -91,6 +99,10 @@ static int fuzz_write(enum kind k, const any_doc *d, ript_buf *out) {
     return ript_doc_call_write(&d->call, out);
   case K_ROOT:
     return ript_doc_root_write(&d->root, out);
+  case K_TOKEN:
+    return ript_doc_token_write(&d->token, out);
+  case K_OAUTH_META:
+    return ript_doc_oauth_meta_write(&d->meta, out);
   default:
     return ript_doc_error_write(&d->error, out);
   }
@@ -123,6 +135,12 @@ static void fuzz_free(enum kind k, any_doc *d) {
     break;
   case K_ROOT:
     ript_doc_root_free(&d->root);
+    break;
+  case K_TOKEN:
+    ript_doc_token_free(&d->token);
+    break;
+  case K_OAUTH_META:
+    ript_doc_oauth_meta_free(&d->meta);
     break;
   default:
     ript_doc_error_free(&d->error);

@@ -228,6 +228,7 @@ static size_t oauth_fill_verify(riptd_oauth *o) {
     } else {
       v->issuer = o->server_issuer;
       v->customer_claim = RIPTD_OAUTH_CUSTOMER_CLAIM;
+      v->skew_s = 0; /* its own tokens, on its own clock */
     }
     o->map[n++] = i;
   }

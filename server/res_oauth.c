@@ -12,6 +12,7 @@
 #include "form.h"
 #include "oauth.h"
 #include "res_oauth.h"
+#include "ript/doc.h"
 
 enum { AS_PARAM_MAX = 512 };
 
@@ -216,18 +217,20 @@ static const riptd_client_conf *as_grant(riptd_ctx *ctx, as_request *r) {
 
 static void as_reply_token(riptd_ctx *ctx, const char *token,
                            const char *scope) {
-  json_t *doc = json_pack("{s:s, s:s, s:I, s:s}", "access_token", token,
-                          "token_type", "Bearer", "expires_in",
-                          (json_int_t)ctx->app->cfg->oauth.token_lifetime_s,
-                          "scope", scope);
-  char *text = doc ? json_dumps(doc, JSON_INDENT(2)) : NULL;
-  json_decref(doc);
-  if (!text ||
-      riptd_reply(ctx->resp, 200, "application/json", text, strlen(text)) ||
+  ript_doc_token doc;
+  ript_doc_token_init(&doc);
+  doc.access_token = token;
+  doc.token_type = "Bearer";
+  doc.expires_in = ctx->app->cfg->oauth.token_lifetime_s;
+  doc.scope = scope;
+  ript_buf b;
+  ript_buf_init(&b, NULL);
+  if (ript_doc_token_write(&doc, &b) != 0 ||
+      riptd_reply(ctx->resp, 200, "application/json", b.data, b.len) != 0 ||
       riptd_response_add(ctx->resp, "cache-control", "no-store") != 0 ||
       riptd_response_add(ctx->resp, "pragma", "no-cache") != 0)
     riptd_reply_fault(ctx->resp, "riptd ran out of memory");
-  free(text);
+  ript_buf_free(&b);
 }
 
 void riptd_res_as_token_post(riptd_ctx *ctx) {

@@ -376,4 +376,50 @@ int ript_doc_error_write(const ript_doc_error *e, ript_buf *out);
 /* Frees what a parse allocated and empties |e|; NULL is a no-op. */
 void ript_doc_error_free(ript_doc_error *e);
 
+/* --- OAuth 2.0 documents a RIPT client reads ---------------------------- */
+
+/*
+ * The successful token response of an authorization server's token
+ * endpoint (RFC 6749 §5.1). Keys: "access_token" (required; a b64token,
+ * so it fits an Authorization header), "token_type" (required; "Bearer",
+ * compared case-insensitively), "expires_in" (seconds, 1..2^31-1; -1 when
+ * absent), "refresh_token" (a new refresh token, or NULL), "scope" (or
+ * NULL). The writer (for servers and tests) writes them in that order.
+ */
+typedef struct ript_doc_token {
+  const char *access_token;
+  const char *token_type;
+  int64_t expires_in;
+  const char *refresh_token;
+  const char *scope;
+  ript_doc_store store;
+} ript_doc_token;
+
+void ript_doc_token_init(ript_doc_token *t);
+int ript_doc_token_parse(ript_doc_token *t, const char *json, size_t len,
+                         size_t max_len, ript_parse_error *err,
+                         const ript_mem *mem);
+int ript_doc_token_write(const ript_doc_token *t, ript_buf *out);
+void ript_doc_token_free(ript_doc_token *t);
+
+/*
+ * Authorization server metadata (RFC 8414 §2), what /.well-known/ript-oauth
+ * answers: "issuer" (required, https URI), "token_endpoint" and "jwks_uri"
+ * (https URIs, or NULL). Other members are ignored by the parser and not
+ * written.
+ */
+typedef struct ript_doc_oauth_meta {
+  const char *issuer;
+  const char *token_endpoint;
+  const char *jwks_uri;
+  ript_doc_store store;
+} ript_doc_oauth_meta;
+
+void ript_doc_oauth_meta_init(ript_doc_oauth_meta *m);
+int ript_doc_oauth_meta_parse(ript_doc_oauth_meta *m, const char *json,
+                              size_t len, size_t max_len,
+                              ript_parse_error *err, const ript_mem *mem);
+int ript_doc_oauth_meta_write(const ript_doc_oauth_meta *m, ript_buf *out);
+void ript_doc_oauth_meta_free(ript_doc_oauth_meta *m);
+
 #endif /* RIPT_DOC_H */
