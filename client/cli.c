@@ -88,6 +88,84 @@ static int cli_client(ript_cli *cli) {
   return -1;
 }
 
+/* ---- OAuth: a token before the command, renewed while it runs ---- */
+
+static void cli_on_token(ript_client *client, const ript_client_result *res,
+                         int64_t expires_in_s, void *user_data) {
+  ript_cli *cli = user_data;
+  (void)client;
+  if (cli->finished)
+    return;
+  if (!cli->token_ready) {
+    if (res->code != 0) {
+      ript_cli_fail_result(cli, res);
+      return;
+    }
+    cli->token_ready = 1;
+    ript_cli_command_start(cli);
+    return;
+  }
+  uint64_t refusals = ript_client_oauth_refusals(cli->client);
+  const char *after = refusals > cli->token_refusals
+                          ? ", after the server refused the old one"
+                          : "";
+  cli->token_refusals = refusals;
+  if (res->code == 0) {
+    fprintf(cli->err, "ript: access token renewed (valid for %lld s%s)\n",
+            (long long)expires_in_s, after);
+    return;
+  }
+  ript_buf line;
+  ript_buf_init(&line, NULL);
+  if (ript_client_result_describe(res, cli->opt->version, &line) == 0)
+    fprintf(cli->err, "ript: renewing the access token failed, the old one "
+                      "is kept and ript tries again: %s\n",
+            (const char *)line.data);
+  ript_buf_free(&line);
+}
+
+static void cli_oauth_start(ript_cli *cli, const char *endpoint) {
+  const ript_cli_setup *s = cli->setup;
+  ript_client_oauth_config oc = {endpoint, s->client_id, s->client_secret,
+                                 s->refresh_token, cli->opt->scope};
+  int rv = ript_client_oauth_start(cli->client, &oc, cli_on_token, cli);
+  if (rv != 0)
+    ript_cli_fail_start(cli, rv, "get an access token");
+}
+
+static void cli_on_oauth_meta(ript_client *client,
+                              const ript_client_result *res,
+                              const ript_doc_oauth_meta *meta,
+                              void *user_data) {
+  ript_cli *cli = user_data;
+  (void)client;
+  if (res->code != 0) {
+    ript_cli_fail_result(cli, res);
+  } else if (!meta->token_endpoint) {
+    ript_cli_fail(cli, RIPT_CLI_EXIT_REFUSED,
+                  "the server's OAuth metadata names no token endpoint; "
+                  "give --token-endpoint URL",
+                  res);
+  } else {
+    cli_oauth_start(cli, meta->token_endpoint);
+  }
+}
+
+/* With OAuth options the command waits for the first token. */
+static void cli_start(ript_cli *cli) {
+  if (!cli->setup->oauth) {
+    ript_cli_command_start(cli);
+    return;
+  }
+  if (cli->setup->token_endpoint) {
+    cli_oauth_start(cli, cli->setup->token_endpoint);
+    return;
+  }
+  int rv = ript_client_oauth_metadata(cli->client, cli_on_oauth_meta, cli);
+  if (rv != 0)
+    ript_cli_fail_start(cli, rv, "find the token endpoint");
+}
+
 /* Opens the state directory for the commands that keep something. */
 static int cli_state(ript_cli *cli) {
   ript_cli_command c = cli->opt->command;
@@ -118,7 +196,7 @@ int ript_cli_run(uv_loop_t *loop, const ript_cli_options *opt,
   cli.out = out;
   cli.err = err;
   if (cli_state(&cli) == 0 && cli_client(&cli) == 0)
-    ript_cli_command_start(&cli);
+    cli_start(&cli);
   uv_run(loop, UV_RUN_DEFAULT);
   ript_cli_call_free(cli.call);
   ript_cli_state_close(&cli.state);

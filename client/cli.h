@@ -29,6 +29,8 @@ typedef struct ript_cli {
   ript_cli_call *call; /* `ript call` (call.c) */
   int exit_code;
   int finished;
+  int token_ready; /* OAuth: the first access token arrived */
+  uint64_t token_refusals; /* 401s reported so far */
 } ript_cli;
 
 /*

@@ -27,6 +27,14 @@ int main(int argc, char **argv) {
     fprintf(stderr, "ript: %s\n", err);
     return RIPT_CLI_EXIT_USAGE;
   }
+  if (ript_cli_options_oauth(&opt) &&
+      ript_cli_setup_oauth(&setup, &opt, getenv("RIPT_CLIENT_SECRET"),
+                           getenv("RIPT_REFRESH_TOKEN"), err,
+                           sizeof(err)) != 0) {
+    fprintf(stderr, "ript: %s\n", err);
+    ript_cli_setup_free(&setup);
+    return RIPT_CLI_EXIT_USAGE;
+  }
   uv_loop_t loop;
   if (uv_loop_init(&loop) != 0) {
     fprintf(stderr, "ript: cannot start the event loop\n");

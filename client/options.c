@@ -36,6 +36,13 @@ static const options_value options_values[] = {
     {"--authority", offsetof(ript_cli_options, authority), OPT_ALL},
     {"--token", offsetof(ript_cli_options, token), OPT_ALL},
     {"--token-file", offsetof(ript_cli_options, token_file), OPT_ALL},
+    {"--client-id", offsetof(ript_cli_options, client_id), OPT_ALL},
+    {"--client-secret-file", offsetof(ript_cli_options, client_secret_file),
+     OPT_ALL},
+    {"--refresh-token-file", offsetof(ript_cli_options, refresh_token_file),
+     OPT_ALL},
+    {"--token-endpoint", offsetof(ript_cli_options, token_endpoint), OPT_ALL},
+    {"--scope", offsetof(ript_cli_options, scope), OPT_ALL},
     {"--cacert", offsetof(ript_cli_options, cacert), OPT_ALL},
     {"--state", offsetof(ript_cli_options, state), OPT_ALL},
     {"--dev", offsetof(ript_cli_options, dev), OPT_ALL},
@@ -125,6 +132,19 @@ static const char options_help_main[] =
     "                           process list: prefer the next two)\n"
     "  --token-file FILE        read the bearer token from FILE\n"
     "                           (environment: RIPT_TOKEN)\n"
+    "  --client-id ID           get access tokens from the server's OAuth\n"
+    "                           token endpoint as client ID (client\n"
+    "                           credentials grant) and renew them before "
+    "they\n"
+    "                           expire, for as long as ript runs\n"
+    "  --client-secret-file F   the client secret (environment:\n"
+    "                           RIPT_CLIENT_SECRET)\n"
+    "  --refresh-token-file F   use the refresh token grant with the token\n"
+    "                           in F (environment: RIPT_REFRESH_TOKEN)\n"
+    "  --token-endpoint URL     the token endpoint (default: from dev.json,\n"
+    "                           else the server's /.well-known/ript-oauth)\n"
+    "  --scope \"SCOPE ...\"      the scopes to ask for (default: the "
+    "server's)\n"
     "  --cacert FILE            also trust the CA certificates in FILE (PEM);\n"
     "                           certificates are always verified\n"
     "  --dev FILE               take the root, token and CA from a\n"
@@ -595,6 +615,10 @@ static int options_target(const char *target, char *errbuf, size_t errlen) {
   return -1;
 }
 
+int ript_cli_options_oauth(const ript_cli_options *opt) {
+  return opt->client_id || opt->refresh_token_file || opt->token_endpoint;
+}
+
 /* Options that exclude or need each other. */
 static int options_combine(const ript_cli_options *opt, char *errbuf,
                            size_t errlen) {
@@ -607,6 +631,13 @@ static int options_combine(const ript_cli_options *opt, char *errbuf,
     snprintf(errbuf, errlen, "--root and --authority exclude each other");
   else if (opt->token && opt->token_file)
     snprintf(errbuf, errlen, "--token and --token-file exclude each other");
+  else if ((opt->token || opt->token_file) && ript_cli_options_oauth(opt))
+    snprintf(errbuf, errlen,
+             "--%s gives a fixed token; --client-id, --refresh-token-file "
+             "and --token-endpoint get tokens from the server: use one way",
+             opt->token ? "token" : "token-file");
+  else if (opt->client_secret_file && !opt->client_id)
+    snprintf(errbuf, errlen, "--client-secret-file needs --client-id");
   else if (opt->command == RIPT_CLI_HANDLER_RM && !opt->target)
     snprintf(errbuf, errlen, "ript handler rm needs a handler id or URI");
   else
@@ -623,7 +654,9 @@ static int options_check(ript_cli_options *opt, const options_raw *raw,
       (raw->timeout && options_timeout(opt, raw->timeout, errbuf, errlen)) ||
       (opt->root && options_url("--root", opt->root, errbuf, errlen)) ||
       (opt->authority && options_authority(opt->authority, errbuf, errlen)) ||
-      (opt->tg && options_url("--tg", opt->tg, errbuf, errlen)))
+      (opt->tg && options_url("--tg", opt->tg, errbuf, errlen)) ||
+      (opt->token_endpoint &&
+       options_url("--token-endpoint", opt->token_endpoint, errbuf, errlen)))
     return -1;
   if (opt->token && opt->token[0] == '\0') {
     snprintf(errbuf, errlen, "--token is empty");

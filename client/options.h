@@ -59,6 +59,12 @@ typedef struct ript_cli_options {
   const char *authority;   /* --authority HOST[:PORT] */
   const char *token;       /* --token TOKEN */
   const char *token_file;  /* --token-file FILE */
+  /* OAuth 2.0 (all optional; any of the first three asks for it) */
+  const char *client_id;          /* --client-id ID */
+  const char *refresh_token_file; /* --refresh-token-file FILE */
+  const char *token_endpoint;     /* --token-endpoint URL */
+  const char *client_secret_file; /* --client-secret-file FILE */
+  const char *scope;              /* --scope "SCOPE ..." */
   const char *cacert;      /* --cacert FILE */
   const char *state;       /* --state DIR */
   const char *dev;         /* --dev FILE (or its directory) */
@@ -108,6 +114,10 @@ const char *ript_cli_usage(ript_cli_command command);
 /* The --help text of |command| (RIPT_CLI_NONE: ript's, with the common
  * options and the exit statuses), ending with a newline. */
 const char *ript_cli_help(ript_cli_command command);
+
+/* Nonzero if the options ask for tokens from an OAuth token endpoint
+ * (--client-id, --refresh-token-file or --token-endpoint). */
+int ript_cli_options_oauth(const ript_cli_options *opt);
 
 /* Nonzero if |id| is a handler-id: 1-128 of [A-Za-z0-9._~-]. */
 int ript_cli_handler_id_ok(const char *id);

@@ -23,6 +23,10 @@ static void setup_wipe(char *secret) {
 void ript_cli_setup_free(ript_cli_setup *s) {
   free(s->root);
   setup_wipe(s->token);
+  free(s->token_endpoint);
+  free(s->client_id);
+  setup_wipe(s->client_secret);
+  setup_wipe(s->refresh_token);
   free(s->cacert);
   free(s->state_dir);
   memset(s, 0, sizeof(*s));
@@ -83,11 +87,13 @@ static int setup_dev_load(setup_dev *d, const char *arg, char *path,
   return 0;
 }
 
-/* The token in |path|, white space around it removed. */
-static char *setup_token_file(const char *path, char *errbuf, size_t errlen) {
+/* The secret in |path| (given with |option|), white space around it
+ * removed. */
+static char *setup_secret_file(const char *option, const char *path,
+                               char *errbuf, size_t errlen) {
   FILE *f = fopen(path, "rb");
   if (!f) {
-    snprintf(errbuf, errlen, "--token-file %s: %s", path, strerror(errno));
+    snprintf(errbuf, errlen, "%s %s: %s", option, path, strerror(errno));
     return NULL;
   }
   /* One byte more than a token may have tells a file that is too long;
@@ -97,7 +103,7 @@ static char *setup_token_file(const char *path, char *errbuf, size_t errlen) {
   int bad = !buf || ferror(f) || n > SETUP_TOKEN_FILE_MAX;
   fclose(f);
   if (bad) {
-    snprintf(errbuf, errlen, "--token-file %s: %s", path,
+    snprintf(errbuf, errlen, "%s %s: %s", option, path,
              !buf ? "out of memory" : "cannot read it, or it is too long");
     setup_wipe(buf);
     return NULL;
@@ -141,9 +147,12 @@ static int setup_token(ript_cli_setup *s, const ript_cli_options *opt,
                        const setup_dev *d, const char *env_token,
                        char *errbuf, size_t errlen) {
   const char *from = "--token";
+  if (ript_cli_options_oauth(opt))
+    return 0;
   if (opt->token_file) {
     from = "--token-file";
-    if (!(s->token = setup_token_file(opt->token_file, errbuf, errlen)))
+    if (!(s->token = setup_secret_file("--token-file", opt->token_file,
+                                       errbuf, errlen)))
       return -1;
   } else {
     const char *t = opt->token ? opt->token : d->token ? d->token : env_token;
@@ -178,6 +187,27 @@ static int setup_paths(ript_cli_setup *s, const ript_cli_options *opt,
   return ok ? 0 : -1;
 }
 
+/* The token endpoint: --token-endpoint, else dev.json's, else NULL. */
+static int setup_endpoint(ript_cli_setup *s, const ript_cli_options *opt,
+                          const setup_dev *d, char *errbuf, size_t errlen) {
+  const char *ep = opt->token_endpoint;
+  json_t *o = json_object_get(d->doc, "oauth");
+  if (!ep && o)
+    ep = json_string_value(json_object_get(o, "token_endpoint"));
+  if (!ep)
+    return 0;
+  if (ript_uri_parse(ep, strlen(ep), 0, NULL, NULL) != 0) {
+    snprintf(errbuf, errlen, "--dev %s: the token endpoint is not an https "
+                             "URL", d->path);
+    return -1;
+  }
+  if (!(s->token_endpoint = strdup(ep))) {
+    snprintf(errbuf, errlen, "out of memory");
+    return -1;
+  }
+  return 0;
+}
+
 int ript_cli_setup_load(ript_cli_setup *s, const ript_cli_options *opt,
                         const char *env_token, const char *home, char *errbuf,
                         size_t errlen) {
@@ -194,8 +224,64 @@ int ript_cli_setup_load(ript_cli_setup *s, const ript_cli_options *opt,
     rv = setup_token(s, opt, &d, env_token, errbuf, errlen);
   if (rv == 0)
     rv = setup_paths(s, opt, &d, home, errbuf, errlen);
+  if (rv == 0 && ript_cli_options_oauth(opt))
+    rv = setup_endpoint(s, opt, &d, errbuf, errlen);
   json_decref(d.doc);
   if (rv != 0)
     ript_cli_setup_free(s);
   return rv;
+}
+
+static int setup_copy_secret(char **out, const char *value, char *errbuf,
+                             size_t errlen) {
+  if (!value || !value[0])
+    return 0;
+  if (!(*out = strdup(value))) {
+    snprintf(errbuf, errlen, "out of memory");
+    return -1;
+  }
+  return 0;
+}
+
+int ript_cli_setup_oauth(ript_cli_setup *s, const ript_cli_options *opt,
+                         const char *env_secret, const char *env_refresh,
+                         char *errbuf, size_t errlen) {
+  s->oauth = 1;
+  if (opt->client_id &&
+      setup_copy_secret(&s->client_id, opt->client_id, errbuf, errlen) != 0)
+    return -1;
+  if (opt->client_secret_file) {
+    if (!(s->client_secret = setup_secret_file(
+              "--client-secret-file", opt->client_secret_file, errbuf,
+              errlen)))
+      return -1;
+  } else if (opt->client_id &&
+             setup_copy_secret(&s->client_secret, env_secret, errbuf,
+                               errlen) != 0) {
+    return -1;
+  }
+  if (opt->refresh_token_file) {
+    if (!(s->refresh_token = setup_secret_file(
+              "--refresh-token-file", opt->refresh_token_file, errbuf,
+              errlen)))
+      return -1;
+  } else if (!s->client_secret &&
+             setup_copy_secret(&s->refresh_token, env_refresh, errbuf,
+                               errlen) != 0) {
+    return -1;
+  }
+  if (s->client_id && !s->client_secret && !s->refresh_token) {
+    snprintf(errbuf, errlen,
+             "--client-id %s needs its secret: --client-secret-file FILE "
+             "or RIPT_CLIENT_SECRET",
+             s->client_id);
+    return -1;
+  }
+  if (!s->client_id && !s->refresh_token) {
+    snprintf(errbuf, errlen,
+             "OAuth needs --client-id (and its secret) or a refresh token "
+             "(--refresh-token-file FILE or RIPT_REFRESH_TOKEN)");
+    return -1;
+  }
+  return 0;
 }

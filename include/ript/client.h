@@ -129,6 +129,14 @@ void ript_client_close(ript_client *client, void (*on_closed)(void *user_data),
  * a client that knows its network changed. */
 void ript_client_cut(ript_client *client, uint64_t down_ms);
 
+/*
+ * Replaces the bearer token sent from now on (requests already sent keep
+ * theirs; NULL sends none). The old token is wiped from memory. Returns 0,
+ * RIPT_ERR_INVALID_ARGUMENT (NULL client, a token that is not a b64token)
+ * or RIPT_ERR_NOMEM (the old token stays).
+ */
+int ript_client_set_token(ript_client *client, const char *token);
+
 /* ---- results ---- */
 
 typedef struct ript_client_result {
@@ -158,6 +166,79 @@ typedef struct ript_client_result {
  */
 int ript_client_result_describe(const ript_client_result *res,
                                 ript_http_version version, ript_buf *out);
+
+/* ---- OAuth 2.0 access tokens (RFC 6749; docs/PROTOCOL.md §3.3) ---- */
+
+/* Fewest milliseconds between two token requests that a refused token
+ * (401 invalid_token) triggers. */
+#define RIPT_CLIENT_OAUTH_MIN_GAP_MS 2000
+/* A failed token request is retried after 1 s, doubling up to this. */
+#define RIPT_CLIENT_OAUTH_MAX_BACKOFF_MS 30000
+
+typedef struct ript_client_oauth_config {
+  const char *token_endpoint; /* https URI (required) */
+  /* The client credentials grant (§4.4), authenticated with HTTP Basic;
+   * with a refresh token they authenticate its grant instead. */
+  const char *client_id;
+  const char *client_secret;
+  /* The refresh_token grant (§6); a new refresh token in an answer
+   * replaces it. */
+  const char *refresh_token;
+  const char *scope; /* NULL: what the server grants by default */
+} ript_client_oauth_config;
+
+/*
+ * After each token request: |res| says how it went (its code is 0 with the
+ * new token in use, or a failure as in "Failures" above; a refusal by the
+ * server is RIPT_ERR_HTTP_STATUS with res->error the RFC 6749 error code,
+ * e.g. "invalid_client"); |expires_in_s| is the new token's lifetime (-1
+ * unknown, or after a failure).
+ */
+typedef void (*ript_client_token_cb)(ript_client *client,
+                                     const ript_client_result *res,
+                                     int64_t expires_in_s, void *user_data);
+
+/*
+ * Gets an access token from the token endpoint, makes it the client's
+ * (ript_client_set_token), and keeps it fresh for as long as the client
+ * lives: a new one is fetched when three quarters of a token's lifetime
+ * (expires_in; 5 minutes when unknown) have passed, and at once when a
+ * server refuses the client's token (401), at most every
+ * RIPT_CLIENT_OAUTH_MIN_GAP_MS. A failed request is retried with back-off
+ * while the old token stays in use, so calls in progress are never given
+ * up because a token expired. |cfg| is copied (secrets are wiped when the
+ * client closes). |cb| runs after every token request. Returns 0,
+ * RIPT_ERR_INVALID_ARGUMENT (NULL pointers, no https token endpoint,
+ * neither client credentials nor a refresh token, a client secret without
+ * an id, or OAuth already started), RIPT_ERR_NOMEM, or
+ * RIPT_ERR_HTTP_CLOSED (closing).
+ */
+int ript_client_oauth_start(ript_client *client,
+                            const ript_client_oauth_config *cfg,
+                            ript_client_token_cb cb, void *user_data);
+
+/* The server's authorization server metadata; |meta| is NULL unless
+ * res->code is 0, and valid during the call only. */
+typedef void (*ript_client_oauth_meta_cb)(ript_client *client,
+                                          const ript_client_result *res,
+                                          const ript_doc_oauth_meta *meta,
+                                          void *user_data);
+
+/*
+ * Where to get tokens: GET {root} (no token sent), then the "oauth" URI it
+ * names (RFC 8414 metadata, no token sent). A root without "oauth" fails
+ * with RIPT_ERR_PARSE (res->what "root document"). Returns as
+ * ript_client_bootstrap.
+ */
+int ript_client_oauth_metadata(ript_client *client,
+                               ript_client_oauth_meta_cb cb, void *user_data);
+
+/* Token requests made so far (first and refreshes), how many failed, and
+ * how many responses refused the client's token (401) since OAuth
+ * started. */
+uint64_t ript_client_oauth_requests(const ript_client *client);
+uint64_t ript_client_oauth_failures(const ript_client *client);
+uint64_t ript_client_oauth_refusals(const ript_client *client);
 
 /* ---- bootstrap and discovery (§8.1-§8.3, §9.1-§9.3) ---- */
 

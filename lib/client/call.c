@@ -162,7 +162,7 @@ static int call_on_described(client_req *req) {
 
 static int call_create(ript_client_call *call) {
   if (call->uri) {
-    client_req_spec spec = {"GET", call->uri, NULL, NULL, 0, NULL, 0};
+    client_req_spec spec = {"GET", call->uri, NULL, NULL, 0, NULL, 0, NULL};
     return client_req_start(call->client, &spec, call_on_described, call,
                             &call->create);
   }
@@ -179,7 +179,7 @@ static int call_create(ript_client_call *call) {
   if (rv == 0) {
     snprintf(url, n, "%s/calls", call->tg_uri);
     client_req_spec spec = {"POST", url, "application/json", json.data,
-                            json.len, NULL, 0};
+                            json.len, NULL, 0, NULL};
     rv = client_req_start(call->client, &spec, call_on_described, call,
                           &call->create);
   }

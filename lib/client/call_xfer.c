@@ -15,6 +15,8 @@ enum { XFER_BODY_MAX = 256 * 1024, XFER_MAX_HEADERS = 4 };
 static void xfer_on_response(ript_http_exchange *ex, void *user_data) {
   call_xfer *xfer = user_data;
   xfer->status = ript_http_exchange_status(ex);
+  if (xfer->status == 401 && xfer->call->client->authorization)
+    client_token_refused(xfer->call->client);
   if (xfer->gen != xfer->call->gen)
     return;
   if (xfer->kind == XFER_EVENTS_GET)

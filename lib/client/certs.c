@@ -141,7 +141,8 @@ static int certs_send(cert_op *op, const char *tg_uri,
                             csr.data,
                             csr.len,
                             "application/pem-certificate-chain",
-                            0};
+                            0,
+                            NULL};
     rv = client_req_start(op->client, &spec, certs_on_done, op, NULL);
   }
   ript_buf_free(&url);

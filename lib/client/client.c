@@ -120,6 +120,7 @@ void ript_client_close(ript_client *client, void (*on_closed)(void *user_data),
   if (!client || client->closing)
     return;
   client->closing = 1;
+  client_oauth_close(client);
   client->on_closed = on_closed;
   client->on_closed_data = user_data;
   ript_http_client_close(client->http, client_on_http_closed, client);

@@ -20,6 +20,8 @@
 
 #include "ript/client.h"
 
+typedef struct client_oauth client_oauth;
+
 struct ript_client {
   uv_loop_t *loop;
   const ript_mem *mem;
@@ -28,6 +30,7 @@ struct ript_client {
   char *root;
   char *providertgs;  /* from the root document, once bootstrapped */
   char *authorization; /* "Bearer TOKEN", or NULL */
+  client_oauth *oauth; /* keeps the token fresh, or NULL */
   uint64_t timeout_ms;
   size_t live_reqs;   /* requests whose timer is not closed yet */
   int closing;
@@ -50,6 +53,7 @@ typedef struct client_req_spec {
   size_t body_len;
   const char *accept;       /* NULL: application/json */
   int no_token;             /* the request needs no Authorization */
+  const char *authorization; /* sent instead of the client's token */
 } client_req_spec;
 
 struct client_req {
@@ -64,6 +68,7 @@ struct client_req {
   int timed_out;
   int too_large;
   int starting;             /* inside client_req_start */
+  int sent_token;           /* it carried the client's bearer token */
   char *location;           /* the Location header, or NULL */
   ript_doc_error error_doc; /* parsed from a non-2xx response */
   client_req_done_fn done;
@@ -104,6 +109,12 @@ void client_result_unusable(ript_client_result *res, int rv, const char *what,
  * made or after it completed: |code| about METHOD URL. */
 void client_result_local(ript_client_result *res, int code,
                          const char *method, const char *url);
+
+/* A server refused the client's token (401): OAuth fetches a new one. */
+void client_token_refused(ript_client *client);
+
+/* Closes the OAuth timer and wipes its secrets (ript_client_close). */
+void client_oauth_close(ript_client *client);
 
 /* Nonzero if |uri| is an https URI (ript_uri_parse, no query). */
 int client_uri_ok(const char *uri);

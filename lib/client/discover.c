@@ -86,7 +86,7 @@ static void tgs_report_local(tgs_op *op, int code, const char *url) {
 
 static int tgs_get(tgs_op *op, const char *url, client_req_done_fn done,
                    void *ctx, int no_token) {
-  client_req_spec spec = {"GET", url, NULL, NULL, 0, NULL, no_token};
+  client_req_spec spec = {"GET", url, NULL, NULL, 0, NULL, no_token, NULL};
   return client_req_start(op->client, &spec, done, ctx, NULL);
 }
 

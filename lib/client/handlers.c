@@ -96,7 +96,7 @@ static int handler_send(ript_client *client, const char *method,
   int rv = ript_doc_handler_write(&h, RIPT_DOC_REQUEST, &body);
   if (rv == 0) {
     client_req_spec spec = {method, url, "application/json", body.data,
-                            body.len, NULL, 0};
+                            body.len, NULL, 0, NULL};
     handler_cb u = {.one = cb};
     rv = handler_start(client, HANDLER_ONE, u, user_data, &spec);
   }
@@ -136,7 +136,7 @@ int ript_client_handler_list(ript_client *client, const char *tg_uri,
   int rv = ript_uri_join(tg_uri, "handlers", &url);
   if (rv == 0) {
     client_req_spec spec = {"GET", (const char *)url.data, NULL, NULL, 0,
-                            NULL, 0};
+                            NULL, 0, NULL};
     handler_cb u = {.list = cb};
     rv = handler_start(client, HANDLER_LIST, u, user_data, &spec);
   }
@@ -148,7 +148,7 @@ int ript_client_handler_get(ript_client *client, const char *handler_uri,
                             ript_client_handler_cb cb, void *user_data) {
   if (!client || !cb)
     return RIPT_ERR_INVALID_ARGUMENT;
-  client_req_spec spec = {"GET", handler_uri, NULL, NULL, 0, NULL, 0};
+  client_req_spec spec = {"GET", handler_uri, NULL, NULL, 0, NULL, 0, NULL};
   handler_cb u = {.one = cb};
   return handler_start(client, HANDLER_ONE, u, user_data, &spec);
 }
@@ -157,7 +157,7 @@ int ript_client_handler_delete(ript_client *client, const char *handler_uri,
                                ript_client_done_cb cb, void *user_data) {
   if (!client || !cb)
     return RIPT_ERR_INVALID_ARGUMENT;
-  client_req_spec spec = {"DELETE", handler_uri, NULL, NULL, 0, NULL, 0};
+  client_req_spec spec = {"DELETE", handler_uri, NULL, NULL, 0, NULL, 0, NULL};
   handler_cb u = {.done = cb};
   return handler_start(client, HANDLER_DONE, u, user_data, &spec);
 }

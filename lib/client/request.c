@@ -76,6 +76,8 @@ static int req_settle(client_req *req, int error) {
   if (req->status == 0)
     return RIPT_ERR_HTTP_CLOSED;
   if (req->status < 200 || req->status > 299) {
+    if (req->status == 401 && req->sent_token)
+      client_token_refused(req->client);
     req_read_error(req);
     return RIPT_ERR_HTTP_STATUS;
   }
@@ -126,7 +128,9 @@ static size_t req_headers(const ript_client *client,
   h[n++] = (ript_http_header){"user-agent", "ript/0.1.0"};
   if (spec->content_type)
     h[n++] = (ript_http_header){"content-type", spec->content_type};
-  if (client->authorization && !spec->no_token)
+  if (spec->authorization)
+    h[n++] = (ript_http_header){"authorization", spec->authorization};
+  else if (client->authorization && !spec->no_token)
     h[n++] = (ript_http_header){"authorization", client->authorization};
   return n;
 }
@@ -136,6 +140,8 @@ static int req_send(client_req *req, const client_req_spec *spec) {
   ript_client *client = req->client;
   ript_http_header headers[REQ_MAX_HEADERS];
   size_t n = req_headers(client, spec, headers);
+  req->sent_token = !spec->authorization && client->authorization &&
+                    !spec->no_token;
   ript_http_request hreq = {spec->method, spec->url, NULL, headers, n,
                             spec->content_type ? RIPT_HTTP_FLAG_NONE
                                                : RIPT_HTTP_FLAG_END};

@@ -176,6 +176,18 @@ static void test_refused_options(void **state) {
   REFUSED("--token and --token-file exclude each other", "discover",
           "--token", "t", "--token-file", "f");
   REFUSED("--token is empty", "discover", "--token=");
+  REFUSED("--token gives a fixed token; --client-id, --refresh-token-file "
+          "and --token-endpoint get tokens from the server: use one way",
+          "discover", "--token", "t", "--client-id", "pbx");
+  REFUSED("--token-file gives a fixed token; --client-id, "
+          "--refresh-token-file and --token-endpoint get tokens from the "
+          "server: use one way",
+          "discover", "--token-file", "f", "--refresh-token-file", "r");
+  REFUSED("--client-secret-file needs --client-id", "discover",
+          "--client-secret-file", "s");
+  REFUSED("--token-endpoint 'http://as/token' is not an https URL: at byte "
+          "4 expected \"https://\"",
+          "discover", "--token-endpoint", "http://as/token");
 }
 
 static void test_refused_values(void **state) {

@@ -108,6 +108,72 @@ static void test_setup_from_dev(void **state) {
   ript_cli_setup_free(&s);
 }
 
+static void test_setup_oauth(void **state) {
+  fixture *f = *state;
+  fixture_file(f, "dev.json",
+               "{\"root\": \"https://127.0.0.1:4433/.well-known/ript\", "
+               "\"token\": \"static-token\", \"oauth\": {"
+               "\"token_endpoint\": \"https://127.0.0.1:4433/oauth/token\"}}");
+  ript_cli_options opt;
+  options_for(&opt);
+  opt.dev = f->dir;
+  opt.client_id = "pbx";
+  opt.client_secret_file = fixture_file(f, "secret", " s3cret \n");
+  ript_cli_setup s;
+  char err[512];
+  assert_int_equal(
+      ript_cli_setup_load(&s, &opt, "env-token", NULL, err, sizeof(err)), 0);
+  assert_null(s.token); /* neither dev.json's nor RIPT_TOKEN */
+  assert_string_equal(s.token_endpoint, "https://127.0.0.1:4433/oauth/token");
+  assert_int_equal(ript_cli_setup_oauth(&s, &opt, "env-secret", "env-refresh",
+                                        err, sizeof(err)),
+                   0);
+  assert_true(s.oauth);
+  assert_string_equal(s.client_id, "pbx");
+  assert_string_equal(s.client_secret, "s3cret");
+  assert_null(s.refresh_token); /* the client authenticates instead */
+  ript_cli_setup_free(&s);
+  /* The secret from the environment; no secret at all is refused. */
+  opt.client_secret_file = NULL;
+  opt.token_endpoint = "https://as.example/token";
+  assert_int_equal(ript_cli_setup_load(&s, &opt, NULL, NULL, err,
+                                       sizeof(err)),
+                   0);
+  assert_string_equal(s.token_endpoint, "https://as.example/token");
+  assert_int_equal(ript_cli_setup_oauth(&s, &opt, "env-secret", NULL, err,
+                                        sizeof(err)),
+                   0);
+  assert_string_equal(s.client_secret, "env-secret");
+  ript_cli_setup_free(&s);
+  assert_int_equal(ript_cli_setup_load(&s, &opt, NULL, NULL, err,
+                                       sizeof(err)),
+                   0);
+  assert_int_equal(
+      ript_cli_setup_oauth(&s, &opt, NULL, NULL, err, sizeof(err)), -1);
+  assert_string_equal(err, "--client-id pbx needs its secret: "
+                           "--client-secret-file FILE or RIPT_CLIENT_SECRET");
+  ript_cli_setup_free(&s);
+  /* A refresh token alone. */
+  opt.client_id = NULL;
+  opt.refresh_token_file = fixture_file(f, "refresh", "rt-1\n");
+  assert_int_equal(ript_cli_setup_load(&s, &opt, NULL, NULL, err,
+                                       sizeof(err)),
+                   0);
+  assert_int_equal(
+      ript_cli_setup_oauth(&s, &opt, NULL, NULL, err, sizeof(err)), 0);
+  assert_string_equal(s.refresh_token, "rt-1");
+  assert_null(s.client_id);
+  ript_cli_setup_free(&s);
+  opt.refresh_token_file = fixture_file(f, "missing-dir/x", NULL);
+  assert_int_equal(ript_cli_setup_load(&s, &opt, NULL, NULL, err,
+                                       sizeof(err)),
+                   0);
+  assert_int_equal(
+      ript_cli_setup_oauth(&s, &opt, NULL, NULL, err, sizeof(err)), -1);
+  assert_non_null(strstr(err, "--refresh-token-file "));
+  ript_cli_setup_free(&s);
+}
+
 static void test_setup_token_sources(void **state) {
   fixture *f = *state;
   ript_cli_options opt;
@@ -467,6 +533,8 @@ static void test_state_cert(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_setup_from_dev, fixture_setup,
+                                      fixture_teardown),
+      cmocka_unit_test_setup_teardown(test_setup_oauth, fixture_setup,
                                       fixture_teardown),
       cmocka_unit_test_setup_teardown(test_setup_token_sources, fixture_setup,
                                       fixture_teardown),
