@@ -717,7 +717,7 @@ static void session_begin_close(ript_h2_session *s) {
   if (s->h2)
     (void)nghttp2_submit_goaway(s->h2, NGHTTP2_FLAG_NONE,
                                 nghttp2_session_get_last_proc_stream_id(s->h2),
-                                NGHTTP2_NO_ERROR, NULL, 0);
+                                s->goaway_code, NULL, 0);
   uv_timer_start(&s->timer, session_on_timer, H2_CLOSE_GRACE_MS, 0);
 }
 
