@@ -23,6 +23,7 @@ typedef struct h2_server_conn {
   uint64_t accepted_ms;
   uint64_t busy_ms; /* last sweep that found a stream open */
   ript_http_reset_budget resets;
+  int error_counted; /* protocol_errors has this connection */
 } h2_server_conn;
 
 struct ript_http_listener {
@@ -184,9 +185,10 @@ static void listener_maybe_free(ript_http_listener *l) {
 }
 
 static void server_on_conn_closed(ript_h2_session *s, int error) {
-  (void)error;
   h2_server_conn *c = (h2_server_conn *)s;
   ript_http_listener *l = c->listener;
+  if (error == RIPT_ERR_PARSE && !c->error_counted)
+    ++l->stats->protocol_errors;
   if (c->prev)
     c->prev->next = c->next;
   else
@@ -322,8 +324,11 @@ static int server_on_frame_send(nghttp2_session *h2, const nghttp2_frame *frame,
   (void)h2;
   if (frame->hd.type == NGHTTP2_GOAWAY &&
       frame->goaway.error_code != NGHTTP2_NO_ERROR &&
-      frame->goaway.error_code != NGHTTP2_ENHANCE_YOUR_CALM)
+      frame->goaway.error_code != NGHTTP2_ENHANCE_YOUR_CALM &&
+      !c->error_counted) {
+    c->error_counted = 1;
     ++c->listener->stats->protocol_errors;
+  }
   return 0;
 }
 

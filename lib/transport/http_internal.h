@@ -115,6 +115,7 @@ typedef struct ript_http_reset_budget {
   uint64_t millitokens;
   uint64_t last_ms;
   int started;
+  int tripped; /* exhausted once: counted, and stays exhausted */
 } ript_http_reset_budget;
 
 /* Spends one cancellation at |now| (ms). Returns 0, or 1 when the budget

@@ -221,7 +221,10 @@ int ript_http_reset_spend(ript_http_server *server,
     b->millitokens = full - b->millitokens < add ? full : b->millitokens + add;
   }
   b->last_ms = now;
+  if (b->tripped)
+    return 1;
   if (b->millitokens < 1000) {
+    b->tripped = 1;
     ++server->stats.reset_floods;
     return 1;
   }
