@@ -1,5 +1,6 @@
 /* riptd's configuration file: JSON in, a checked riptd_config out, or one
  * line naming the file, the JSON path and the problem. */
+#include <stddef.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -465,6 +466,52 @@ static int cfg_timers_limits(cfg_ctx *c, json_t *root, riptd_config *cfg) {
   return 0;
 }
 
+/* "transport-limits": each member optional, 0 or absent = the default. */
+static int cfg_transport_limits(cfg_ctx *c, json_t *root, riptd_config *cfg) {
+  static const struct {
+    const char *key;
+    int64_t max;
+    size_t off;
+  } limits[] = {
+#define CFG_LIMIT(key, max, field)                                             \
+  {key, max, offsetof(riptd_transport_limits, field)}
+      CFG_LIMIT("idle-timeout-ms", 3600000, idle_timeout_ms),
+      CFG_LIMIT("max-streams", 100000, max_streams),
+      CFG_LIMIT("reset-burst", 1000000, reset_burst),
+      CFG_LIMIT("reset-rate", 1000000, reset_rate),
+      CFG_LIMIT("max-header-bytes", 65536, max_header_bytes),
+      CFG_LIMIT("max-header-fields", 10000, max_header_fields),
+      CFG_LIMIT("header-timeout-ms", 3600000, header_timeout_ms),
+      CFG_LIMIT("body-timeout-ms", 3600000, body_timeout_ms),
+      CFG_LIMIT("max-connections", 1000000, max_connections),
+      CFG_LIMIT("max-connections-per-address", 1000000,
+                max_connections_per_address),
+      CFG_LIMIT("max-handshakes", 1000000, max_handshakes),
+      CFG_LIMIT("max-handshakes-per-address", 1000000,
+                max_handshakes_per_address),
+#undef CFG_LIMIT
+  };
+  enum { NLIMITS = sizeof(limits) / sizeof(limits[0]) };
+  const char *members[NLIMITS + 1];
+  for (size_t i = 0; i < NLIMITS; ++i)
+    members[i] = limits[i].key;
+  members[NLIMITS] = NULL;
+  json_t *obj;
+  size_t saved;
+  int rv = cfg_object(c, root, "transport-limits", 0, &obj, &saved);
+  if (rv != 0 || !obj)
+    return rv;
+  if ((rv = cfg_members(c, obj, members)) != 0)
+    return rv;
+  for (size_t i = 0; i < NLIMITS; ++i) {
+    int64_t *field = (int64_t *)((char *)&cfg->transport + limits[i].off);
+    if ((rv = cfg_int(c, obj, limits[i].key, 0, limits[i].max, field)) != 0)
+      return rv;
+  }
+  cfg_pop(c, saved);
+  return 0;
+}
+
 /* A destination pattern list (ript/dest.h), parsed into |*list|. */
 static int cfg_patterns(cfg_ctx *c, json_t *obj, const char *key,
                         int required, char **text, ript_dest_list **list) {
@@ -771,7 +818,8 @@ static int cfg_customers(cfg_ctx *c, json_t *root, riptd_config *cfg) {
 static int cfg_root(cfg_ctx *c, json_t *root, riptd_config *cfg) {
   static const char *const members[] = {
       "listen", "authority", "tls",    "stir",      "oauth",
-      "advertisement", "timers", "limits", "customers", "tgs", NULL};
+      "advertisement", "timers", "limits", "transport-limits", "customers",
+      "tgs", NULL};
   int rv;
   if (!json_is_object(root))
     return cfg_fail(c, "expected a JSON object");
@@ -782,6 +830,7 @@ static int cfg_root(cfg_ctx *c, json_t *root, riptd_config *cfg) {
       (rv = cfg_stir(c, root, cfg)) != 0 ||
       (rv = cfg_advertisement(c, root, cfg)) != 0 ||
       (rv = cfg_timers_limits(c, root, cfg)) != 0 ||
+      (rv = cfg_transport_limits(c, root, cfg)) != 0 ||
       (rv = cfg_tgs(c, root, cfg)) != 0 ||
       (rv = cfg_customers(c, root, cfg)) != 0 ||
       (rv = cfg_oauth(c, root, cfg)) != 0)

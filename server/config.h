@@ -101,6 +101,18 @@ typedef struct riptd_oauth_conf {
   size_t nclients;
 } riptd_oauth_conf;
 
+/* "transport-limits": the HTTP server's limits on hostile peers; 0 leaves
+ * the transport's default (ript/http.h, ript_http_server_config). */
+typedef struct riptd_transport_limits {
+  int64_t idle_timeout_ms;
+  int64_t max_streams;
+  int64_t reset_burst, reset_rate;
+  int64_t max_header_bytes, max_header_fields;
+  int64_t header_timeout_ms, body_timeout_ms;
+  int64_t max_connections, max_connections_per_address;
+  int64_t max_handshakes, max_handshakes_per_address;
+} riptd_transport_limits;
+
 typedef struct riptd_config {
   char *path;            /* the configuration file, as given */
   char *listen_address;  /* numeric, without brackets */
@@ -117,6 +129,7 @@ typedef struct riptd_config {
   int64_t ring_timeout_ms; /* noanswer: how long the call rings */
   int64_t ended_call_keep_ms; /* GET {call} of an ended call, then 404 */
   size_t document_max_bytes;
+  riptd_transport_limits transport;
   riptd_customer *customers;
   size_t ncustomers;
   riptd_tg_conf *tgs;

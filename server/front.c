@@ -9,10 +9,18 @@
 #include "live.h"
 #include "router.h"
 
+enum {
+  /* How often the transport's limit counters are looked at (and logged
+   * when they moved). */
+  FRONT_STATS_MS = 10000,
+};
+
 struct riptd_front {
   riptd_app *app;
   riptd_live *live;
   ript_http_server *server;
+  uv_timer_t stats_timer;
+  ript_http_server_stats logged; /* what the log last said */
   void (*on_closed)(void *);
   void *on_closed_data;
 };
@@ -151,8 +159,11 @@ static int front_byway(riptd_front *front, ript_http_exchange *ex) {
   riptd_response_init(&resp);
   riptd_byway byway;
   int rv = riptd_router_byway(front->app, &req, &resp, &byway);
-  if (rv == RIPTD_ROUTER_BYWAY)
+  if (rv == RIPTD_ROUTER_BYWAY) {
+    /* Byways stay open for as long as the call wants: no body deadline. */
+    ript_http_exchange_hold(ex);
     riptd_live_take(front->live, ex, &byway);
+  }
   else if (rv == RIPTD_ROUTER_ANSWERED)
     front_send(ex, &resp);
   riptd_response_free(&resp);
@@ -178,6 +189,53 @@ static void front_on_request(ript_http_exchange *ex, void *user_data) {
     front_refuse(r, ex, 413);
 }
 
+/* The counters of the transport's limits on hostile peers, one line. */
+static void front_log_stats(riptd_front *front, const char *when) {
+  ript_http_server_stats st;
+  ript_http_server_stats_get(front->server, &st);
+  st.connections = front->logged.connections;
+  st.handshakes = front->logged.handshakes;
+  if (memcmp(&st, &front->logged, sizeof(st)) == 0)
+    return;
+  front->logged = st;
+  fprintf(stderr,
+          "riptd: transport limits%s: reset-floods %llu, headers-too-large "
+          "%llu, header-timeouts %llu, body-timeouts %llu, "
+          "handshake-timeouts %llu, idle-closed %llu, retries-sent %llu, "
+          "connections-refused %llu, protocol-errors %llu\n",
+          when, (unsigned long long)st.reset_floods,
+          (unsigned long long)st.headers_too_large,
+          (unsigned long long)st.header_timeouts,
+          (unsigned long long)st.body_timeouts,
+          (unsigned long long)st.handshake_timeouts,
+          (unsigned long long)st.idle_closed,
+          (unsigned long long)st.retries_sent,
+          (unsigned long long)st.connections_refused,
+          (unsigned long long)st.protocol_errors);
+}
+
+static void front_on_stats(uv_timer_t *timer) {
+  front_log_stats(timer->data, "");
+}
+
+/* riptd's "transport-limits" onto the server's configuration. */
+static void front_limits(ript_http_server_config *scfg,
+                         const riptd_transport_limits *t) {
+  scfg->idle_timeout_ms = (uint64_t)t->idle_timeout_ms;
+  scfg->max_streams = (uint64_t)t->max_streams;
+  scfg->reset_burst = (uint32_t)t->reset_burst;
+  scfg->reset_rate = (uint32_t)t->reset_rate;
+  scfg->max_header_bytes = (uint32_t)t->max_header_bytes;
+  scfg->max_header_fields = (uint32_t)t->max_header_fields;
+  scfg->header_timeout_ms = (uint64_t)t->header_timeout_ms;
+  scfg->body_timeout_ms = (uint64_t)t->body_timeout_ms;
+  scfg->max_connections = (uint32_t)t->max_connections;
+  scfg->max_connections_per_address =
+      (uint32_t)t->max_connections_per_address;
+  scfg->max_handshakes = (uint32_t)t->max_handshakes;
+  scfg->max_handshakes_per_address = (uint32_t)t->max_handshakes_per_address;
+}
+
 int riptd_front_new(riptd_front **pfront, uv_loop_t *loop, riptd_app *app) {
   const riptd_config *cfg = app->cfg;
   riptd_front *front = calloc(1, sizeof(*front));
@@ -194,6 +252,7 @@ int riptd_front_new(riptd_front **pfront, uv_loop_t *loop, riptd_app *app) {
   scfg.port = cfg->listen_port;
   scfg.cert_file = cfg->tls_cert;
   scfg.key_file = cfg->tls_key;
+  front_limits(&scfg, &cfg->transport);
   ript_http_server_callbacks cbs;
   memset(&cbs, 0, sizeof(cbs));
   cbs.on_request = front_on_request;
@@ -203,6 +262,10 @@ int riptd_front_new(riptd_front **pfront, uv_loop_t *loop, riptd_app *app) {
     free(front);
     return rv;
   }
+  uv_timer_init(loop, &front->stats_timer);
+  front->stats_timer.data = front;
+  uv_timer_start(&front->stats_timer, front_on_stats, FRONT_STATS_MS,
+                 FRONT_STATS_MS);
   *pfront = front;
   return 0;
 }
@@ -215,13 +278,18 @@ size_t riptd_front_migrate(riptd_front *front) {
   return riptd_live_migrate(front->live);
 }
 
-static void front_live_closed(void *user_data) {
-  riptd_front *front = user_data;
+static void front_stats_closed(uv_handle_t *handle) {
+  riptd_front *front = handle->data;
   void (*on_closed)(void *) = front->on_closed;
   void *data = front->on_closed_data;
   free(front);
   if (on_closed)
     on_closed(data);
+}
+
+static void front_live_closed(void *user_data) {
+  riptd_front *front = user_data;
+  uv_close((uv_handle_t *)&front->stats_timer, front_stats_closed);
 }
 
 /* Every exchange is closed now: the calls end. */
@@ -234,5 +302,7 @@ void riptd_front_close(riptd_front *front, void (*on_closed)(void *),
                        void *user_data) {
   front->on_closed = on_closed;
   front->on_closed_data = user_data;
+  front_log_stats(front, " at exit");
+  uv_timer_stop(&front->stats_timer);
   ript_http_server_close(front->server, front_server_closed, front);
 }

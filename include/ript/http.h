@@ -101,6 +101,11 @@ void ript_http_exchange_set_callbacks(ript_http_exchange *ex,
                                       void *user_data);
 void *ript_http_exchange_user_data(const ript_http_exchange *ex);
 
+/* Server: the application takes this exchange over for a long time (a RIPT
+ * byway: a held media GET, an events stream, a streaming PUT), so its
+ * request body is exempt from ript_http_server_config.body_timeout_ms. */
+void ript_http_exchange_hold(ript_http_exchange *ex);
+
 /* ---- sending ---- */
 
 /* Response flags (server) and request flags (client). */
@@ -177,7 +182,62 @@ typedef struct ript_http_server_config {
   uint64_t idle_timeout_ms;
   /* Concurrent request streams a peer may open per connection; 0 = 1000. */
   uint64_t max_streams;
+
+  /* ---- limits on hostile peers (docs/SECURITY.md); 0 means the default
+   * named, and every one is counted in ript_http_server_stats ---- */
+  /* Requests a peer may cancel (HTTP/2 RST_STREAM, HTTP/3 RESET_STREAM or
+   * STOP_SENDING) in a burst, refilled at |reset_rate| a second; one more
+   * closes the connection (HTTP/2 GOAWAY ENHANCE_YOUR_CALM, HTTP/3
+   * H3_EXCESSIVE_LOAD): the Rapid Reset attack (CVE-2023-44487). 0 = 2000
+   * and 200; the burst should stay above max_streams, since a client may
+   * cancel all its open requests at once. */
+  uint32_t reset_burst;
+  uint32_t reset_rate;
+  /* A request's header section: its size (RFC 9113 §6.5.2: name, value
+   * and 32 per field) and its field count. Over either, the request is
+   * answered 431 and never reaches the application. 0 = 65536 (also the
+   * largest allowed) and 256. */
+  uint32_t max_header_bytes;
+  uint32_t max_header_fields;
+  /* A request's header section must be complete this long after its stream
+   * opened, and an HTTP/2 TLS handshake this long after the connection was
+   * accepted; else the stream is reset (the connection closed). 0 = 10000. */
+  uint64_t header_timeout_ms;
+  /* A request's body must be complete this long after its header section,
+   * unless the application called ript_http_exchange_hold (a long-lived
+   * upload); else the stream is reset. 0 = 30000. */
+  uint64_t body_timeout_ms;
+  /* Connections, overall and from one source address (HTTP/2 and HTTP/3
+   * each). Over a cap a new TCP connection is closed at once and a new QUIC
+   * Initial is dropped; established connections are untouched.
+   * 0 = 10000 and 1000. */
+  uint32_t max_connections;
+  uint32_t max_connections_per_address;
+  /* QUIC handshakes in progress, overall and from one source address. Over
+   * either, a client must prove its address with a Retry round trip (RFC
+   * 9000 §8.1.2) before the server keeps any state for it. 0 = 1000 and
+   * 100. */
+  uint32_t max_handshakes;
+  uint32_t max_handshakes_per_address;
 } ript_http_server_config;
+
+/* What the server's limits did (cumulative since ript_http_server_new,
+ * except the first two, which are current). */
+typedef struct ript_http_server_stats {
+  uint64_t connections;         /* open now (HTTP/2 and HTTP/3) */
+  uint64_t handshakes;          /* QUIC handshakes in progress now */
+  uint64_t reset_floods;        /* connections closed for too many resets */
+  uint64_t headers_too_large;   /* requests answered 431 */
+  uint64_t header_timeouts;     /* streams reset: header section too late */
+  uint64_t body_timeouts;       /* streams reset: body too late */
+  uint64_t handshake_timeouts;  /* HTTP/2 connections closed mid-handshake */
+  uint64_t idle_closed;         /* connections closed with no request open */
+  uint64_t retries_sent;        /* QUIC Retry packets sent */
+  uint64_t connections_refused; /* over a connection cap, or a bad token */
+  uint64_t protocol_errors;     /* connections the peer broke the protocol
+                                   on (GOAWAY / CONNECTION_CLOSE with an
+                                   error; e.g. a CONTINUATION flood) */
+} ript_http_server_stats;
 
 typedef struct ript_http_server_callbacks {
   /* A request's header block arrived. Install callbacks with
@@ -201,6 +261,10 @@ int ript_http_server_new(ript_http_server **pserver, uv_loop_t *loop,
 
 /* The port actually bound. */
 uint16_t ript_http_server_port(const ript_http_server *server);
+
+/* Copies the server's counters into |*stats|. */
+void ript_http_server_stats_get(const ript_http_server *server,
+                                ript_http_server_stats *stats);
 
 /*
  * Stops accepting, tells every connection to go away (HTTP/2 GOAWAY, HTTP/3

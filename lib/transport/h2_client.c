@@ -144,8 +144,11 @@ static void client_on_input(ript_h2_session *s) {
 
 static void client_on_closed(ript_h2_session *s, int error) {
   ript_http_conn *c = (ript_http_conn *)s;
+  /* A server breaking the protocol is, to the application, a lost
+   * connection. */
   if (c->opened)
-    ript_http_client_conn_closed(c->origin, c, error);
+    ript_http_client_conn_closed(
+        c->origin, c, error == RIPT_ERR_PARSE ? RIPT_ERR_HTTP_CLOSED : error);
   free(c->host);
   free(c);
 }

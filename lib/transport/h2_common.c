@@ -561,7 +561,11 @@ static void session_input(ript_h2_session *s) {
     if (n < 0)
       continue; /* e.g. a refused renegotiation: nothing to deliver */
     if (nghttp2_session_mem_recv(s->h2, plain, (size_t)n) < 0) {
-      ript_h2_session_close(s, RIPT_ERR_HTTP_CLOSED, 0);
+      /* The peer broke the protocol (or flooded us: too many CONTINUATION,
+       * SETTINGS or PING frames): say so in the GOAWAY. */
+      if (s->goaway_code == NGHTTP2_NO_ERROR)
+        s->goaway_code = NGHTTP2_PROTOCOL_ERROR;
+      ript_h2_session_close(s, RIPT_ERR_PARSE, 0);
       return;
     }
   }
@@ -717,7 +721,7 @@ static void session_begin_close(ript_h2_session *s) {
   if (s->h2)
     (void)nghttp2_submit_goaway(s->h2, NGHTTP2_FLAG_NONE,
                                 nghttp2_session_get_last_proc_stream_id(s->h2),
-                                NGHTTP2_NO_ERROR, NULL, 0);
+                                s->goaway_code, NULL, 0);
   uv_timer_start(&s->timer, session_on_timer, H2_CLOSE_GRACE_MS, 0);
 }
 

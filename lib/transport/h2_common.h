@@ -49,6 +49,7 @@ typedef struct ript_h2_stream {
   ript_buf out;             /* body bytes written and not yet framed */
   size_t out_off;           /* start of the unframed bytes in out */
   size_t header_bytes;      /* received header list size so far */
+  uint32_t header_fields;   /* received header fields so far */
   unsigned has_body : 1;    /* a data provider is attached */
   unsigned out_ended : 1;   /* ript_http_exchange_end was called */
   unsigned deferred : 1;    /* the data provider returned DEFERRED */
@@ -96,6 +97,7 @@ struct ript_h2_session {
   int busy; /* entry points on the stack */
   int open_handles;
   int close_error;
+  uint32_t goaway_code; /* the error code of the closing GOAWAY */
   unsigned connected : 1; /* TCP is up (client: connect completed) */
   unsigned handshake_done : 1;
   unsigned writing : 1;

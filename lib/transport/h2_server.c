@@ -19,6 +19,11 @@ typedef struct h2_server_conn {
   ript_h2_session s; /* first: nghttp2 and the hooks see the session */
   struct h2_server_conn *prev, *next;
   ript_http_listener *listener;
+  ript_http_peer *peer;
+  uint64_t accepted_ms;
+  uint64_t busy_ms; /* last sweep that found a stream open */
+  ript_http_reset_budget resets;
+  int error_counted; /* protocol_errors has this connection */
 } h2_server_conn;
 
 struct ript_http_listener {
@@ -29,8 +34,13 @@ struct ript_http_listener {
   gnutls_certificate_credentials_t cred; /* the server's */
   nghttp2_session_callbacks *cbs;
   nghttp2_option *opt;
+  uv_timer_t sweep;
+  const ript_http_server_config *cfg; /* the server's, defaults filled */
+  ript_http_server_stats *stats;
+  ript_http_peers peers;
   uint64_t idle_ms;
   uint32_t max_streams;
+  size_t nconns;
   h2_server_conn *conns;
   int closing;
   int open_handles;
@@ -63,6 +73,7 @@ static int server_on_begin_headers(nghttp2_session *h2,
     return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE; /* resets the stream */
   }
   ex->stream = st;
+  ex->opened_ms = uv_now(s->loop);
   ript_h2_stream_attach(st, frame->hd.stream_id);
   return 0;
 }
@@ -71,7 +82,8 @@ static int server_on_header(nghttp2_session *h2, const nghttp2_frame *frame,
                             const uint8_t *name, size_t namelen,
                             const uint8_t *value, size_t valuelen,
                             uint8_t flags, void *user_data) {
-  (void)flags, (void)user_data;
+  ript_h2_session *s = user_data;
+  (void)flags;
   if (frame->hd.type != NGHTTP2_HEADERS ||
       frame->headers.cat != NGHTTP2_HCAT_REQUEST)
     return 0; /* trailers are not part of the model */
@@ -80,9 +92,11 @@ static int server_on_header(nghttp2_session *h2, const nghttp2_frame *frame,
   if (!st || !st->ex || st->too_large)
     return 0;
   /* Our SETTINGS_MAX_HEADER_LIST_SIZE is advisory to the peer; enforce it
-   * here and answer 431 once the block is complete. */
+   * (and the field count) here and answer 431 once the block is complete. */
+  const ript_http_server_config *cfg = ((h2_server_conn *)s)->listener->cfg;
   st->header_bytes += namelen + valuelen + 32;
-  if (st->header_bytes > RIPT_H2_MAX_HEADER_LIST) {
+  if (st->header_bytes > cfg->max_header_bytes ||
+      ++st->header_fields > cfg->max_header_fields) {
     st->too_large = 1;
     return 0;
   }
@@ -93,9 +107,23 @@ static int server_on_header(nghttp2_session *h2, const nghttp2_frame *frame,
   return rv == 0 ? 0 : NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
 }
 
+/* A peer cancelling requests faster than its budget (Rapid Reset) is told
+ * ENHANCE_YOUR_CALM and cut off. */
+static void server_on_peer_reset(h2_server_conn *c) {
+  ript_http_listener *l = c->listener;
+  if (c->s.closing ||
+      ript_http_reset_spend(l->server, l->cfg, &c->resets,
+                            uv_now(l->loop)) == 0)
+    return;
+  c->s.goaway_code = NGHTTP2_ENHANCE_YOUR_CALM;
+  ript_h2_session_close(&c->s, RIPT_ERR_LIMIT, 0);
+}
+
 static int server_on_frame_recv(nghttp2_session *h2, const nghttp2_frame *frame,
                                 void *user_data) {
   h2_server_conn *c = user_data;
+  if (frame->hd.type == NGHTTP2_RST_STREAM)
+    server_on_peer_reset(c);
   if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA)
     return 0;
   ript_h2_stream *st =
@@ -104,8 +132,11 @@ static int server_on_frame_recv(nghttp2_session *h2, const nghttp2_frame *frame,
     return 0;
   if (frame->hd.type == NGHTTP2_HEADERS &&
       frame->headers.cat == NGHTTP2_HCAT_REQUEST) {
+    st->ex->headers_done = 1;
+    st->ex->headers_ms = uv_now(c->listener->loop);
     if (st->too_large) {
       /* The application never sees this request. */
+      ++c->listener->stats->headers_too_large;
       return ript_http_exchange_respond(st->ex, 431, NULL, 0,
                                         RIPT_HTTP_FLAG_END) == 0
                  ? 0
@@ -132,7 +163,7 @@ static int server_on_handshake(ript_h2_session *s) {
   const nghttp2_settings_entry iv[] = {
       {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, l->max_streams},
       {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, RIPT_H2_STREAM_WINDOW},
-      {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, RIPT_H2_MAX_HEADER_LIST},
+      {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, l->cfg->max_header_bytes},
       /* RFC 8441: extended CONNECT (e.g. WebSockets) may be used. */
       {NGHTTP2_SETTINGS_ENABLE_CONNECT_PROTOCOL, 1},
   };
@@ -148,20 +179,28 @@ static void listener_maybe_free(ript_http_listener *l) {
   ript_http_server *server = l->server;
   nghttp2_session_callbacks_del(l->cbs);
   nghttp2_option_del(l->opt);
+  ript_http_peers_free(&l->peers);
   free(l);
   ript_http_server_listener_closed(server);
 }
 
 static void server_on_conn_closed(ript_h2_session *s, int error) {
-  (void)error;
   h2_server_conn *c = (h2_server_conn *)s;
   ript_http_listener *l = c->listener;
+  if (error == RIPT_ERR_PARSE && !c->error_counted)
+    ++l->stats->protocol_errors;
   if (c->prev)
     c->prev->next = c->next;
   else
     l->conns = c->next;
   if (c->next)
     c->next->prev = c->prev;
+  if (c->peer) {
+    --c->peer->conns;
+    ript_http_peers_release(&l->peers, c->peer);
+  }
+  --l->nconns;
+  --l->stats->connections;
   free(c);
   listener_maybe_free(l);
 }
@@ -170,6 +209,71 @@ static const ript_h2_session_hooks server_hooks = {server_on_handshake, NULL,
                                                    server_on_conn_closed};
 
 static void listener_on_retry(uv_timer_t *timer);
+static void listener_on_sweep(uv_timer_t *timer);
+static int listener_admit(ript_http_listener *l, h2_server_conn *c);
+
+/* Counts |c| against its address; over a connection cap it is refused
+ * (closed at once, before TLS). Returns 0 or RIPT_ERR_LIMIT. */
+static int listener_admit(ript_http_listener *l, h2_server_conn *c) {
+  struct sockaddr_storage ss;
+  int len = sizeof(ss);
+  if (uv_tcp_getpeername(&c->s.tcp, (struct sockaddr *)&ss, &len) != 0)
+    return RIPT_ERR_HTTP_CLOSED;
+  ript_http_peer *peer =
+      ript_http_peers_get(&l->peers, (struct sockaddr *)&ss, 1);
+  if (!peer)
+    return RIPT_ERR_NOMEM;
+  if (l->nconns > l->cfg->max_connections ||
+      peer->conns >= l->cfg->max_connections_per_address) {
+    ript_http_peers_release(&l->peers, peer);
+    ++l->stats->connections_refused;
+    return RIPT_ERR_LIMIT;
+  }
+  c->peer = peer;
+  ++peer->conns;
+  return 0;
+}
+
+/* One connection's deadlines: its TLS handshake, its requests' header
+ * sections and bodies, and a connection with no request open (a peer's
+ * PINGs do not keep it). */
+static void listener_sweep_conn(ript_http_listener *l, h2_server_conn *c,
+                                uint64_t now) {
+  ript_h2_session *s = &c->s;
+  if (s->closing || s->close_pending)
+    return;
+  if (!s->handshake_done) {
+    if (now - c->accepted_ms >= l->cfg->header_timeout_ms) {
+      ++l->stats->handshake_timeouts;
+      ript_h2_session_close(s, RIPT_ERR_HTTP_CLOSED, 1);
+    }
+    return;
+  }
+  int open = 0;
+  for (ript_h2_stream *st = s->streams; st; st = st->next) {
+    if (!st->ex || st->local_reset)
+      continue;
+    open = 1;
+    ript_http_server_check(l->server, l->cfg, st->ex, now);
+  }
+  if (open) {
+    c->busy_ms = now;
+  } else if (now - c->busy_ms >= l->idle_ms) {
+    ++l->stats->idle_closed;
+    ript_h2_session_close(s, 0, 0);
+  }
+}
+
+static void listener_on_sweep(uv_timer_t *timer) {
+  ript_http_listener *l = timer->data;
+  uint64_t now = uv_now(l->loop);
+  /* Closing never frees a connection here (only libuv close callbacks
+   * do), so the list stays intact. */
+  for (h2_server_conn *c = l->conns; c; c = c->next)
+    listener_sweep_conn(l, c, now);
+  if (!l->conns)
+    uv_timer_stop(timer);
+}
 
 /* Accepts the connection libuv holds. Out of memory, libuv keeps holding it
  * (and accepts nothing else) until a later attempt succeeds. */
@@ -185,12 +289,18 @@ static void listener_accept(ript_http_listener *l) {
     return;
   }
   c->listener = l;
+  c->accepted_ms = c->busy_ms = uv_now(l->loop);
   c->next = l->conns;
   if (l->conns)
     l->conns->prev = c;
   l->conns = c;
+  ++l->nconns;
+  ++l->stats->connections;
+  if (l->nconns == 1)
+    uv_timer_start(&l->sweep, listener_on_sweep, RIPT_HTTP_SWEEP_MS,
+                   RIPT_HTTP_SWEEP_MS);
   if (uv_accept((uv_stream_t *)&l->tcp, (uv_stream_t *)&c->s.tcp) != 0 ||
-      ript_h2_session_start(&c->s) != 0)
+      listener_admit(l, c) != 0 || ript_h2_session_start(&c->s) != 0)
     ript_h2_session_close(&c->s, RIPT_ERR_HTTP_CLOSED, 1);
 }
 
@@ -206,6 +316,22 @@ static void listener_on_connection(uv_stream_t *handle, int status) {
 
 /* ---- listener ---- */
 
+/* nghttp2 ends a connection on a protocol error (e.g. a CONTINUATION flood,
+ * more than its limit of 8 frames) with a GOAWAY carrying the error. */
+static int server_on_frame_send(nghttp2_session *h2, const nghttp2_frame *frame,
+                                void *user_data) {
+  h2_server_conn *c = user_data;
+  (void)h2;
+  if (frame->hd.type == NGHTTP2_GOAWAY &&
+      frame->goaway.error_code != NGHTTP2_NO_ERROR &&
+      frame->goaway.error_code != NGHTTP2_ENHANCE_YOUR_CALM &&
+      !c->error_counted) {
+    c->error_counted = 1;
+    ++c->listener->stats->protocol_errors;
+  }
+  return 0;
+}
+
 static int listener_callbacks(ript_http_listener *l) {
   if (nghttp2_session_callbacks_new(&l->cbs) != 0)
     return RIPT_ERR_NOMEM;
@@ -215,10 +341,18 @@ static int listener_callbacks(ript_http_listener *l) {
   nghttp2_session_callbacks_set_on_header_callback(l->cbs, server_on_header);
   nghttp2_session_callbacks_set_on_frame_recv_callback(l->cbs,
                                                        server_on_frame_recv);
+  nghttp2_session_callbacks_set_on_frame_send_callback(l->cbs,
+                                                       server_on_frame_send);
   int rv = ript_h2_session_options(&l->opt);
-  if (rv != 0)
+  if (rv != 0) {
     nghttp2_session_callbacks_del(l->cbs);
-  return rv;
+    return rv;
+  }
+  /* nghttp2's own Rapid Reset limit stays as a backstop behind ours. */
+  nghttp2_option_set_stream_reset_rate_limit(
+      l->opt, (uint64_t)l->cfg->reset_burst * 2,
+      (uint64_t)l->cfg->reset_rate * 2);
+  return 0;
 }
 
 static void listener_on_failed_close(uv_handle_t *handle) {
@@ -238,12 +372,14 @@ static int h2_listener_open(ript_http_listener **plistener,
   ript_http_listener *l = calloc(1, sizeof(*l));
   if (!l)
     return RIPT_ERR_NOMEM;
+  l->cfg = cfg;
   int rv = listener_callbacks(l);
   if (rv != 0) {
     free(l);
     return rv;
   }
   l->server = server;
+  l->stats = ript_http_server_stats_of(server);
   l->loop = loop;
   l->cred = cred;
   l->idle_ms = cfg->idle_timeout_ms ? cfg->idle_timeout_ms : H2_DEFAULT_IDLE_MS;
@@ -252,13 +388,15 @@ static int h2_listener_open(ript_http_listener **plistener,
                                                   : (uint32_t)cfg->max_streams;
   uv_tcp_init(loop, &l->tcp);
   uv_timer_init(loop, &l->retry);
-  l->tcp.data = l->retry.data = l;
-  l->open_handles = 2;
+  uv_timer_init(loop, &l->sweep);
+  l->tcp.data = l->retry.data = l->sweep.data = l;
+  l->open_handles = 3;
   if (uv_tcp_bind(&l->tcp, addr, 0) != 0 ||
       uv_listen((uv_stream_t *)&l->tcp, H2_LISTEN_BACKLOG,
                 listener_on_connection) != 0) {
     uv_close((uv_handle_t *)&l->tcp, listener_on_failed_close);
     uv_close((uv_handle_t *)&l->retry, listener_on_failed_close);
+    uv_close((uv_handle_t *)&l->sweep, listener_on_failed_close);
     return RIPT_ERR_HTTP_CLOSED;
   }
   *plistener = l;
@@ -275,6 +413,7 @@ static void h2_listener_close(ript_http_listener *l) {
   l->closing = 1;
   uv_close((uv_handle_t *)&l->tcp, listener_on_handle_closed);
   uv_close((uv_handle_t *)&l->retry, listener_on_handle_closed);
+  uv_close((uv_handle_t *)&l->sweep, listener_on_handle_closed);
   /* Sessions free themselves only from libuv close callbacks, so the list
    * stays intact while we walk it. */
   for (h2_server_conn *c = l->conns; c; c = c->next)

@@ -1087,6 +1087,7 @@ static int h3cb_begin_headers(nghttp3_conn *h3, int64_t id, void *conn_data,
       stream_free(st);
     return NGHTTP3_ERR_CALLBACK_FAILURE;
   }
+  ex->opened_ms = uv_now(c->timer.loop);
   stream_attach(st, ex);
   return 0;
 }
@@ -1098,10 +1099,19 @@ static int h3cb_recv_header(nghttp3_conn *h3, int64_t id, int32_t token,
   h3_conn *c = conn_data;
   h3_stream *st = stream_data;
   (void)h3, (void)id, (void)token, (void)flags;
-  if (!st || !st->ex || st->bad || st->interim)
+  if (!st || !st->ex || st->bad || st->interim || st->too_large)
     return 0;
   nghttp3_vec n = nghttp3_rcbuf_get_buf(name);
   nghttp3_vec v = nghttp3_rcbuf_get_buf(value);
+  /* The limits of a request's header section: 431 once it is complete. */
+  if (c->limits) {
+    st->header_bytes += (uint32_t)min_size(n.len + v.len + 32, UINT32_MAX / 4);
+    if (st->header_bytes > c->limits->max_header_bytes ||
+        ++st->header_fields > c->limits->max_header_fields) {
+      st->too_large = 1;
+      return 0;
+    }
+  }
   const char *ns = (const char *)n.base, *vs = (const char *)v.base;
   /* Interim (1xx) responses are not reported: skip their whole block. */
   if (!c->is_server && n.len == 7 && memcmp(ns, ":status", 7) == 0 &&
@@ -1126,6 +1136,15 @@ static int h3cb_end_headers(nghttp3_conn *h3, int64_t id, int fin,
     return 0;
   if (st->interim) {
     st->interim = 0;
+    return 0;
+  }
+  st->ex->headers_done = 1;
+  st->ex->headers_ms = uv_now(c->timer.loop);
+  if (st->too_large) {
+    /* The application never sees this request. */
+    ++c->stats->headers_too_large;
+    if (ex_respond(st->ex, 431, NULL, 0, RIPT_HTTP_FLAG_END) != 0)
+      stream_mark(st, H3_ACT_RESET);
     return 0;
   }
   if (st->bad) {
@@ -1220,6 +1239,8 @@ static int conn_setup_http(h3_conn *c) {
   s.qpack_blocked_streams = 100;
   s.enable_connect_protocol = (uint8_t)c->is_server;
   s.h3_datagram = 1;
+  if (c->limits)
+    s.max_field_section_size = c->limits->max_header_bytes;
   const nghttp3_mem *mem = nghttp3_mem_default();
   int rv = c->is_server ? nghttp3_conn_server_new(&c->h3, &cbs, &s, mem, c)
                         : nghttp3_conn_client_new(&c->h3, &cbs, &s, mem, c);
@@ -1368,11 +1389,29 @@ static int cb_stream_close(ngtcp2_conn *qc, uint32_t flags, int64_t id,
   return 0;
 }
 
+/* Server: a peer cancelling requests faster than its budget allows (the
+ * Rapid Reset pattern) loses the connection with H3_EXCESSIVE_LOAD. A
+ * request counts once, whether RESET_STREAM, STOP_SENDING or both. */
+static void conn_count_cancel(h3_conn *c, int64_t id, h3_stream *st) {
+  if (!c->limits || !ngtcp2_is_bidi_stream(id) || (st && st->cancelled))
+    return;
+  if (st)
+    st->cancelled = 1;
+  if (c->ccerr_set || ript_http_reset_spend(c->server, c->limits, &c->resets,
+                                            uv_now(c->timer.loop)) == 0)
+    return;
+  ngtcp2_ccerr_set_application_error(&c->ccerr, NGHTTP3_H3_EXCESSIVE_LOAD,
+                                     NULL, 0);
+  c->ccerr_set = 1;
+  h3_conn_schedule(c);
+}
+
 /* The peer reset the stream or asked us to stop: the exchange is over. */
 static int conn_peer_reset(h3_conn *c, int64_t id, uint64_t code) {
   if (c->h3 && nghttp3_conn_shutdown_stream_read(c->h3, id) != 0)
     return NGTCP2_ERR_CALLBACK_FAILURE;
   h3_stream *st = stream_find(c, id);
+  conn_count_cancel(c, id, st);
   if (code == NGHTTP3_H3_NO_ERROR || !st || !st->ex)
     return 0;
   stream_emit_close(st, RIPT_ERR_HTTP_RESET);
@@ -1629,6 +1668,8 @@ static void conn_fail(h3_conn *c, int rv) {
     if (!c->ccerr_set)
       ngtcp2_ccerr_set_liberr(&c->ccerr, rv, NULL, 0);
     c->ccerr_set = 1;
+    if (c->stats)
+      ++c->stats->protocol_errors;
     if (c->tls_failed)
       error = RIPT_ERR_HTTP_TLS;
     break;
@@ -1855,8 +1896,8 @@ static void conn_keepalive(h3_conn *c) {
 
 /* Notifications and recorded actions, in the order they matter. */
 static void conn_step(h3_conn *c) {
-  if (!c->is_server && !c->ready_reported && c->handshake_done &&
-      c->peer_settings) {
+  if (!c->ready_reported && c->handshake_done &&
+      (c->is_server || c->peer_settings)) {
     c->ready_reported = 1;
     c->side->ready(c);
   }

@@ -114,8 +114,11 @@ typedef struct h3_stream {
   h3_body body;
   uint64_t reset_code;
   unsigned actions;
+  uint32_t header_bytes;  /* server: the request's header section so far */
+  uint32_t header_fields;
   unsigned dirty : 1, waiting : 1, zombie : 1, indexed : 1, submitted : 1,
-      responded : 1, no_body : 1, body_ended : 1, bad : 1, interim : 1;
+      responded : 1, no_body : 1, body_ended : 1, bad : 1, interim : 1,
+      too_large : 1, cancelled : 1;
 } h3_stream;
 
 /* ---- a UDP endpoint: one socket, batched sends, once-per-turn flushes ---- */
@@ -166,7 +169,7 @@ socklen_t h3_addrlen(const struct sockaddr *addr);
 typedef struct h3_side {
   /* A request (server) or final response (client) header block ended. */
   void (*headers_done)(h3_conn *c, ript_http_exchange *ex);
-  /* Client: the handshake is done and the server's SETTINGS arrived. */
+  /* The handshake is done (client: and the server's SETTINGS arrived). */
   void (*ready)(h3_conn *c);
   /* The connection's QUIC state is freed and its exchanges closed; the side
    * closes c->timer and frees what holds the connection (may be NULL). */
@@ -212,6 +215,14 @@ struct h3_conn {
   h3_conn *pending_next;
   h3_conn *next, *prev; /* server: the listener's connections */
   int close_error;      /* for ript_http_client_conn_closed */
+  /* Server: the limits (defaults filled in), their counters, and what this
+   * connection has used of them. */
+  ript_http_server *server;
+  const ript_http_server_config *limits;
+  ript_http_server_stats *stats;
+  ript_http_reset_budget resets;
+  ript_http_peer *peer;
+  uint64_t busy_ms; /* last sweep that found an exchange open */
   unsigned pending : 1, handshake_done : 1, peer_settings : 1,
       peer_datagrams : 1, ready_reported : 1, draining : 1,
       goaway_notice : 1, goaway_sent : 1, closing : 1, dead : 1,

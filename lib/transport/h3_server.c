@@ -17,6 +17,9 @@ enum {
   /* libuv's recvmmsg(2) wants 64 KiB per datagram; it reads at most 20. */
   H3_RECV_SLOT = 64 * 1024,
   H3_RECV_SLOTS = 20,
+  /* The key of our Retry tokens, and how long a token is good. */
+  H3_RETRY_SECRET = 32,
+  H3_RETRY_TOKEN_MS = 10000,
 };
 
 struct ript_http_listener {
@@ -26,6 +29,13 @@ struct ript_http_listener {
   gnutls_certificate_credentials_t cred;
   uint64_t idle_ms;
   uint64_t max_streams;
+  const ript_http_server_config *cfg; /* the server's, defaults filled */
+  ript_http_server_stats *stats;
+  ript_http_peers peers;
+  size_t live;       /* connections accepted and not yet torn down */
+  size_t handshakes; /* of those, handshakes not yet complete */
+  uv_timer_t sweep;
+  uint8_t retry_secret[H3_RETRY_SECRET];
   struct sockaddr_storage local;
   socklen_t locallen;
   uint16_t port;
@@ -35,6 +45,7 @@ struct ript_http_listener {
   size_t handles;     /* endpoint handles not yet closed */
   uint8_t *rbuf;
   int closing;        /* ript_http_listener_ops.close was called */
+  int sweep_open;     /* the sweep timer's handle is not closed yet */
   int silent;         /* open failed: free without telling the server */
 };
 
@@ -55,8 +66,22 @@ static void server_conn_freed(uv_handle_t *handle) {
   listener_maybe_done(l);
 }
 
+/* The handshake completed: the connection no longer counts as one. */
+static void server_ready(h3_conn *c) {
+  ript_http_listener *l = c->owner;
+  --l->handshakes;
+  --l->stats->handshakes;
+  --c->peer->handshakes;
+}
+
 static void server_torn_down(h3_conn *c) {
   ript_http_listener *l = c->owner;
+  if (!c->ready_reported)
+    server_ready(c);
+  --l->live;
+  --l->stats->connections;
+  --c->peer->conns;
+  ript_http_peers_release(&l->peers, c->peer);
   if (c->prev)
     c->prev->next = c->next;
   else
@@ -66,7 +91,7 @@ static void server_torn_down(h3_conn *c) {
   uv_close((uv_handle_t *)&c->timer, server_conn_freed);
 }
 
-static const h3_side server_side = {server_headers_done, NULL,
+static const h3_side server_side = {server_headers_done, server_ready,
                                     server_torn_down};
 
 /* ---- accepting ---- */
@@ -83,8 +108,11 @@ static int server_client_hello(gnutls_session_t session, unsigned htype,
   return 0;
 }
 
+/* |odcid| is the client's first DCID when it came back with our Retry
+ * token (its DCID is then the one our Retry chose), else NULL. */
 static int server_quic(ript_http_listener *l, h3_conn *c,
-                       const ngtcp2_pkt_hd *hd, const struct sockaddr *addr) {
+                       const ngtcp2_pkt_hd *hd, const struct sockaddr *addr,
+                       const ngtcp2_cid *odcid) {
   ngtcp2_cid scid;
   scid.datalen = H3_CID_LEN;
   if (gnutls_rnd(GNUTLS_RND_RANDOM, scid.data, scid.datalen) != 0)
@@ -92,10 +120,16 @@ static int server_quic(ript_http_listener *l, h3_conn *c,
   ngtcp2_settings settings;
   ngtcp2_transport_params params;
   h3_conn_settings(c, &settings, &params, l->max_streams);
-  settings.token = hd->token;
-  settings.tokenlen = hd->tokenlen;
   params.original_dcid = hd->dcid;
   params.original_dcid_present = 1;
+  if (odcid) {
+    settings.token = hd->token;
+    settings.tokenlen = hd->tokenlen;
+    settings.token_type = NGTCP2_TOKEN_TYPE_RETRY;
+    params.original_dcid = *odcid;
+    params.retry_scid = hd->dcid;
+    params.retry_scid_present = 1;
+  }
   params.stateless_reset_token_present = 1;
   if (gnutls_rnd(GNUTLS_RND_RANDOM, params.stateless_reset_token,
                  sizeof(params.stateless_reset_token)) != 0)
@@ -134,18 +168,40 @@ static void server_conn_discard(h3_conn *c) {
   free(c);
 }
 
+static void listener_on_sweep(uv_timer_t *timer);
+
 static h3_conn *listener_accept(ript_http_listener *l, const ngtcp2_pkt_hd *hd,
-                                const struct sockaddr *addr) {
-  h3_conn *c = malloc(sizeof(*c));
-  if (!c)
-    return NULL;
-  h3_conn_init(c, &l->ep, &server_side, l, 1, l->idle_ms);
-  memcpy(&c->local, &l->local, l->locallen);
-  c->locallen = l->locallen;
-  if (server_quic(l, c, hd, addr) != 0) {
-    server_conn_discard(c);
+                                const struct sockaddr *addr,
+                                const ngtcp2_cid *odcid) {
+  ript_http_peer *peer = ript_http_peers_get(&l->peers, addr, 1);
+  h3_conn *c = peer ? malloc(sizeof(*c)) : NULL;
+  if (!c) {
+    if (peer)
+      ript_http_peers_release(&l->peers, peer);
     return NULL;
   }
+  h3_conn_init(c, &l->ep, &server_side, l, 1, l->idle_ms);
+  c->server = l->server;
+  c->limits = l->cfg;
+  c->stats = l->stats;
+  c->peer = peer;
+  memcpy(&c->local, &l->local, l->locallen);
+  c->locallen = l->locallen;
+  if (server_quic(l, c, hd, addr, odcid) != 0) {
+    server_conn_discard(c);
+    ript_http_peers_release(&l->peers, peer);
+    return NULL;
+  }
+  ++peer->conns;
+  ++peer->handshakes;
+  ++l->live;
+  ++l->handshakes;
+  ++l->stats->connections;
+  ++l->stats->handshakes;
+  c->busy_ms = uv_now(l->loop);
+  if (l->live == 1)
+    uv_timer_start(&l->sweep, listener_on_sweep, RIPT_HTTP_SWEEP_MS,
+                   RIPT_HTTP_SWEEP_MS);
   uv_timer_init(l->loop, &c->timer);
   c->timer.data = c;
   c->next = l->conns;
@@ -171,6 +227,97 @@ static void listener_version_negotiation(ript_http_listener *l,
     h3_ep_add(&l->ep, (size_t)n, addr, h3_addrlen(addr));
     h3_ep_kick(&l->ep);
   }
+}
+
+/* Answers a tokenless Initial with a Retry carrying a token bound to the
+ * client's address: a client that comes back with it has proved the
+ * address, and until then we keep no state. */
+static void listener_send_retry(ript_http_listener *l, const ngtcp2_pkt_hd *hd,
+                                const struct sockaddr *addr) {
+  ngtcp2_cid scid;
+  scid.datalen = H3_CID_LEN;
+  if (gnutls_rnd(GNUTLS_RND_NONCE, scid.data, scid.datalen) != 0)
+    return;
+  uint8_t token[NGTCP2_CRYPTO_MAX_RETRY_TOKENLEN];
+  ngtcp2_ssize tokenlen = ngtcp2_crypto_generate_retry_token(
+      token, l->retry_secret, sizeof(l->retry_secret), hd->version,
+      (const ngtcp2_sockaddr *)addr, h3_addrlen(addr), &scid, &hd->dcid,
+      uv_hrtime());
+  if (tokenlen < 0)
+    return;
+  uint8_t *dest = h3_ep_slot(&l->ep);
+  ngtcp2_ssize n = ngtcp2_crypto_write_retry(dest, H3_MAX_PKT, hd->version,
+                                             &hd->scid, &scid, &hd->dcid,
+                                             token, (size_t)tokenlen);
+  if (n <= 0)
+    return;
+  h3_ep_add(&l->ep, (size_t)n, addr, h3_addrlen(addr));
+  h3_ep_kick(&l->ep);
+  ++l->stats->retries_sent;
+}
+
+/*
+ * A new connection's Initial. With a valid Retry token the address is
+ * proved and only the connection caps apply; without one, a client arriving
+ * while too many handshakes are under way (overall or from its address) is
+ * sent a Retry instead. Refused packets are dropped: nothing is sent back.
+ */
+static h3_conn *listener_admit(ript_http_listener *l, const ngtcp2_pkt_hd *hd,
+                               const struct sockaddr *addr) {
+  const ript_http_server_config *cfg = l->cfg;
+  ngtcp2_cid odcid;
+  int validated = 0;
+  if (hd->tokenlen && hd->token[0] == NGTCP2_CRYPTO_TOKEN_MAGIC_RETRY) {
+    if (ngtcp2_crypto_verify_retry_token(
+            &odcid, hd->token, hd->tokenlen, l->retry_secret,
+            sizeof(l->retry_secret), hd->version,
+            (const ngtcp2_sockaddr *)addr, h3_addrlen(addr), &hd->dcid,
+            H3_RETRY_TOKEN_MS * NGTCP2_MILLISECONDS, uv_hrtime()) != 0) {
+      ++l->stats->connections_refused;
+      return NULL;
+    }
+    validated = 1;
+  }
+  const ript_http_peer *peer = ript_http_peers_get(&l->peers, addr, 0);
+  if (!validated && (l->handshakes >= cfg->max_handshakes ||
+                     (peer && peer->handshakes >=
+                                  cfg->max_handshakes_per_address))) {
+    listener_send_retry(l, hd, addr);
+    return NULL;
+  }
+  if (l->live >= cfg->max_connections ||
+      (peer && peer->conns >= cfg->max_connections_per_address)) {
+    ++l->stats->connections_refused;
+    return NULL;
+  }
+  return listener_accept(l, hd, addr, validated ? &odcid : NULL);
+}
+
+/* Deadlines of one connection's requests, and a connection with no request
+ * open for the idle timeout is closed (a peer's PINGs do not keep it). */
+static void listener_sweep_conn(ript_http_listener *l, h3_conn *c,
+                                uint64_t now) {
+  if (c->closing || c->gone || !c->handshake_done)
+    return; /* ngtcp2's handshake timeout covers the handshake */
+  for (h3_stream *st = c->streams; st; st = st->next)
+    if (st->ex)
+      ript_http_server_check(l->server, l->cfg, st->ex, now);
+  if (c->nexchanges) {
+    c->busy_ms = now;
+  } else if (now - c->busy_ms >= l->idle_ms) {
+    ++l->stats->idle_closed;
+    h3_conn_close(c);
+  }
+}
+
+static void listener_on_sweep(uv_timer_t *timer) {
+  ript_http_listener *l = timer->data;
+  uint64_t now = uv_now(l->loop);
+  /* Connections are torn down only in a flush, so the list holds. */
+  for (h3_conn *c = l->conns; c; c = c->next)
+    listener_sweep_conn(l, c, now);
+  if (!l->live)
+    uv_timer_stop(timer);
 }
 
 static void listener_on_alloc(uv_handle_t *handle, size_t suggested,
@@ -203,7 +350,7 @@ static void listener_on_recv(uv_udp_t *udp, ssize_t nread, const uv_buf_t *buf,
     /* Only a fresh Initial starts a connection; anything else for an
      * unknown ID is dropped (no stateless reset). */
     if (l->closing || ngtcp2_accept(&hd, data, len) != 0 ||
-        !(c = listener_accept(l, &hd, addr)))
+        !(c = listener_admit(l, &hd, addr)))
       return;
   }
   h3_conn_recv(c, addr, data, len);
@@ -215,6 +362,7 @@ static void listener_free(ript_http_listener *l) {
   ript_http_server *server = l->server;
   int silent = l->silent;
   h3_map_free(&l->cids);
+  ript_http_peers_free(&l->peers);
   h3_ep_free(&l->ep);
   free(l->rbuf);
   free(l);
@@ -223,7 +371,7 @@ static void listener_free(ript_http_listener *l) {
 }
 
 static void listener_maybe_done(ript_http_listener *l) {
-  if (l->ep.closed && l->handles == 0 && l->nconns == 0)
+  if (l->ep.closed && l->handles == 0 && l->nconns == 0 && !l->sweep_open)
     listener_free(l);
 }
 
@@ -235,9 +383,16 @@ static void listener_handle_closed(uv_handle_t *handle) {
   listener_maybe_done(l);
 }
 
+static void listener_sweep_closed(uv_handle_t *handle) {
+  ript_http_listener *l = handle->data;
+  l->sweep_open = 0;
+  listener_maybe_done(l);
+}
+
 static void listener_close_handles(ript_http_listener *l) {
   l->handles = 3;
   h3_ep_close(&l->ep, listener_handle_closed);
+  uv_close((uv_handle_t *)&l->sweep, listener_sweep_closed);
 }
 
 /* After each turn: a closing listener first asks every connection to close
@@ -280,6 +435,11 @@ static int listener_open(ript_http_listener **plistener,
   ript_http_listener *l = calloc(1, sizeof(*l));
   if (!l)
     return RIPT_ERR_NOMEM;
+  if (gnutls_rnd(GNUTLS_RND_RANDOM, l->retry_secret,
+                 sizeof(l->retry_secret)) != 0) {
+    free(l);
+    return RIPT_ERR_CRYPTO;
+  }
   if (h3_ep_alloc(&l->ep, H3_SERVER_BATCH) != 0 ||
       !(l->rbuf = malloc((size_t)H3_RECV_SLOT * H3_RECV_SLOTS))) {
     h3_ep_free(&l->ep);
@@ -296,8 +456,13 @@ static int listener_open(ript_http_listener **plistener,
   l->server = server;
   l->loop = loop;
   l->cred = cred;
-  l->idle_ms = cfg->idle_timeout_ms;
+  l->idle_ms = cfg->idle_timeout_ms ? cfg->idle_timeout_ms : 30000;
   l->max_streams = cfg->max_streams ? cfg->max_streams : 1000;
+  l->cfg = cfg;
+  l->stats = ript_http_server_stats_of(server);
+  uv_timer_init(loop, &l->sweep);
+  l->sweep.data = l;
+  l->sweep_open = 1;
   h3_map_init(&l->cids);
   l->ep.cids = &l->cids;
   l->ep.after_run = listener_after_run;

@@ -123,6 +123,7 @@ void ript_http_exchange_emit_body(ript_http_exchange *ex, const uint8_t *data,
 }
 
 void ript_http_exchange_emit_body_end(ript_http_exchange *ex) {
+  ex->body_done = 1;
   if (ex->cbs.on_body_end)
     ex->cbs.on_body_end(ex, ex->user_data);
 }
@@ -191,6 +192,8 @@ void ript_http_exchange_set_callbacks(ript_http_exchange *ex,
   ex->cbs = *cbs;
   ex->user_data = user_data;
 }
+
+void ript_http_exchange_hold(ript_http_exchange *ex) { ex->held = 1; }
 
 void *ript_http_exchange_user_data(const ript_http_exchange *ex) {
   return ex->user_data;

@@ -49,6 +49,10 @@ struct ript_http_exchange {
   void *user_data;
   struct ript_http_client_origin *origin; /* client: for Set-Cookie */
   int closed;
+  /* Server deadlines (uv_now milliseconds; see ript_http_server_check). */
+  uint64_t opened_ms;  /* the stream's first header frame */
+  uint64_t headers_ms; /* the header section completed */
+  unsigned headers_done : 1, body_done : 1, held : 1;
 };
 
 /* A new exchange; NULL when out of memory. */
@@ -91,6 +95,56 @@ int ript_tls_client_credentials(gnutls_certificate_credentials_t *cred,
                                 const char *ca_file);
 
 /* ---- server backends (h3_server.c, h2_server.c) ---- */
+
+/* How often a listener checks its requests' deadlines and idle
+ * connections. */
+#define RIPT_HTTP_SWEEP_MS 1000u
+
+/* The server's counters, which the backends update. */
+ript_http_server_stats *ript_http_server_stats_of(ript_http_server *server);
+
+/* Server: resets |ex| if it missed its header or body deadline at |now|
+ * (uv_now ms) under |cfg| (defaults filled in), counting it. Returns 1 if
+ * it was reset, else 0. */
+int ript_http_server_check(ript_http_server *server,
+                           const ript_http_server_config *cfg,
+                           ript_http_exchange *ex, uint64_t now);
+
+/* A token bucket of peer stream cancellations (reset_burst, reset_rate). */
+typedef struct ript_http_reset_budget {
+  uint64_t millitokens;
+  uint64_t last_ms;
+  int started;
+  int tripped; /* exhausted once: counted, and stays exhausted */
+} ript_http_reset_budget;
+
+/* Spends one cancellation at |now| (ms). Returns 0, or 1 when the budget
+ * is exhausted (counted as a reset flood: the caller closes). */
+int ript_http_reset_spend(ript_http_server *server,
+                          const ript_http_server_config *cfg,
+                          ript_http_reset_budget *b, uint64_t now);
+
+/* Connections per source address (the port ignored). */
+typedef struct ript_http_peer {
+  struct ript_http_peer *next;
+  uint32_t conns;
+  uint32_t handshakes;
+  uint8_t keylen;
+  uint8_t key[16];
+} ript_http_peer;
+
+typedef struct ript_http_peers {
+  ript_http_peer **buckets; /* a fixed number, allocated on first use */
+  uint64_t seed;
+} ript_http_peers;
+
+/* The entry of |addr|'s address, or NULL if it has none; with |create| a
+ * missing one is made (NULL when out of memory). */
+ript_http_peer *ript_http_peers_get(ript_http_peers *t,
+                                    const struct sockaddr *addr, int create);
+/* Frees |p| if it counts no connection any more. */
+void ript_http_peers_release(ript_http_peers *t, ript_http_peer *p);
+void ript_http_peers_free(ript_http_peers *t);
 
 /* Called by a backend when a request's header block is complete: runs the
  * application's on_request and installs the default callbacks if it set

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <gnutls/crypto.h>
+
 #include "http_internal.h"
 
 enum { SERVER_MAX_LISTENERS = 2 };
@@ -21,6 +23,7 @@ struct ript_http_server {
   uint16_t port;
   void (*on_closed)(void *user_data);
   void *on_closed_data;
+  ript_http_server_stats stats;
 };
 
 static int server_address(struct sockaddr_storage *ss, const char *address,
@@ -119,6 +122,30 @@ static void server_free(ript_http_server *server) {
   free(server);
 }
 
+/* Fills the limits left at 0 with their defaults (ript/http.h). */
+static void server_limit_defaults(ript_http_server_config *cfg) {
+  if (!cfg->reset_burst)
+    cfg->reset_burst = 2000;
+  if (!cfg->reset_rate)
+    cfg->reset_rate = 200;
+  if (!cfg->max_header_bytes || cfg->max_header_bytes > 65536)
+    cfg->max_header_bytes = 65536;
+  if (!cfg->max_header_fields)
+    cfg->max_header_fields = 256;
+  if (!cfg->header_timeout_ms)
+    cfg->header_timeout_ms = 10000;
+  if (!cfg->body_timeout_ms)
+    cfg->body_timeout_ms = 30000;
+  if (!cfg->max_connections)
+    cfg->max_connections = 10000;
+  if (!cfg->max_connections_per_address)
+    cfg->max_connections_per_address = 1000;
+  if (!cfg->max_handshakes)
+    cfg->max_handshakes = 1000;
+  if (!cfg->max_handshakes_per_address)
+    cfg->max_handshakes_per_address = 100;
+}
+
 int ript_http_server_new(ript_http_server **pserver, uv_loop_t *loop,
                          const ript_http_server_config *cfg,
                          const ript_http_server_callbacks *cbs,
@@ -129,6 +156,7 @@ int ript_http_server_new(ript_http_server **pserver, uv_loop_t *loop,
   if (!server)
     return RIPT_ERR_NOMEM;
   server->cfg = *cfg;
+  server_limit_defaults(&server->cfg);
   server->cbs = *cbs;
   server->user_data = user_data;
   int rv = ript_tls_server_credentials(&server->cred, cfg->cert_file,
@@ -153,6 +181,127 @@ int ript_http_server_new(ript_http_server **pserver, uv_loop_t *loop,
 
 uint16_t ript_http_server_port(const ript_http_server *server) {
   return server->port;
+}
+
+void ript_http_server_stats_get(const ript_http_server *server,
+                                ript_http_server_stats *stats) {
+  *stats = server->stats;
+}
+
+ript_http_server_stats *ript_http_server_stats_of(ript_http_server *server) {
+  return &server->stats;
+}
+
+int ript_http_server_check(ript_http_server *server,
+                           const ript_http_server_config *cfg,
+                           ript_http_exchange *ex, uint64_t now) {
+  uint64_t *counter = NULL;
+  if (!ex->headers_done) {
+    if (now - ex->opened_ms >= cfg->header_timeout_ms)
+      counter = &server->stats.header_timeouts;
+  } else if (!ex->body_done && !ex->held) {
+    if (now - ex->headers_ms >= cfg->body_timeout_ms)
+      counter = &server->stats.body_timeouts;
+  }
+  if (!counter || ex->ops->reset(ex) != 0)
+    return 0;
+  ++*counter;
+  return 1;
+}
+
+int ript_http_reset_spend(ript_http_server *server,
+                          const ript_http_server_config *cfg,
+                          ript_http_reset_budget *b, uint64_t now) {
+  uint64_t full = (uint64_t)cfg->reset_burst * 1000;
+  if (!b->started) {
+    b->started = 1;
+    b->millitokens = full;
+  } else if (now > b->last_ms) {
+    uint64_t add = (now - b->last_ms) * cfg->reset_rate;
+    b->millitokens = full - b->millitokens < add ? full : b->millitokens + add;
+  }
+  b->last_ms = now;
+  if (b->tripped)
+    return 1;
+  if (b->millitokens < 1000) {
+    b->tripped = 1;
+    ++server->stats.reset_floods;
+    return 1;
+  }
+  b->millitokens -= 1000;
+  return 0;
+}
+
+/* ---- connections per source address ---- */
+
+enum { PEER_BUCKETS = 4096 };
+
+static size_t peer_key(const struct sockaddr *addr, uint8_t key[16]) {
+  if (addr->sa_family == AF_INET6) {
+    memcpy(key, &((const struct sockaddr_in6 *)addr)->sin6_addr, 16);
+    return 16;
+  }
+  memcpy(key, &((const struct sockaddr_in *)addr)->sin_addr, 4);
+  return 4;
+}
+
+/* FNV-1a over a per-table random seed: a peer cannot aim at one bucket. */
+static size_t peer_bucket(const ript_http_peers *t, const uint8_t *key,
+                          size_t len) {
+  uint64_t h = 1469598103934665603ull ^ t->seed;
+  for (size_t i = 0; i < len; ++i)
+    h = (h ^ key[i]) * 1099511628211ull;
+  return (size_t)(h % PEER_BUCKETS);
+}
+
+ript_http_peer *ript_http_peers_get(ript_http_peers *t,
+                                    const struct sockaddr *addr, int create) {
+  uint8_t key[16];
+  size_t len = peer_key(addr, key);
+  if (!t->buckets) {
+    if (!create)
+      return NULL;
+    t->buckets = calloc(PEER_BUCKETS, sizeof(*t->buckets));
+    if (!t->buckets ||
+        gnutls_rnd(GNUTLS_RND_NONCE, &t->seed, sizeof(t->seed)) != 0)
+      return NULL;
+  }
+  size_t b = peer_bucket(t, key, len);
+  for (ript_http_peer *p = t->buckets[b]; p; p = p->next)
+    if (p->keylen == len && memcmp(p->key, key, len) == 0)
+      return p;
+  if (!create)
+    return NULL;
+  ript_http_peer *p = calloc(1, sizeof(*p));
+  if (!p)
+    return NULL;
+  p->keylen = (uint8_t)len;
+  memcpy(p->key, key, len);
+  p->next = t->buckets[b];
+  t->buckets[b] = p;
+  return p;
+}
+
+void ript_http_peers_release(ript_http_peers *t, ript_http_peer *p) {
+  if (p->conns || p->handshakes)
+    return;
+  ript_http_peer **pp = &t->buckets[peer_bucket(t, p->key, p->keylen)];
+  while (*pp != p)
+    pp = &(*pp)->next;
+  *pp = p->next;
+  free(p);
+}
+
+void ript_http_peers_free(ript_http_peers *t) {
+  for (size_t b = 0; t->buckets && b < PEER_BUCKETS; ++b) {
+    while (t->buckets[b]) {
+      ript_http_peer *p = t->buckets[b];
+      t->buckets[b] = p->next;
+      free(p);
+    }
+  }
+  free(t->buckets);
+  t->buckets = NULL;
 }
 
 void ript_http_server_emit_request(ript_http_server *server,

@@ -294,7 +294,8 @@ static void fx_start(fx *f, ript_http_version v, const route *routes,
   char cert[160], key[160];
   snprintf(cert, sizeof(cert), "%s/server.pem", tls_dir);
   snprintf(key, sizeof(key), "%s/server-key.pem", tls_dir);
-  ript_http_server_config scfg = {"127.0.0.1", 0, cert, key, 0, 0, 0};
+  ript_http_server_config scfg = {
+      .address = "127.0.0.1", .cert_file = cert, .key_file = key};
   ript_http_server_callbacks scbs;
   memset(&scbs, 0, sizeof(scbs));
   scbs.on_request = server_on_request;
