@@ -16,6 +16,7 @@
 #include "config.h"
 #include "dev.h"
 #include "front.h"
+#include "jwks_fetch.h"
 #include "options.h"
 
 enum { EXIT_USAGE = 2 };
@@ -24,6 +25,7 @@ typedef struct riptd_main {
   uv_loop_t loop;
   uv_signal_t sigint, sigterm, sigusr1;
   riptd_front *front;
+  riptd_jwks_fetch *jwks;
   int closing;
 } riptd_main;
 
@@ -37,6 +39,7 @@ static void main_stop(riptd_main *m) {
   uv_close((uv_handle_t *)&m->sigusr1, NULL);
   if (m->front)
     riptd_front_close(m->front, NULL, NULL);
+  riptd_jwks_fetch_close(m->jwks);
 }
 
 static void main_on_signal(uv_signal_t *handle, int signum) {
@@ -133,6 +136,9 @@ static int main_listen(riptd_main *m, riptd_app *app) {
     fprintf(stderr, "riptd: out of memory\n");
     return EXIT_FAILURE;
   }
+  rv = riptd_jwks_fetch_new(&m->jwks, &m->loop, app->oauth, cfg);
+  if (rv != 0)
+    return rv == RIPT_ERR_HTTP_TLS ? EXIT_USAGE : EXIT_FAILURE;
   return 0;
 }
 

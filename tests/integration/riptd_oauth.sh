@@ -99,5 +99,33 @@ for alg in ES256 RS256; do
   refused "$(mint $alg https://other.test "$ROOT" dev)" "unknown issuer"
   refused "$(mint $alg https://jose.test "$ROOT" nobody)" "the token names a customer this server does not have"
 done
+
+step "a second riptd trusts the first one's authorization server through its jwks_uri"
+J_ROOT=$ROOT
+J_BASE=${J_ROOT%/.well-known/ript}
+jq --arg iss "$J_BASE" --arg aud "$J_ROOT" --arg ca "$CACERT" \
+  '.oauth.audience = $aud | .oauth.issuers = [{"issuer": $iss, "jwks-uri": ($iss + "/oauth/jwks"), "jwks-cacert": $ca, "customer-claim": "ript_customer"}]' \
+  "$CONFIG" >"$STATE/riptd-b.json" || fail "cannot write the configuration"
+setpriv --pdeathsig KILL -- "$RIPTD" --config "$STATE/riptd-b.json" \
+  --listen 127.0.0.1:0 >"$WORK/b.log" 2>&1 &
+B_PID=$!
+for _ in $(seq 100); do
+  grep -q "riptd: listening on" "$WORK/b.log" && break
+  kill -0 "$B_PID" 2>/dev/null || fail "the second riptd exited: $(cat "$WORK/b.log")"
+  sleep 0.1
+done
+B_ROOT=$(sed -n 's/.* root \(https:[^ ,]*\).*/\1/p' "$WORK/b.log" | head -n1)
+h2 POST "$J_BASE/oauth/token" -u "$CLIENT:$SECRET" -d grant_type=client_credentials
+expect 200
+AT=$(field access_token)
+ok=0
+for _ in $(seq 50); do # the key set arrives shortly after start
+  h2 GET "$B_ROOT/providertgs" -H "Authorization: Bearer $AT"
+  [ "$STATUS" = 200 ] && { ok=1; break; }
+  sleep 0.1
+done
+[ "$ok" = 1 ] || fail "the second riptd refused the first one's token: $STATUS $(body) $(cat "$WORK/b.log")"
+kill -TERM "$B_PID"
+wait "$B_PID" || fail "the second riptd did not exit 0"
 stop_riptd 10
 step "ok"
