@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "oauth.h"
+#include "rate.h"
 #include "ript/advert.h"
 #include "ript/buf.h"
 #include "ript/stir.h"
@@ -26,6 +27,7 @@ typedef struct riptd_app {
   ript_stir_trust *trust; /* what PASSporT certificates must chain to */
   ript_advert *advert;   /* the server's advertisement, parsed */
   riptd_oauth *oauth;    /* token issuers and the authorization server */
+  riptd_rate *rates;     /* per customer (config order): request rates */
   char *authority;       /* host[:port] in every URI riptd gives out */
   char *root;            /* https://AUTHORITY/.well-known/ript */
   /* Told about every call POST {tg}/calls stores, before the 201 goes out,

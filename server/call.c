@@ -357,6 +357,15 @@ static void call_put_body(ript_http_exchange *ex, const uint8_t *data,
   (void)ex;
   if (!bw->call)
     return;
+  int64_t max = bw->live->app->cfg->limits.event_stream_max_bytes;
+  bw->received += len;
+  if ((int64_t)bw->received > max) {
+    riptd_bw_error(bw, 413, "payload-too-large",
+                   "a signaling byway carries at most %lld bytes; open "
+                   "another",
+                   (long long)max);
+    return;
+  }
   ript_parse_error err = {0, NULL};
   int rv = ript_event_parser_feed(bw->parser, data, len, &err);
   if (rv == 0 || !bw->call)
@@ -419,6 +428,20 @@ int riptd_call_renegotiate(riptd_call *call, const riptd_call_rec *rec) {
 
 /* ---- taking byways ---- */
 
+/* limits.signaling-byways-per-call each way; beyond, 429. */
+static int call_too_many_events(riptd_call *c, riptd_bw *bw) {
+  riptd_bw_kind kind = bw->kind == RIPTD_BW_EVENTS_PUT ? RIPTD_BW_EVENTS_PUT
+                                                       : RIPTD_BW_EVENTS_GET;
+  int64_t max = c->live->app->cfg->limits.events_byways_per_call;
+  if ((int64_t)c->nbw[kind] < max)
+    return 0;
+  riptd_bw_error(bw, 429, "too-many-byways",
+                 "call %s already has %lld %s signaling byways open",
+                 c->uuid, (long long)max,
+                 kind == RIPTD_BW_EVENTS_PUT ? "forward" : "reverse");
+  return 1;
+}
+
 void riptd_call_take(riptd_call *call, ript_http_exchange *ex,
                      riptd_byway_kind kind) {
   riptd_bw *bw = calloc(1, sizeof(*bw));
@@ -440,6 +463,8 @@ void riptd_call_take(riptd_call *call, ript_http_exchange *ex,
   ript_http_exchange_set_callbacks(ex, &cbs, bw);
   if (kind == RIPTD_BYWAY_MEDIA)
     riptd_cmedia_take(call, bw);
+  else if (call_too_many_events(call, bw))
+    return;
   else if (bw->kind == RIPTD_BW_EVENTS_PUT)
     call_events_put(call, bw);
   else

@@ -73,6 +73,7 @@ typedef struct riptd_bw {
   ript_event_writer writer;  /* events GET */
   ript_event_parser *parser; /* events PUT */
   ript_buf body;             /* media PUT */
+  size_t received;           /* events PUT: body bytes so far */
   int status;                /* events PUT: how a failed event answers */
   char *reason;              /* and why (allocated then: a call holds up to
                                 30 byways, which rarely need one) */

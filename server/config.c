@@ -432,7 +432,12 @@ static int cfg_advertisement(cfg_ctx *c, json_t *root, riptd_config *cfg) {
 static int cfg_timers_limits(cfg_ctx *c, json_t *root, riptd_config *cfg) {
   static const char *const timer_members[] = {
       "no-byway-timeout-ms", "ring-timeout-ms", "ended-call-keep-ms", NULL};
-  static const char *const limit_members[] = {"document-max-bytes", NULL};
+  static const char *const limit_members[] = {
+      "document-max-bytes",     "calls-per-customer",
+      "handlers-per-customer",  "requests-per-second",
+      "media-byways-per-call",  "signaling-byways-per-call",
+      "media-put-max-bytes",    "event-stream-max-bytes",
+      NULL};
   json_t *obj;
   size_t saved;
   int64_t doc_max = RIPTD_DEFAULT_DOCUMENT_MAX_BYTES;
@@ -455,10 +460,32 @@ static int cfg_timers_limits(cfg_ctx *c, json_t *root, riptd_config *cfg) {
   }
   if ((rv = cfg_object(c, root, "limits", 0, &obj, &saved)) != 0)
     return rv;
+  riptd_limits *l = &cfg->limits;
+  *l = (riptd_limits){RIPTD_DEFAULT_CALLS_PER_CUSTOMER,
+                      RIPTD_DEFAULT_HANDLERS_PER_CUSTOMER,
+                      RIPTD_DEFAULT_REQUESTS_PER_SECOND,
+                      RIPTD_DEFAULT_MEDIA_GETS_PER_CALL,
+                      RIPTD_DEFAULT_EVENTS_BYWAYS_PER_CALL,
+                      RIPTD_DEFAULT_MEDIA_PUT_MAX_BYTES,
+                      RIPTD_DEFAULT_EVENT_STREAM_MAX_BYTES};
   if (obj) {
     if ((rv = cfg_members(c, obj, limit_members)) != 0 ||
         (rv = cfg_int(c, obj, "document-max-bytes", 1024, 16777216,
-                      &doc_max)) != 0)
+                      &doc_max)) != 0 ||
+        (rv = cfg_int(c, obj, "calls-per-customer", 1, 1000000,
+                      &l->calls_per_customer)) != 0 ||
+        (rv = cfg_int(c, obj, "handlers-per-customer", 1, 100000,
+                      &l->handlers_per_customer)) != 0 ||
+        (rv = cfg_int(c, obj, "requests-per-second", 1, 1000000,
+                      &l->requests_per_second)) != 0 ||
+        (rv = cfg_int(c, obj, "media-byways-per-call", 20, 1000,
+                      &l->media_gets_per_call)) != 0 ||
+        (rv = cfg_int(c, obj, "signaling-byways-per-call", 1, 1000,
+                      &l->events_byways_per_call)) != 0 ||
+        (rv = cfg_int(c, obj, "media-put-max-bytes", 1500, 1048576,
+                      &l->media_put_max_bytes)) != 0 ||
+        (rv = cfg_int(c, obj, "event-stream-max-bytes", 4096, 1073741824,
+                      &l->event_stream_max_bytes)) != 0)
       return rv;
     cfg_pop(c, saved);
   }

@@ -113,6 +113,18 @@ typedef struct riptd_transport_limits {
   int64_t max_handshakes, max_handshakes_per_address;
 } riptd_transport_limits;
 
+/* "limits": what one customer and one call may hold (docs/SECURITY.md). */
+typedef struct riptd_limits {
+  int64_t calls_per_customer;    /* calls not ended; POST {tg}/calls: 429 */
+  int64_t handlers_per_customer; /* over all its TGs; POST handlers: 429 */
+  int64_t requests_per_second;   /* per customer, non-byway requests; a
+                                    burst of twice that; 429 + Retry-After */
+  int64_t media_gets_per_call;   /* open reverse media byways: 429 */
+  int64_t events_byways_per_call; /* open signaling byways each way: 429 */
+  int64_t media_put_max_bytes;   /* a media PUT body: 413 */
+  int64_t event_stream_max_bytes; /* one events PUT body: 413 */
+} riptd_limits;
+
 typedef struct riptd_config {
   char *path;            /* the configuration file, as given */
   char *listen_address;  /* numeric, without brackets */
@@ -129,6 +141,7 @@ typedef struct riptd_config {
   int64_t ring_timeout_ms; /* noanswer: how long the call rings */
   int64_t ended_call_keep_ms; /* GET {call} of an ended call, then 404 */
   size_t document_max_bytes;
+  riptd_limits limits;
   riptd_transport_limits transport;
   riptd_customer *customers;
   size_t ncustomers;
@@ -146,6 +159,13 @@ typedef struct riptd_config {
 #define RIPTD_DEFAULT_RING_TIMEOUT_MS 30000
 #define RIPTD_DEFAULT_ENDED_CALL_KEEP_MS 300000 /* PROTOCOL.md decision 10 */
 #define RIPTD_DEFAULT_DOCUMENT_MAX_BYTES 65536
+#define RIPTD_DEFAULT_CALLS_PER_CUSTOMER 1000
+#define RIPTD_DEFAULT_HANDLERS_PER_CUSTOMER 100
+#define RIPTD_DEFAULT_REQUESTS_PER_SECOND 1000
+#define RIPTD_DEFAULT_MEDIA_GETS_PER_CALL 30 /* draft §9.9's 20, and room */
+#define RIPTD_DEFAULT_EVENTS_BYWAYS_PER_CALL 10
+#define RIPTD_DEFAULT_MEDIA_PUT_MAX_BYTES 65536
+#define RIPTD_DEFAULT_EVENT_STREAM_MAX_BYTES 1048576
 #define RIPTD_DEFAULT_CALL_SCOPE "ript"
 #define RIPTD_DEFAULT_ADMIN_SCOPE "ript-admin"
 #define RIPTD_DEFAULT_JWKS_REFRESH_S 300

@@ -326,10 +326,23 @@ static void calls_create(riptd_ctx *ctx, riptd_call_rec *rec) {
   calls_reply(ctx, 201, rec);
 }
 
+/* The customer's calls not yet ended are within the limit; else 429. */
+static int calls_within_limit(riptd_ctx *ctx) {
+  size_t handlers, live;
+  riptd_store_usage(ctx->app->store, ctx->customer->name, &handlers, &live);
+  int64_t max = ctx->app->cfg->limits.calls_per_customer;
+  if ((int64_t)live < max)
+    return 1;
+  riptd_reply_error(ctx->resp, 429, "too-many-calls",
+                    "customer %s already has %lld calls; end one first",
+                    ctx->customer->name, (long long)max);
+  return 0;
+}
+
 void riptd_res_calls_post(riptd_ctx *ctx) {
   ript_doc_call_request req;
   ript_doc_call_request_init(&req);
-  if (calls_read(ctx, &req) != 0)
+  if (!calls_within_limit(ctx) || calls_read(ctx, &req) != 0)
     return;
   riptd_call_rec rec;
   memset(&rec, 0, sizeof(rec));

@@ -90,10 +90,23 @@ static riptd_handler_rec handlers_rec(const riptd_ctx *ctx, const char *id,
   return rec;
 }
 
+/* The customer's handlers are below the limit; else 429. */
+static int handlers_within_limit(riptd_ctx *ctx) {
+  size_t handlers, live;
+  riptd_store_usage(ctx->app->store, ctx->customer->name, &handlers, &live);
+  int64_t max = ctx->app->cfg->limits.handlers_per_customer;
+  if ((int64_t)handlers < max)
+    return 1;
+  riptd_reply_error(ctx->resp, 429, "too-many-handlers",
+                    "customer %s already has %lld handlers; remove one first",
+                    ctx->customer->name, (long long)max);
+  return 0;
+}
+
 void riptd_res_handlers_post(riptd_ctx *ctx) {
   ript_doc_handler doc;
   ript_doc_handler_init(&doc);
-  if (handlers_read(ctx, &doc) != 0)
+  if (!handlers_within_limit(ctx) || handlers_read(ctx, &doc) != 0)
     return;
   riptd_handler_rec rec = handlers_rec(ctx, doc.handler_id, doc.advertisement);
   int rv = riptd_store_handler_add(ctx->app->store, &rec);

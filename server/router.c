@@ -1,5 +1,6 @@
 /* From method and path to a resource handler, with the checks every
  * resource shares: 404, 405 + Allow, 401, and TG visibility. */
+#include <stdio.h>
 #include <string.h>
 
 #include "auth.h"
@@ -218,6 +219,27 @@ static int router_call(riptd_ctx *ctx, riptd_byway *out) {
   return 0;
 }
 
+/* The customer is within limits.requests-per-second; else 429. */
+static int router_rate_ok(riptd_ctx *ctx) {
+  const riptd_config *cfg = ctx->app->cfg;
+  riptd_rate *r = &ctx->app->rates[ctx->customer - cfg->customers];
+  int64_t wait_ms = riptd_rate_take(r, ctx->req->now_ms,
+                                    cfg->limits.requests_per_second);
+  if (wait_ms == 0)
+    return 1;
+  char after[24];
+  snprintf(after, sizeof(after), "%lld", (long long)(wait_ms + 999) / 1000);
+  if (riptd_reply_error(ctx->resp, 429, "rate-limited",
+                        "customer %s sends more than %lld requests a second; "
+                        "retry after %s s",
+                        ctx->customer->name,
+                        (long long)cfg->limits.requests_per_second,
+                        after) == 0 &&
+      riptd_response_add(ctx->resp, "retry-after", after) != 0)
+    riptd_reply_fault(ctx->resp, "riptd ran out of memory");
+  return 0;
+}
+
 /* Matches, authenticates and finds the TG; fills |ctx| and returns the
  * route, or NULL after answering (or for a path that is no byway when
  * |byways_only|). */
@@ -244,6 +266,10 @@ static const router_route *router_route_of(riptd_ctx *ctx, router_path *rp,
   if (route->scopes &&
       !(ctx->customer = riptd_auth_customer(ctx->app, req, route->scopes,
                                             ctx->resp)))
+    return NULL;
+  /* Byways are bounded per call instead: a call's media PUTs alone come
+   * 50 a second. */
+  if (ctx->customer && route->handle && !router_rate_ok(ctx))
     return NULL;
   if (rp->nseg > 1 && !(ctx->tg = router_tg(ctx, rp->seg[1])))
     return NULL;

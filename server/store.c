@@ -126,6 +126,11 @@ void riptd_store_handlers_free(riptd_handler_rec *recs, size_t n) {
   free(recs);
 }
 
+void riptd_store_usage(riptd_store *s, const char *customer, size_t *handlers,
+                       size_t *live_calls) {
+  s->ops->usage(s->impl, customer, handlers, live_calls);
+}
+
 int riptd_store_call_add(riptd_store *s, const riptd_call_rec *rec) {
   return s->ops->call_add(s->impl, rec);
 }

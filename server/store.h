@@ -86,6 +86,10 @@ typedef struct riptd_store_ops {
   int (*call_remove)(void *impl, const char *uuid);
   int (*cert_add)(void *impl, const riptd_cert_rec *rec);
   int (*cert_get)(void *impl, const char *url, riptd_cert_rec *out);
+  /* How many handlers (on all TGs) and calls not yet ended |customer|
+   * has, for the limits of the configuration. */
+  void (*usage)(void *impl, const char *customer, size_t *handlers,
+                size_t *live_calls);
   void (*del)(void *impl);
 } riptd_store_ops;
 
@@ -128,6 +132,10 @@ int riptd_store_call_replace(riptd_store *s, const riptd_call_rec *rec);
 int riptd_store_call_get(riptd_store *s, const char *uuid,
                          riptd_call_rec *out);
 int riptd_store_call_remove(riptd_store *s, const char *uuid);
+
+/* See riptd_store_ops.usage. */
+void riptd_store_usage(riptd_store *s, const char *customer, size_t *handlers,
+                       size_t *live_calls);
 
 /* Certificates by URL: add (RIPTD_STORE_EXISTS), get
  * (RIPTD_STORE_NOT_FOUND). */

@@ -311,6 +311,23 @@ static int mem_cert_get(void *impl, const char *url, riptd_cert_rec *out) {
   return rec ? riptd_cert_rec_copy(out, rec) : RIPTD_STORE_NOT_FOUND;
 }
 
+static void mem_usage(void *impl, const char *customer, size_t *handlers,
+                      size_t *live_calls) {
+  store_mem *s = impl;
+  *handlers = *live_calls = 0;
+  for (size_t i = 0; i < s->handlers.nbuckets; ++i)
+    for (mem_entry *e = s->handlers.buckets[i]; e; e = e->next)
+      *handlers += strcmp(((riptd_handler_rec *)e->value)->customer,
+                          customer) == 0;
+  for (size_t i = 0; i < s->calls.nbuckets; ++i) {
+    for (mem_entry *e = s->calls.buckets[i]; e; e = e->next) {
+      const riptd_call_rec *rec = e->value;
+      *live_calls += strcmp(rec->customer, customer) == 0 &&
+                     !ript_call_state_is_terminal(rec->state);
+    }
+  }
+}
+
 static void mem_del(void *impl) {
   store_mem *s = impl;
   if (!s)
@@ -325,7 +342,7 @@ static const riptd_store_ops mem_ops = {
     mem_handler_add, mem_handler_replace, mem_handler_get,
     mem_handler_remove, mem_handler_list, mem_call_add,
     mem_call_replace, mem_call_get, mem_call_remove, mem_cert_add,
-    mem_cert_get, mem_del,
+    mem_cert_get, mem_usage, mem_del,
 };
 
 int riptd_store_mem_new(riptd_store **pstore) {

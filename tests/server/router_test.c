@@ -154,6 +154,11 @@ static int group_setup(void **state) {
   write_key("as-key.pem", NULL);
   write_key("idp-key.pem", "idp-1");
   write_str("as.json", CONFIG_HEAD STIR_OURS AS_OAUTH CONFIG_TAIL);
+  write_str("limits.json",
+            CONFIG_HEAD STIR_OURS
+            "\"limits\": {\"calls-per-customer\": 1, "
+            "\"handlers-per-customer\": 2, \"requests-per-second\": 20},"
+            CONFIG_TAIL);
   write_str("untrusted.json",
             CONFIG_HEAD "\"stir\": {\"ca-cert\": \"ca.pem\", \"ca-key\": "
                         "\"ca-key.pem\", \"trust\": [\"other-ca.pem\"]},"
@@ -167,7 +172,7 @@ static int group_teardown(void **state) {
       "ca.pem",     "ca-key.pem", "other-ca.pem", "other-ca-key.pem",
       "tls.pem",    "tls-key.pem", "tone.wav",    "riptd.json",
       "oauth.json", "untrusted.json", "as-key.pem", "idp-key.pem",
-      "idp-jwks.json", "as.json"};
+      "idp-jwks.json", "as.json", "limits.json"};
   char path[128];
   for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); ++i) {
     snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
@@ -1144,6 +1149,60 @@ static void test_random_requests(void **state) {
       fail_msg("no request was answered %d", kinds[i]);
 }
 
+/* ---- limits per customer ---- */
+
+static int limits_setup(void **state) {
+  *state = fx_open("limits.json");
+  return 0;
+}
+
+static void test_limits(void **state) {
+  fx *f = *state;
+  int64_t now = f->now_ms / 1000;
+  /* Two handlers over all TGs; a third is refused until one goes. */
+  assert_int_equal(post_json(f, MAIN "/handlers", ACME, HANDLER("phone", PHONE)),
+                   201);
+  assert_int_equal(post_json(f, LAB "/handlers", ACME, HANDLER("h2", PHONE)),
+                   201);
+  assert_int_equal(post_json(f, MAIN "/handlers", ACME, HANDLER("h3", PHONE)),
+                   429);
+  expect_error(f, 429, "too-many-handlers",
+               "customer acme already has 2 handlers; remove one first");
+  /* Another customer's count is its own. */
+  assert_int_equal(post_json(f, LAB "/handlers", GLOBEX, HANDLER("g1", PHONE)),
+                   201);
+  assert_int_equal(req(f, "DELETE", LAB "/handlers/h2", ACME, NULL, NULL, 0),
+                   204);
+  assert_int_equal(post_json(f, MAIN "/handlers", ACME, HANDLER("h3", PHONE)),
+                   201);
+  /* One call at a time. */
+  f->now_ms += 10000; /* a full request bucket */
+  caller c = caller_new(f, MAIN, ACME, "+15550100000");
+  assert_int_equal(place(f, MAIN, ACME, &c, MAIN_PHONE, "+15550100000",
+                         "+15550101001", NULL, now),
+                   201);
+  assert_int_equal(place(f, MAIN, ACME, &c, MAIN_PHONE, "+15550100000",
+                         "+15550101002", NULL, now),
+                   429);
+  expect_error(f, 429, "too-many-calls",
+               "customer acme already has 1 calls; end one first");
+  caller_del(&c);
+  /* 20 requests a second, a burst of 40: the 41st at once is refused with
+   * when to come back; 50 ms later one more fits. */
+  f->now_ms += 10000;
+  for (int i = 0; i < 40; ++i)
+    assert_int_equal(get(f, MAIN, ACME), 200);
+  assert_int_equal(get(f, MAIN, ACME), 429);
+  expect_error(f, 429, "rate-limited",
+               "customer acme sends more than 20 requests a second; retry "
+               "after 1 s");
+  assert_string_equal(header(f, "retry-after"), "1");
+  assert_int_equal(get(f, LAB, GLOBEX), 200); /* globex has its own */
+  f->now_ms += 50;
+  assert_int_equal(get(f, MAIN, ACME), 200);
+  assert_int_equal(get(f, MAIN, ACME), 429);
+}
+
 /* ---- OAuth: the built-in authorization server and outside issuers ---- */
 
 static int as_setup(void **state) {
@@ -1393,6 +1452,7 @@ int main(void) {
 #define AS(name) cmocka_unit_test_setup_teardown(name, as_setup, teardown)
       AS(test_as_token),     AS(test_as_token_errors),
       AS(test_as_documents), AS(test_outside_issuer),
+      cmocka_unit_test_setup_teardown(test_limits, limits_setup, teardown),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
