@@ -21,6 +21,9 @@ static int call_ended(const riptd_call *c) {
 /* ---- byways ---- */
 
 void riptd_bw_attach(riptd_call *call, riptd_bw *bw) {
+  /* Its header fields were read when it was taken; a call holds up to
+   * 30 byways for minutes. */
+  ript_http_exchange_forget_headers(bw->ex);
   bw->call = call;
   bw->prev = NULL;
   bw->next = call->bw[bw->kind];

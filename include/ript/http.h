@@ -106,6 +106,13 @@ void *ript_http_exchange_user_data(const ript_http_exchange *ex);
  * request body is exempt from ript_http_server_config.body_timeout_ms. */
 void ript_http_exchange_hold(ript_http_exchange *ex);
 
+/* Frees the copies of the header fields the exchange received (request
+ * fields on a server, response fields on a client): from now on
+ * ript_http_exchange_header finds none. For exchanges held for a long
+ * time once their fields were read (riptd's byways). Method, authority,
+ * path and protocol stay. */
+void ript_http_exchange_forget_headers(ript_http_exchange *ex);
+
 /* ---- sending ---- */
 
 /* Response flags (server) and request flags (client). */

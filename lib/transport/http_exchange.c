@@ -21,12 +21,18 @@ ript_http_exchange *ript_http_exchange_new(const ript_http_exchange_ops *ops,
   return ex;
 }
 
-static void exchange_free(ript_http_exchange *ex) {
+void ript_http_exchange_forget_headers(ript_http_exchange *ex) {
   for (size_t i = 0; i < ex->nheaders; ++i) {
     free((char *)(uintptr_t)ex->headers[i].name);
     free((char *)(uintptr_t)ex->headers[i].value);
   }
   free(ex->headers);
+  ex->headers = NULL;
+  ex->nheaders = ex->headers_cap = 0;
+}
+
+static void exchange_free(ript_http_exchange *ex) {
+  ript_http_exchange_forget_headers(ex);
   free(ex->method);
   free(ex->authority);
   free(ex->path);
