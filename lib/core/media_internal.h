@@ -71,6 +71,7 @@ typedef struct ript_media_rx {
 /* An acknowledgement owed (its direction is the session's receive one). */
 typedef struct ript_media_ack {
   uint8_t source, sink;
+  bool plain; /* of a chunk this side could not open: sent unencrypted */
   uint64_t sequence, timestamp;
 } ript_media_ack;
 
@@ -80,6 +81,12 @@ struct ript_media_session {
   const ript_chunk_key *tx_key;
   const ript_chunk_key *rx_keys;
   size_t nrx_keys;
+  bool has_mediakey;
+  bool deliver_sealed;
+  ript_mediakey mediakey;
+  /* Keys derived from |mediakey| that opened a chunk. */
+  ript_chunk_key derived[RIPT_MEDIA_DERIVED_KEYS];
+  size_t nderived;
   int64_t replay_window_ms;
   size_t replay_max_bytes;
   size_t max_pending_acks;
@@ -100,6 +107,10 @@ struct ript_media_session {
   ript_media_rtt rtt;
   uint64_t acks_sent, acks_received, acks_dropped, control_ignored;
   uint64_t failed[RIPT_MEDIA_FAIL_COUNT];
+  uint64_t hop_acks, undecryptable;
+  ript_media_fail undecryptable_reason;
+  bool undecryptable_keyed;
+  uint32_t undecryptable_key_id;
   bool receiving; /* inside ript_media_receive */
 
   size_t ntx, nrx;
