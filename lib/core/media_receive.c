@@ -219,6 +219,7 @@ static void media_deliver(const ript_chunk *c, int64_t now_ms,
   f.delay_ms = c->timestamp > (uint64_t)INT64_MAX
                    ? INT64_MIN
                    : now_ms - (int64_t)c->timestamp;
+  f.key_id = c->has_key_id ? c->key_id : 0;
   cb(&f, user_data);
 }
 
