@@ -58,6 +58,10 @@ typedef struct ript_media_tx {
 typedef struct ript_media_rx {
   ript_media_stream cfg;
   ript_chunk_stream_rx trunc;
+  /* The largest values of chunks acknowledged without being opened: the
+   * sender truncates against them, so a stream that never authenticated
+   * anything expands against these. */
+  ript_chunk_stream_rx unopened;
   /* Bit (s % window) is set when sequence number s, within the window
    * below trunc.largest_sequence, has been received. */
   uint64_t seen[RIPT_MEDIA_DEDUP_WINDOW / 64];

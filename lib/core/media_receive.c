@@ -247,10 +247,16 @@ static void media_deliver_sealed(const ript_chunk *c, int64_t now_ms,
  * acknowledged unencrypted, since its sender (or the relay that forwarded
  * it) would otherwise replay it and time out for nothing.
  */
-static int media_undecryptable(ript_media_session *s, const ript_chunk *c,
-                               int rv, int64_t now_ms, ript_media_frame_cb cb,
-                               void *user_data) {
+static int media_undecryptable(ript_media_session *s, ript_media_rx *rx,
+                               const ript_chunk *c, int rv, int64_t now_ms,
+                               ript_media_frame_cb cb, void *user_data) {
   ript_media_fail reason = media_open_failure(rv);
+  ript_chunk_stream_rx *u = &rx->unopened;
+  if (!u->valid || c->sequence > u->largest_sequence)
+    u->largest_sequence = c->sequence;
+  if (!u->valid || c->timestamp > u->largest_timestamp)
+    u->largest_timestamp = c->timestamp;
+  u->valid = true;
   media_fail(s, reason);
   if (s->undecryptable++ == 0) {
     s->undecryptable_reason = reason;
@@ -270,11 +276,15 @@ static int media_receive_media(ript_media_session *s, ript_chunk *c,
   ript_media_rx *rx = ript_media_find_rx(s, c->source, c->sink);
   if (!rx)
     return media_fail(s, RIPT_MEDIA_FAIL_UNKNOWN_STREAM);
-  if (ript_chunk_stream_rx_expand(&rx->trunc, c) < 0)
+  /* What was acknowledged unopened is all a sender that only ever got such
+   * acknowledgements truncates against. */
+  const ript_chunk_stream_rx *ref =
+      rx->trunc.valid ? &rx->trunc : &rx->unopened;
+  if (ript_chunk_stream_rx_expand(ref, c) < 0)
     return media_fail(s, RIPT_MEDIA_FAIL_NO_REFERENCE);
   int rv = media_open(s, c);
   if (rv == RIPT_ERR_UNKNOWN_KEY || rv == RIPT_ERR_DECRYPT)
-    return media_undecryptable(s, c, rv, now_ms, cb, user_data);
+    return media_undecryptable(s, rx, c, rv, now_ms, cb, user_data);
   if (rv < 0)
     return media_fail(s, media_open_failure(rv));
   if (!ript_media_allows(&rx->cfg, c->payload_type))

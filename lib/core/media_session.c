@@ -130,6 +130,7 @@ static void media_init_streams(ript_media_session *s,
   for (size_t i = 0; i < s->nrx; ++i) {
     s->rx[i].cfg = c->rx_streams[i];
     ript_chunk_stream_rx_init(&s->rx[i].trunc);
+    ript_chunk_stream_rx_init(&s->rx[i].unopened);
   }
 }
 

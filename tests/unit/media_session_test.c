@@ -772,6 +772,10 @@ static void test_failure_reasons(void **state) {
   c.nrx_keys = 1;
   ript_media_session *rcv = mk_session(&c, TS0, NULL);
 
+  /* NO_REFERENCE: a truncated chunk (2-byte sequence and timestamp) first (before any
+   * chunk, even one acknowledged unopened, gives the stream a reference). */
+  append_hex(&b, "0d 01 01 06 01 01 07 01 01 01 02 00 05 02 02 48 00 03 01 64"
+                 " 00 12 00112233445566778899aabbccddeeff 04 00");
   /* UNKNOWN_STREAM: media on 1 to 2. */
   mk_config(&c, RIPT_MEDIA_ROLE_CLIENT, &pcmu12, NULL);
   c.tx_key = &k1;
@@ -794,9 +798,6 @@ static void test_failure_reasons(void **state) {
   snd = mk_session(&c, TS0, NULL);
   send_pcmu(snd, TS0, &b);
   ript_media_session_del(snd);
-  /* NO_REFERENCE: a truncated chunk (2-byte sequence and timestamp) first. */
-  append_hex(&b, "0d 01 01 06 01 01 07 01 01 01 02 00 05 02 02 48 00 03 01 64"
-                 " 00 12 00112233445566778899aabbccddeeff 04 00");
   /* PACKAGE: a short sealed value (2 bytes, the key's tag is 16). */
   append_hex(&b, "0d 01 01 06 01 01 07 01 01 01 08 0000000000000001"
                  " 02 08 000001702c654800 03 01 64 00 02 04 00");

@@ -467,6 +467,36 @@ static void test_session_refusals(void **state) {
   peer_del(&plain);
 }
 
+/* A sender without a key to a receiver that holds one: its chunks are
+ * acknowledged unopened, it truncates against those acks, and every later
+ * chunk still expands (counted as undecryptable, never as no reference). */
+static void test_session_plain_sender_truncates(void **state) {
+  (void)state;
+  ript_mediakey mk;
+  parse_example(&mk, "mediakey-hex");
+  peer sv, plain;
+  peer_new(&sv, RIPT_MEDIA_ROLE_SERVER, &mk, &mk, false, NULL, 0);
+  peer_new(&plain, RIPT_MEDIA_ROLE_CLIENT, NULL, NULL, false, NULL, 0);
+  got g;
+  memset(&g, 0, sizeof(g));
+  for (int i = 0; i < 6; ++i) {
+    int64_t t = TS0 + 20 * i;
+    assert_int_equal(hop(&plain, &sv, t, &g), 0);
+    ript_buf b;
+    ript_buf_init(&b, NULL);
+    assert_true(ript_media_take_acks(sv.s, t + 6, &b, 0) > 0);
+    ript_media_receive(plain.s, b.data, b.len, t + 10, NULL, NULL);
+    ript_buf_free(&b);
+  }
+  assert_int_equal(next_sequence_len(&plain, TS0 + 200), 2);
+  ript_media_stats s = stats(&sv), p = stats(&plain);
+  assert_int_equal(s.undecryptable, 6);
+  assert_int_equal(s.failed[RIPT_MEDIA_FAIL_NO_REFERENCE], 0);
+  assert_int_equal(p.acked, 6);
+  peer_del(&sv);
+  peer_del(&plain);
+}
+
 static void test_session_reflection(void **state) {
   (void)state;
   ript_mediakey mk;
@@ -589,6 +619,7 @@ int main(void) {
       cmocka_unit_test(test_example_chunk),
       cmocka_unit_test(test_session_round_trip),
       cmocka_unit_test(test_session_refusals),
+      cmocka_unit_test(test_session_plain_sender_truncates),
       cmocka_unit_test(test_session_reflection),
       cmocka_unit_test(test_session_relay),
       cmocka_unit_test(test_session_errors_and_nomem),
