@@ -45,13 +45,14 @@
  *   - a replayed chunk is byte for byte the chunk first sent (an AEAD nonce
  *     is never used for two different chunks).
  *
- * Memory (64-bit): one allocation for the session (376 bytes) and its
- * streams (216 bytes per stream sent, 272 per stream received); one per
+ * Memory (64-bit): one allocation for the session (784 bytes, 320 of
+ * them for the keys derived from a media key) and its streams
+ * (216 bytes per stream sent, 296 per stream received); one per
  * kept chunk (56 bytes plus the chunk), freed when it is acknowledged or
  * expires; a ring of acknowledgements owed (24 bytes a slot, 4 slots at
  * first, doubling up to the limit). A session with one 20 ms audio stream
  * each way and acknowledgements coming back within tens of ms holds about
- * 1.5 KiB; during a break it grows by every chunk sent, up to the replay
+ * 1.9 KiB; during a break it grows by every chunk sent, up to the replay
  * window (5 s of 160-byte frames: about 64 KiB).
  *
  * Thread-safety: a session must not be used by two threads at once. The

@@ -200,14 +200,25 @@ static void media_rx_account(ript_media_rx *rx, const ript_chunk *c,
   rx->has_transit = true;
 }
 
+/* The frame of |c|'s envelope, as the callback sees it. */
+static void media_frame_of(ript_media_frame *f, const ript_chunk *c,
+                           int64_t now_ms) {
+  memset(f, 0, sizeof(*f));
+  f->source = c->source;
+  f->sink = c->sink;
+  f->payload_type = c->payload_type;
+  f->timestamp = c->timestamp;
+  f->sequence = c->sequence;
+  f->delay_ms = c->timestamp > (uint64_t)INT64_MAX
+                    ? INT64_MIN
+                    : now_ms - (int64_t)c->timestamp;
+  f->key_id = c->has_key_id ? c->key_id : 0;
+}
+
 static void media_deliver(const ript_chunk *c, int64_t now_ms,
                           ript_media_frame_cb cb, void *user_data) {
   ript_media_frame f;
-  memset(&f, 0, sizeof(f));
-  f.source = c->source;
-  f.sink = c->sink;
-  f.payload_type = c->payload_type;
-  f.timestamp = c->timestamp;
+  media_frame_of(&f, c, now_ms);
   f.flags = (c->reference ? RIPT_MEDIA_FRAME_FLAG_REFERENCE : 0) |
             (c->has_level ? RIPT_MEDIA_FRAME_FLAG_LEVEL : 0);
   f.level = c->level;
@@ -215,28 +226,14 @@ static void media_deliver(const ript_chunk *c, int64_t now_ms,
   f.temporal_layer = c->temporal_layer;
   f.media = c->media;
   f.media_len = c->media_len;
-  f.sequence = c->sequence;
-  f.delay_ms = c->timestamp > (uint64_t)INT64_MAX
-                   ? INT64_MIN
-                   : now_ms - (int64_t)c->timestamp;
-  f.key_id = c->has_key_id ? c->key_id : 0;
   cb(&f, user_data);
 }
 
 static void media_deliver_sealed(const ript_chunk *c, int64_t now_ms,
                                  ript_media_frame_cb cb, void *user_data) {
   ript_media_frame f;
-  memset(&f, 0, sizeof(f));
-  f.source = c->source;
-  f.sink = c->sink;
-  f.payload_type = c->payload_type;
-  f.timestamp = c->timestamp;
+  media_frame_of(&f, c, now_ms);
   f.flags = RIPT_MEDIA_FRAME_FLAG_SEALED;
-  f.sequence = c->sequence;
-  f.delay_ms = c->timestamp > (uint64_t)INT64_MAX
-                   ? INT64_MIN
-                   : now_ms - (int64_t)c->timestamp;
-  f.key_id = c->key_id;
   f.chunk = c->data;
   f.chunk_len = (size_t)(c->sealed + c->sealed_len - c->data);
   cb(&f, user_data);
