@@ -78,7 +78,6 @@ static const ript_media_stream fuzz_rx_streams[2] = {
 
 static void fuzz_on_frame(const ript_media_frame *f, void *user_data) {
   fuzz_seen *fs = user_data;
-  ++fs->frames;
   bool allowed = false;
   for (size_t i = 0; i < 2; ++i) {
     const ript_media_stream *st = &fuzz_rx_streams[i];
@@ -87,10 +86,12 @@ static void fuzz_on_frame(const ript_media_frame *f, void *user_data) {
                 (st->naux && f->payload_type == st->aux_payload_types[0]);
   }
   if (f->flags & RIPT_MEDIA_FRAME_FLAG_SEALED) {
+    /* A sealed chunk is handed on, not delivered: not in |frames|. */
     CHECK(!f->media && f->chunk >= fs->body &&
           f->chunk + f->chunk_len <= fs->body + fs->body_len);
     return;
   }
+  ++fs->frames;
   CHECK(allowed);
   CHECK(!(f->flags & RIPT_MEDIA_FRAME_FLAG_LEVEL) || f->level <= 127);
   CHECK(f->media_len == 0 ||
