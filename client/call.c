@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <gnutls/gnutls.h>
+
 #include "call_audio.h"
 #include "cli.h"
 #include "output.h"
@@ -31,6 +33,8 @@ enum {
   CALL_PLAY_MAX_BYTES = 512 * 1024 * 1024,
   /* --cut-at: how long the network stays down. */
   CALL_CUT_DOWN_MS = 1000,
+  /* The largest --media-key-file read (one short line). */
+  CALL_KEY_FILE_MAX_BYTES = 4096,
 };
 
 struct ript_cli_call {
@@ -52,6 +56,9 @@ struct ript_cli_call {
   uint64_t duration_ms;
   int media_started, ending, cut_done, interrupted, dtmf_queued;
   uint64_t early; /* audio frames before the answer */
+  int keyed;      /* --media-key or --media-key-file */
+  ript_mediakey media_key;
+  int undecryptable_told; /* the one-time message is out */
 };
 
 /* ---- small things ---- */
@@ -114,10 +121,55 @@ static void call_wav_refused(char *out, size_t len, const char *path, int rv,
              path, err->offset, err->expected ? err->expected : "more");
 }
 
-/* --play, parsed; --record, opened: both before anything is sent. */
+/* The media key of --media-key or --media-key-file (one line; the line
+ * end and trailing blanks are not part of it). Messages never show the
+ * secret. */
+static int call_media_key(ript_cli_call *cc, char *errbuf, size_t errlen) {
+  const ript_cli_options *opt = cc->cli->opt;
+  if (!opt->media_key && !opt->media_key_file)
+    return 0;
+  ript_buf data;
+  ript_buf_init(&data, NULL);
+  const char *text = opt->media_key, *what = "--media-key";
+  size_t len = text ? strlen(text) : 0;
+  if (!text) {
+    what = opt->media_key_file;
+    int rv = ript_file_read(what, CALL_KEY_FILE_MAX_BYTES, &data);
+    if (rv != 0) {
+      snprintf(errbuf, errlen, "cannot read %s: %s", what,
+               rv == RIPT_ERR_NOMEM   ? "out of memory"
+               : rv == RIPT_ERR_LIMIT ? "larger than 4 KiB"
+                                      : strerror(errno));
+      return -1;
+    }
+    text = (const char *)data.data;
+    len = data.len;
+    while (len && strchr(" \t\r\n", text[len - 1]))
+      --len;
+  }
+  ript_parse_error err = {0, NULL};
+  int rv = ript_mediakey_parse(&cc->media_key, text, len, &err);
+  if (data.data)
+    gnutls_memset(data.data, 0, data.len);
+  ript_buf_free(&data);
+  if (rv != 0) {
+    snprintf(errbuf, errlen, "%s: not a media key: at character %zu expected %s",
+             what, err.offset, err.expected ? err.expected : "ID:SECRET");
+    return -1;
+  }
+  cc->keyed = 1;
+  return 0;
+}
+
+/* --play, parsed; --record, opened; the media key: all before anything is
+ * sent. */
 static int call_files(ript_cli_call *cc) {
   const ript_cli_options *opt = cc->cli->opt;
   char message[1024];
+  if (call_media_key(cc, message, sizeof(message)) != 0) {
+    ript_cli_fail(cc->cli, RIPT_CLI_EXIT_USAGE, message, NULL);
+    return -1;
+  }
   if (opt->play) {
     ript_buf data;
     ript_buf_init(&data, NULL);
@@ -184,6 +236,9 @@ static void call_summary_media(const ript_cli_call *cc,
   s->pings = st->pings_sent;
   s->pongs = st->pongs_received;
   s->early = cc->early;
+  s->encrypted = cc->keyed;
+  s->key_id = cc->media_key.id;
+  s->undecryptable = m->undecryptable;
   s->answered_after_s =
       st->answered_after_ms < 0 ? -1.0 : (double)st->answered_after_ms / 1000;
   s->duration_s = call_since(cc, cc->media_started ? cc->media_mono
@@ -208,8 +263,12 @@ static void call_summary_audio(const ript_cli_call *cc,
   s->recorded_s = as.rx_rate ? (double)as.recorded / as.rx_rate : 0.0;
 }
 
+static void call_tell_undecryptable(ript_cli_call *cc,
+                                    const ript_client_call *call);
+
 static void call_print_summary(ript_cli_call *cc, ript_client_call *call,
                                const ript_client_call_outcome *o) {
+  call_tell_undecryptable(cc, call); /* media that came after the last tick */
   ript_client_call_stats st;
   memset(&st, 0, sizeof(st));
   st.answered_after_ms = -1;
@@ -250,6 +309,7 @@ void ript_cli_call_free(ript_cli_call *cc) {
   if (!cc)
     return;
   ript_wav_free(&cc->play);
+  ript_mediakey_clear(&cc->media_key);
   if (cc->record) { /* no call was made: no recording either */
     fclose(cc->record);
     unlink(cc->cli->opt->record);
@@ -447,10 +507,26 @@ static void call_media_tick(ript_cli_call *cc, int64_t wall) {
     call_hang_up(cc, NULL);
 }
 
+/* Once, as soon as media arrives that cannot be decrypted: why, in one
+ * event line. */
+static void call_tell_undecryptable(ript_cli_call *cc,
+                                    const ript_client_call *call) {
+  ript_client_call_stats st;
+  if (cc->undecryptable_told || ript_client_call_get_stats(call, &st) != 0 ||
+      st.media.undecryptable == 0)
+    return;
+  cc->undecryptable_told = 1;
+  char why[256];
+  ript_cli_describe_undecryptable(why, sizeof(why), &st.media, cc->keyed,
+                                  cc->media_key.id);
+  call_print_event(cc, "undecryptable media", why);
+}
+
 static void call_on_tick(uv_timer_t *t) {
   ript_cli_call *cc = t->data;
   if (!cc->call || !cc->audio)
     return;
+  call_tell_undecryptable(cc, cc->call);
   int64_t wall = call_wall();
   if (cc->media_started)
     call_media_tick(cc, wall);
@@ -476,6 +552,7 @@ static void call_place(ript_cli_call *cc) {
   cfg.destination = cli->opt->to;
   cfg.passport = (const char *)passport.data;
   cfg.media = cli->opt->media;
+  cfg.media_key = cc->keyed ? &cc->media_key : NULL;
   ript_client_call_callbacks cbs = {call_on_described, call_on_event,
                                     call_on_frame, call_on_closed};
   cc->start_mono = call_mono(cc);

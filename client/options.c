@@ -9,6 +9,7 @@
 #include "ript/advert.h"
 #include "ript/doc.h"
 #include "ript/dtmf.h"
+#include "ript/mediakey.h"
 #include "ript/uri.h"
 #include "ript_prog.h"
 
@@ -52,6 +53,8 @@ static const options_value options_values[] = {
     {"--play", offsetof(ript_cli_options, play), OPT_CALL},
     {"--record", offsetof(ript_cli_options, record), OPT_CALL},
     {"--dtmf", offsetof(ript_cli_options, dtmf), OPT_CALL},
+    {"--media-key", offsetof(ript_cli_options, media_key), OPT_CALL},
+    {"--media-key-file", offsetof(ript_cli_options, media_key_file), OPT_CALL},
 };
 #define OPTIONS_NVALUES (sizeof(options_values) / sizeof(options_values[0]))
 
@@ -221,6 +224,7 @@ static const char options_help_call[] =
     "         [--record OUT.wav] [--duration SECONDS] [--codec "
     "opus|PCMU|PCMA]\n"
     "         [--media datagram|byway] [--dtmf DIGITS] [--tg URI]\n"
+    "         [--media-key ID:SECRET | --media-key-file FILE]\n"
     "\n"
     "Places a call from NUMBER (E.164) to DESTINATION (draft §8.7): gets a\n"
     "certificate for NUMBER as `ript cert` does (kept, and used again while "
@@ -259,8 +263,20 @@ static const char options_help_call[] =
     "                       connections for a second, as a network failure\n"
     "                       would, to prove that the call survives it\n"
     "  --tg URI             the TG (default: the first TG the server lists)\n"
+    "  --media-key ID:SECRET  end-to-end media encryption with the key both "
+    "ends\n"
+    "                       were given: ID 0-65535, SECRET 16 or 32 bytes as "
+    "hex\n"
+    "                       or base64url (docs/PROTOCOL.md §10.2); media that "
+    "cannot\n"
+    "                       be decrypted is dropped, counted and reported\n"
+    "  --media-key-file FILE  the same, read from FILE (one line), so the "
+    "secret\n"
+    "                       stays out of the process list\n"
     "A call that is declined, fails or is not answered exits 1 with the "
-    "reason.\n"
+    "reason;\n"
+    "undecryptable media does not change the exit status (see the summary's\n"
+    "\"undecryptable\").\n"
     "Common options: ript --help.\n";
 
 const char *ript_cli_help(ript_cli_command command) {
@@ -557,6 +573,29 @@ static int options_dtmf(const char *digits, char *errbuf, size_t errlen) {
   return -1;
 }
 
+/* --media-key is checked here (the secret never goes into a message);
+ * --media-key-file is read by the call. */
+static int options_media_key(const ript_cli_options *opt, char *errbuf,
+                             size_t errlen) {
+  if (opt->media_key && opt->media_key_file) {
+    snprintf(errbuf, errlen,
+             "--media-key and --media-key-file exclude each other");
+    return -1;
+  }
+  if (!opt->media_key)
+    return 0;
+  ript_mediakey mk;
+  ript_parse_error err = {0, NULL};
+  int rv = ript_mediakey_parse(&mk, opt->media_key, strlen(opt->media_key),
+                               &err);
+  ript_mediakey_clear(&mk);
+  if (rv == 0)
+    return 0;
+  snprintf(errbuf, errlen, "--media-key: at character %zu expected %s",
+           err.offset, err.expected ? err.expected : "ID:SECRET");
+  return -1;
+}
+
 /* The values only `ript call` takes. */
 static int options_call(ript_cli_options *opt, const options_raw *raw,
                         char *errbuf, size_t errlen) {
@@ -572,7 +611,8 @@ static int options_call(ript_cli_options *opt, const options_raw *raw,
                                       &opt->cut_at_ms, errbuf, errlen)) ||
       (raw->codec && options_codec(opt, raw->codec, errbuf, errlen)) ||
       (raw->media && options_media(opt, raw->media, errbuf, errlen)) ||
-      (opt->dtmf && options_dtmf(opt->dtmf, errbuf, errlen)))
+      (opt->dtmf && options_dtmf(opt->dtmf, errbuf, errlen)) ||
+      options_media_key(opt, errbuf, errlen))
     return -1;
   if (opt->media == RIPT_CLIENT_MEDIA_DATAGRAM && opt->version != RIPT_HTTP_3) {
     snprintf(errbuf, errlen, "--media datagram needs HTTP/3 (--transport h3)");

@@ -10,6 +10,7 @@
  *                  [--record OUT.wav] [--duration SECONDS]
  *                  [--codec opus|PCMU|PCMA] [--media datagram|byway]
  *                  [--dtmf DIGITS] [--cut-at SECONDS] [--tg URI]
+ *                  [--media-key ID:SECRET | --media-key-file FILE]
  *
  * Options may come anywhere on the line and take their value as the next
  * argument or after '='. Parsing checks everything that needs no file and no
@@ -88,6 +89,8 @@ typedef struct ript_cli_options {
                            "PCMU", "PCMA"), or NULL */
   ript_client_media_mode media; /* --media; AUTO without it */
   const char *dtmf;             /* --dtmf DIGITS */
+  const char *media_key;        /* --media-key ID:SECRET (checked) */
+  const char *media_key_file;   /* --media-key-file FILE (read by call) */
   uint64_t cut_at_ms;           /* --cut-at; 0: none */
 } ript_cli_options;
 

@@ -434,7 +434,40 @@ static int output_call_chunks(ript_buf *out, const ript_cli_call_summary *s) {
     rv = ript_buf_printf(out, "  %-17snot measured\n", "round trip");
   if (rv == 0)
     rv = ript_buf_printf(out, "  %-17s%.1f ms\n", "jitter", s->jitter_ms);
+  if (rv == 0 && s->encrypted)
+    rv = ript_buf_printf(out,
+                         "  %-17send to end, key %u, undecryptable %" PRIu64
+                         "\n",
+                         "encryption", (unsigned)s->key_id, s->undecryptable);
+  else if (rv == 0 && s->undecryptable)
+    rv = ript_buf_printf(out, "  %-17snone, undecryptable %" PRIu64 "\n",
+                         "encryption", s->undecryptable);
   return rv;
+}
+
+void ript_cli_describe_undecryptable(char *buf, size_t len,
+                                     const ript_media_stats *m, int have_key,
+                                     unsigned id) {
+  unsigned their = (unsigned)(m->undecryptable_key_id >> 16);
+  if (!m->undecryptable_keyed)
+    snprintf(buf, len,
+             "media from the far end is not encrypted, but --media-key was "
+             "given: it is dropped");
+  else if (!have_key)
+    snprintf(buf, len,
+             "media from the far end is encrypted with key %u (key id "
+             "0x%08x) — give that key with --media-key",
+             their, (unsigned)m->undecryptable_key_id);
+  else if (m->undecryptable_reason == RIPT_MEDIA_FAIL_UNKNOWN_KEY)
+    snprintf(buf, len,
+             "media from the far end cannot be decrypted: unknown key id "
+             "0x%08x (key %u, ours is %u) — check --media-key",
+             (unsigned)m->undecryptable_key_id, their, id);
+  else
+    snprintf(buf, len,
+             "media from the far end cannot be decrypted: key %u does not "
+             "authenticate it (a different secret?) — check --media-key",
+             their);
 }
 
 static int output_call_text(ript_buf *out, const ript_cli_call_summary *s) {
@@ -464,13 +497,14 @@ static json_t *output_real(double v) {
 
 static json_t *output_call_chunks_json(const ript_cli_call_summary *s) {
   return json_pack(
-      "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:I, s:I}", "sent",
+      "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:I, s:I, s:I}", "sent",
       (json_int_t)s->sent, "acknowledged", (json_int_t)s->acked, "replayed",
       (json_int_t)s->replayed, "comfort-noise", (json_int_t)s->cn_sent,
       "dtmf", (json_int_t)s->dtmf_sent, "received", (json_int_t)s->received,
       "lost", (json_int_t)s->lost, "loss", output_real(output_loss(s)),
       "duplicates", (json_int_t)s->duplicates, "early", (json_int_t)s->early,
-      "concealed", (json_int_t)s->concealed);
+      "concealed", (json_int_t)s->concealed, "undecryptable",
+      (json_int_t)s->undecryptable);
 }
 
 static json_t *output_call_rtt_json(const ript_cli_call_summary *s) {
@@ -485,7 +519,7 @@ static json_t *output_call_rtt_json(const ript_cli_call_summary *s) {
 static json_t *output_call_json(const ript_cli_call_summary *s) {
   return json_pack(
       "{s:o, s:o, s:o, s:s, s:s, s:s, s:{s:o, s:o}, s:o, s:o, s:o, s:o, "
-      "s:o, s:I, s:I, s:I, s:I, s:s, s:o, s:o}",
+      "s:o, s:I, s:I, s:I, s:I, s:s, s:o, s:o, s:o}",
       "call", output_str(s->uri), "final", output_str(s->final), "reason",
       output_str(s->reason), "ended-by", s->ended_by_us ? "ript" : "server",
       "transport", s->transport, "media", s->media, "codecs", "sent",
@@ -498,7 +532,8 @@ static json_t *output_call_json(const ript_cli_call_summary *s) {
       (json_int_t)s->migrations, "media-panics", (json_int_t)s->media_panics,
       "pings", (json_int_t)s->pings, "pongs", (json_int_t)s->pongs,
       "dtmf-heard", s->dtmf_heard ? s->dtmf_heard : "", "recording",
-      output_str(s->recording), "recorded-s", output_real(s->recorded_s));
+      output_str(s->recording), "recorded-s", output_real(s->recorded_s),
+      "media-key", s->encrypted ? json_integer(s->key_id) : json_null());
 }
 
 int ript_cli_print_call_summary(ript_buf *out, int json,

@@ -15,6 +15,7 @@
 #include "ript/buf.h"
 #include "ript/client.h"
 #include "ript/doc.h"
+#include "ript/media.h"
 #include "state.h"
 
 /* |t| (Unix seconds) as "2026-11-22T00:47:56Z". */
@@ -88,6 +89,9 @@ typedef struct ript_cli_call_summary {
   const char *dtmf_heard; /* "" when none */
   const char *recording;  /* the --record file, or NULL */
   double recorded_s;
+  int encrypted;          /* a media key was given */
+  uint16_t key_id;        /* its ID */
+  uint64_t undecryptable; /* media chunks that could not be decrypted */
 } ript_cli_call_summary;
 
 /*
@@ -98,19 +102,31 @@ int ript_cli_print_call_event(ript_buf *out, double at_s, const char *name,
                               const char *reason);
 
 /*
+ * The one line that says why media could not be decrypted, from the
+ * first such chunk (|m|'s undecryptable_*), for a call that has a media
+ * key (|have_key|, its ID |id|) or not. Never more than |len| - 1 bytes.
+ */
+void ript_cli_describe_undecryptable(char *buf, size_t len,
+                                     const ript_media_stats *m, int have_key,
+                                     unsigned id);
+
+/*
  * call, at the end. Text: "call URI: FINAL[: REASON] (ended by ript|the
  * server)", then indented lines: transport, codecs, duration, chunks
  * sent, chunks received (with the loss in percent), round trip,
- * jitter, signaling (migrations, media-panics, pings, pongs), "DTMF
+ * jitter, "encryption" (with a media key, or when media could not be
+ * decrypted), signaling (migrations, media-panics, pings, pongs), "DTMF
  * heard" and "recording" when there are. JSON: {"call", "final",
  * "reason", "ended-by" ("ript" or "server"), "transport", "media",
  * "codecs": {"sent", "received"} (null for no stream), "duration-s",
  * "answered-after-s" (null: never), "chunks": {"sent", "acknowledged",
  * "replayed", "comfort-noise", "dtmf", "received", "lost", "loss"
- * (a fraction), "duplicates", "early", "concealed"}, "rtt-ms":
+ * (a fraction), "duplicates", "early", "concealed", "undecryptable"},
+ * "rtt-ms":
  * {"smoothed", "min", "max", "samples"} (null values without samples),
  * "jitter-ms", "migrations", "media-panics", "pings", "pongs",
- * "dtmf-heard", "recording" (null without), "recorded-s"}.
+ * "dtmf-heard", "recording" (null without), "recorded-s", "media-key"
+ * (its ID, null without)}.
  */
 int ript_cli_print_call_summary(ript_buf *out, int json,
                                 const ript_cli_call_summary *s);

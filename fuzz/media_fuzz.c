@@ -78,7 +78,6 @@ static const ript_media_stream fuzz_rx_streams[2] = {
 
 static void fuzz_on_frame(const ript_media_frame *f, void *user_data) {
   fuzz_seen *fs = user_data;
-  ++fs->frames;
   bool allowed = false;
   for (size_t i = 0; i < 2; ++i) {
     const ript_media_stream *st = &fuzz_rx_streams[i];
@@ -86,6 +85,13 @@ static void fuzz_on_frame(const ript_media_frame *f, void *user_data) {
       allowed = f->payload_type == st->payload_type ||
                 (st->naux && f->payload_type == st->aux_payload_types[0]);
   }
+  if (f->flags & RIPT_MEDIA_FRAME_FLAG_SEALED) {
+    /* A sealed chunk is handed on, not delivered: not in |frames|. */
+    CHECK(!f->media && f->chunk >= fs->body &&
+          f->chunk + f->chunk_len <= fs->body + fs->body_len);
+    return;
+  }
+  ++fs->frames;
   CHECK(allowed);
   CHECK(!(f->flags & RIPT_MEDIA_FRAME_FLAG_LEVEL) || f->level <= 127);
   CHECK(f->media_len == 0 ||
@@ -106,6 +112,14 @@ static ript_media_session *fuzz_session(uint8_t mode) {
     c.tx_key = &fuzz_keys()[0];
     c.rx_keys = &fuzz_keys()[1];
     c.nrx_keys = 2;
+  }
+  /* The media key 7 with the example secret of docs/PROTOCOL.md §10.2. */
+  static const char mk_text[] = "7:000102030405060708090a0b0c0d0e0f";
+  ript_mediakey mk;
+  if (mode & 8) {
+    CHECK(ript_mediakey_parse(&mk, mk_text, strlen(mk_text), NULL) == 0);
+    c.rx_mediakey = &mk;
+    c.deliver_sealed = true;
   }
   ript_media_session *s = NULL;
   CHECK(ript_media_session_new(&s, &c, TS0, NULL) == 0);
@@ -160,7 +174,7 @@ static uint64_t fuzz_count_chunks(const uint8_t *body, size_t len) {
 }
 
 static uint64_t fuzz_outcomes(const ript_media_stats *st) {
-  return st->received + st->duplicates + st->acks_received +
+  return st->received + st->duplicates + st->acks_received + st->hop_acks +
          st->control_ignored + st->failed_total -
          st->failed[RIPT_MEDIA_FAIL_FRAMING];
 }
@@ -171,10 +185,12 @@ static void fuzz_check_stats(const ript_media_session *s, uint64_t chunks) {
   CHECK(fuzz_outcomes(&st) == chunks);
   CHECK(st.received <= st.expected && st.lost == st.expected - st.received);
   CHECK(ript_media_pending_acks(s) + st.acks_dropped ==
-        st.received + st.duplicates);
+        st.received + st.duplicates + st.undecryptable);
+  CHECK(st.undecryptable <= st.failed[RIPT_MEDIA_FAIL_UNKNOWN_KEY] +
+                               st.failed[RIPT_MEDIA_FAIL_DECRYPT]);
   CHECK(st.sent == 3 &&
         st.sent == st.acked + st.unacked + st.expired + st.overflowed);
-  CHECK(st.acks_received == st.acked + st.acks_unmatched);
+  CHECK(st.acks_received + st.hop_acks == st.acked + st.acks_unmatched);
   CHECK(st.rtt_samples == st.acked);
   uint64_t total = 0;
   for (int i = 0; i < RIPT_MEDIA_FAIL_COUNT; ++i)

@@ -432,6 +432,10 @@ static void room_mix(riptd_room *r, int64_t wall) {
   i = 0;
   for (riptd_audio *m = r->members; m; m = m->room_next, ++i) {
     const int16_t *cur = r->cur + i * ROOM_FRAME;
+    /* Only a member whose media riptd opens is sent the mix; one that is
+     * forwarded sealed chunks gets nothing else on that stream (§10.8). */
+    if (!m->plain || m->relayed)
+      continue;
     for (size_t k = 0; k < ROOM_FRAME; ++k) {
       int32_t v = r->total[k] - cur[k];
       mix[k] = (int16_t)(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
@@ -532,6 +536,9 @@ static void room_join(riptd_audio *a) {
 
 static void room_leave(riptd_audio *a) {
   riptd_room *r = a->room;
+  for (riptd_audio *m = r->members; m; m = m->room_next)
+    if (m->hears == a)
+      m->hears = NULL;
   riptd_audio **slot = &r->members;
   while (*slot != a)
     slot = &(*slot)->room_next;
@@ -633,12 +640,41 @@ int64_t riptd_action_deadline(const riptd_call *call) {
                                              : call->audio.tick_at;
 }
 
+/* Whether |m|'s stream to its client can carry |frame|'s chunk unchanged:
+ * the same source and sink (forwarded chunks keep the sender's). */
+static int room_fits(const riptd_audio *m, const ript_media_frame *frame) {
+  const ript_audio_stream *tx = action_tx(m);
+  return tx && tx->source == frame->source && tx->sink == frame->sink;
+}
+
+/* A member's sealed chunk goes, unchanged, to every other member that
+ * hears it: the first member whose sealed chunks reach one is the one it
+ * hears for as long as both are there, since one stream can carry only
+ * one sender's sequence numbers. */
+void riptd_action_sealed(riptd_call *call, const ript_media_frame *frame) {
+  riptd_audio *a = &call->audio;
+  if (a->mode != RIPTD_AUDIO_ROOM || !a->room)
+    return;
+  for (riptd_audio *m = a->room->members; m; m = m->room_next) {
+    if (m == a || !room_fits(m, frame))
+      continue;
+    if (!m->hears && !m->plain)
+      m->hears = a;
+    if (m->hears != a)
+      continue;
+    m->relayed = 1;
+    if (riptd_cmedia_forward(m->call, frame->chunk, frame->chunk_len) == 0)
+      ++call->media.forwarded;
+  }
+}
+
 void riptd_action_frame(riptd_call *call, const ript_media_frame *frame,
                         int64_t wall) {
   riptd_audio *a = &call->audio;
   const ript_audio_stream *rx = action_rx(a), *tx = action_tx(a);
   if (!rx || frame->source != rx->source || frame->sink != rx->sink)
     return;
+  a->plain = 1;
   if (a->mode == RIPTD_AUDIO_ECHO && tx && tx->telephone_event &&
       frame->payload_type == RIPT_PT_TELEPHONE_EVENT)
     echo_event(a, frame);

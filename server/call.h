@@ -94,6 +94,12 @@ typedef struct riptd_cmedia {
   int panicked;     /* media-panic went out for this outage */
   int migrating;    /* migrate went out; no new events GET yet */
   int64_t ack_at;   /* mono: acks owed leave alone on a datagram */
+  /* The route's media key: riptd seals under its own s2c key from it
+   * (kept for the call's life: renegotiation keeps it) and opens what the
+   * key's senders sealed. */
+  int keyed;
+  ript_chunk_key tx_key;
+  uint64_t forwarded; /* sealed chunks of this call forwarded (conference) */
 } riptd_cmedia;
 
 /* ---- the audio of a call (action.c) ---- */
@@ -137,6 +143,9 @@ typedef struct riptd_audio {
   /* conference */
   riptd_room *room;
   struct riptd_audio *room_next;
+  int plain;    /* riptd opened its media: it is sent the mix */
+  int relayed;  /* it was sent forwarded chunks: never the mix again */
+  struct riptd_audio *hears; /* whose sealed chunks it is forwarded */
 } riptd_audio;
 
 /* ---- a call ---- */
@@ -304,6 +313,12 @@ void riptd_cmedia_take(riptd_call *call, riptd_bw *bw);
  * media-panic once per outage). Returns 0 or the error of
  * ript_media_send. */
 int riptd_cmedia_send(riptd_call *call, const ript_media_frame *frame);
+
+/* Sends another call's chunk of |len| bytes exactly as it is (a relay):
+ * on the newest WebTransport session, else on a reverse media byway when
+ * no backlog waits. Forwarded chunks are not kept for a replay. Returns 0,
+ * or RIPT_ERR_HTTP_STATE when there is no way out now (dropped). */
+int riptd_cmedia_forward(riptd_call *call, const uint8_t *chunk, size_t len);
 /* After `migrate`: the reverse media byways open now are no longer used
  * (they wait for the client to cancel them), the sessions end, and media
  * is kept from here on as in an outage, without media-panic. Reverse
@@ -333,6 +348,11 @@ void riptd_action_run(riptd_call *call, int64_t now);
 /* The next step or media tick (mono), INT64_MAX if none. */
 int64_t riptd_action_deadline(const riptd_call *call);
 /* A new media frame from the client (received at wall time |wall|). */
+/* A media chunk riptd cannot open (RIPT_MEDIA_FRAME_FLAG_SEALED): a
+ * conference forwards it (docs/PROTOCOL.md §10.8); other actions have
+ * nothing to do with it. */
+void riptd_action_sealed(riptd_call *call, const ript_media_frame *frame);
+
 void riptd_action_frame(riptd_call *call, const ript_media_frame *frame,
                         int64_t wall);
 /* The directives changed: the audio starts again in the same mode with

@@ -2,6 +2,7 @@
  * ript_media_session in the server role, kept with the call; chunks over
  * the datagrams of a WebTransport session, or over media byways (PUT in,
  * GET out); the backlog of an outage and its replay; acknowledgements. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,27 @@ static int cmedia_streams(const ript_advert *dir, ript_media_stream *streams,
   return rv;
 }
 
+/* The route's media key: riptd's own s2c key, once per call. */
+static int cmedia_key(riptd_call *call, ript_media_config *cfg) {
+  riptd_cmedia *m = &call->media;
+  const riptd_route *route = call->route;
+  if (!route || !route->has_media_key)
+    return 0;
+  if (!m->keyed) {
+    int rv = ript_mediakey_sender(&route->media_key, RIPT_CHUNK_DIR_S2C,
+                                  &m->tx_key);
+    if (rv != 0)
+      return rv;
+    m->keyed = 1;
+  }
+  uint64_t r = 0;
+  int rv = riptd_app_random(&r, sizeof(r));
+  cfg->initial_control_sequence = r & ((UINT64_C(1) << 62) - 1);
+  cfg->tx_key = &m->tx_key;
+  cfg->rx_mediakey = &route->media_key;
+  return rv;
+}
+
 int riptd_cmedia_init(riptd_call *call, const riptd_call_rec *rec) {
   riptd_cmedia *m = &call->media;
   ript_media_stream tx[RIPT_MEDIA_MAX_STREAMS], rx[RIPT_MEDIA_MAX_STREAMS];
@@ -65,25 +87,38 @@ int riptd_cmedia_init(riptd_call *call, const riptd_call_rec *rec) {
   cfg.nrx_streams = nrx;
   /* The migration timers are the client's rules (§9.14). */
   cfg.ack_timeout_ms = cfg.media_timeout_ms = cfg.rx_timeout_ms = 0;
+  /* A conference relays what it cannot open (§10.8). */
+  cfg.deliver_sealed = call->route &&
+                       call->route->action == RIPTD_ACTION_CONFERENCE;
+  if ((rv = cmedia_key(call, &cfg)) != 0)
+    return rv;
   return ript_media_session_new(&m->session, &cfg, riptd_wall_ms(), NULL);
 }
 
 static void cmedia_clear(riptd_cmedia *m) {
   ript_media_session_del(m->session);
+  ript_chunk_key_free(&m->tx_key);
   memset(m, 0, sizeof(*m));
   m->ack_at = INT64_MAX;
 }
 
 void riptd_cmedia_free(riptd_call *call) { cmedia_clear(&call->media); }
 
+/* The new session keeps the call's key (its sequence numbers start at
+ * random again) and its figures of forwarded chunks. */
 int riptd_cmedia_renegotiate(riptd_call *call, const riptd_call_rec *rec) {
   riptd_cmedia old = call->media;
   memset(&call->media, 0, sizeof(call->media));
   call->media.ack_at = INT64_MAX;
+  call->media.keyed = old.keyed;
+  call->media.tx_key = old.tx_key;
+  call->media.forwarded = old.forwarded;
   int rv = riptd_cmedia_init(call, rec);
   riptd_cmedia gone = rv == 0 ? old : call->media;
   if (rv != 0)
     call->media = old;
+  /* The key now belongs to the session kept. */
+  memset(&gone.tx_key, 0, sizeof(gone.tx_key));
   cmedia_clear(&gone);
   return rv;
 }
@@ -176,11 +211,31 @@ int riptd_cmedia_send(riptd_call *call, const ript_media_frame *frame) {
   return 0;
 }
 
+int riptd_cmedia_forward(riptd_call *call, const uint8_t *chunk,
+                         size_t len) {
+  riptd_cmedia *m = &call->media;
+  ript_buf *b = &call->live->chunks;
+  ript_buf_reset(b);
+  if (!call->bw[RIPTD_BW_SESSION] &&
+      (m->backlog || !call->bw[RIPTD_BW_MEDIA_GET]))
+    return RIPT_ERR_HTTP_STATE;
+  if (ript_buf_append(b, chunk, len) != 0)
+    return RIPT_ERR_NOMEM;
+  if (call->bw[RIPTD_BW_SESSION])
+    cmedia_datagram(call, call->bw[RIPTD_BW_SESSION], b);
+  else
+    cmedia_answer(call, call->bw[RIPTD_BW_MEDIA_GET], b);
+  return 0;
+}
+
 /* ---- in ---- */
 
 static void cmedia_on_frame(const ript_media_frame *frame, void *user_data) {
   riptd_call *c = user_data;
-  riptd_action_frame(c, frame, riptd_wall_ms());
+  if (frame->flags & RIPT_MEDIA_FRAME_FLAG_SEALED)
+    riptd_action_sealed(c, frame);
+  else
+    riptd_action_frame(c, frame, riptd_wall_ms());
 }
 
 static void cmedia_receive(riptd_call *c, uint8_t *data, size_t len) {
@@ -375,7 +430,26 @@ void riptd_cmedia_migrate(riptd_call *call) {
 
 void riptd_cmedia_signaled(riptd_call *call) { call->media.migrating = 0; }
 
+/* One line when the call's media was (or should have been) encrypted:
+ * what could not be decrypted, and what a conference relayed unopened. */
+static void cmedia_log_end(const riptd_call *call) {
+  ript_media_stats st;
+  if (ript_media_get_stats(call->media.session, &st) != 0 ||
+      (!call->media.keyed && st.undecryptable == 0 &&
+       call->media.forwarded == 0))
+    return;
+  char key[16] = "none";
+  if (call->media.keyed)
+    snprintf(key, sizeof(key), "%u", (unsigned)call->route->media_key.id);
+  fprintf(stderr,
+          "riptd: call %s ended: media key %s, received %" PRIu64
+          ", undecryptable %" PRIu64 ", forwarded %" PRIu64 "\n",
+          call->uuid, key, st.received, st.undecryptable,
+          call->media.forwarded);
+}
+
 void riptd_cmedia_end(riptd_call *call) {
+  cmedia_log_end(call);
   static const riptd_bw_kind held[] = {RIPTD_BW_MEDIA_GET,
                                        RIPTD_BW_MEDIA_PUT};
   for (size_t i = 0; i < sizeof(held) / sizeof(held[0]); ++i)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gnutls/gnutls.h>
 #include <jansson.h>
 
 #include "config.h"
@@ -576,15 +577,39 @@ static int cfg_action(cfg_ctx *c, json_t *obj, riptd_route *route) {
   return 0;
 }
 
+/* "media-key": "ID:SECRET", as ript call --media-key (the secret never in
+ * a message). */
+static int cfg_media_key(cfg_ctx *c, json_t *obj, riptd_route *route) {
+  char *text = NULL;
+  int rv = cfg_string(c, obj, "media-key", 0, &text);
+  if (rv != 0 || !text)
+    return rv;
+  ript_parse_error err = {0, NULL};
+  size_t len = strlen(text);
+  rv = ript_mediakey_parse(&route->media_key, text, len, &err);
+  gnutls_memset(text, 0, len);
+  free(text);
+  if (rv != 0) {
+    cfg_push_key(c, "media-key");
+    return cfg_fail(c, "not a media key (ID:SECRET): at character %zu "
+                       "expected %s",
+                    err.offset, err.expected ? err.expected : "more");
+  }
+  route->has_media_key = 1;
+  return 0;
+}
+
 static int cfg_route(cfg_ctx *c, json_t *obj, riptd_route *route) {
-  static const char *const members[] = {"match", "action", "file", NULL};
+  static const char *const members[] = {"match", "action", "file",
+                                        "media-key", NULL};
   if (!json_is_object(obj))
     return cfg_fail(c, "expected an object");
   int rv;
   if ((rv = cfg_members(c, obj, members)) != 0 ||
       (rv = cfg_patterns(c, obj, "match", 1, &route->match, &route->dest)) !=
           0 ||
-      (rv = cfg_action(c, obj, route)) != 0)
+      (rv = cfg_action(c, obj, route)) != 0 ||
+      (rv = cfg_media_key(c, obj, route)) != 0)
     return rv;
   int wants_file = route->action == RIPTD_ACTION_PLAY ||
                    route->action == RIPTD_ACTION_RECORD;
@@ -924,6 +949,7 @@ static void config_free_tg(riptd_tg_conf *tg) {
     free(tg->routes[i].match);
     ript_dest_list_del(tg->routes[i].dest);
     free(tg->routes[i].file);
+    ript_mediakey_clear(&tg->routes[i].media_key);
   }
   free(tg->routes);
 }

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "ript/dest.h"
+#include "ript/mediakey.h"
 
 /* What answers a call, chosen by destination (the TG's routes). */
 typedef enum riptd_action {
@@ -38,6 +39,10 @@ typedef struct riptd_route {
   ript_dest_list *dest;      /* |match|, parsed */
   riptd_action action;
   char *file;                /* play and record: the WAV file; else NULL */
+  /* "media-key": the end-to-end media key of calls to these numbers
+   * (docs/PROTOCOL.md §10.2), or has_media_key 0 */
+  int has_media_key;
+  ript_mediakey media_key;
 } riptd_route;
 
 typedef struct riptd_tg_conf {

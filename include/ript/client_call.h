@@ -46,6 +46,7 @@
 #include "ript/doc.h"
 #include "ript/event.h"
 #include "ript/media.h"
+#include "ript/mediakey.h"
 
 typedef struct ript_client_call ript_client_call;
 
@@ -80,6 +81,12 @@ typedef struct ript_client_call_config {
   /* How long the call may go without a signaling byway before it is given
    * up; 0 means 30000 (the server's own no-byway timer). */
   uint64_t give_up_ms;
+  /* The end-to-end media key (ript/mediakey.h; copied), or NULL for
+   * unencrypted media. With it the call seals everything it sends under
+   * its own key (a c2s key id with random bits, for the whole call),
+   * starts its sequence numbers at random, opens what any other sender of
+   * the same key sealed, and refuses unencrypted media. */
+  const ript_mediakey *media_key;
 } ript_client_call_config;
 
 /* Why and how the call is over. */

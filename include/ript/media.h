@@ -45,13 +45,14 @@
  *   - a replayed chunk is byte for byte the chunk first sent (an AEAD nonce
  *     is never used for two different chunks).
  *
- * Memory (64-bit): one allocation for the session (376 bytes) and its
- * streams (216 bytes per stream sent, 272 per stream received); one per
+ * Memory (64-bit): one allocation for the session (784 bytes, 320 of
+ * them for the keys derived from a media key) and its streams
+ * (216 bytes per stream sent, 296 per stream received); one per
  * kept chunk (56 bytes plus the chunk), freed when it is acknowledged or
  * expires; a ring of acknowledgements owed (24 bytes a slot, 4 slots at
  * first, doubling up to the limit). A session with one 20 ms audio stream
  * each way and acknowledgements coming back within tens of ms holds about
- * 1.5 KiB; during a break it grows by every chunk sent, up to the replay
+ * 1.9 KiB; during a break it grows by every chunk sent, up to the replay
  * window (5 s of 160-byte frames: about 64 KiB).
  *
  * Thread-safety: a session must not be used by two threads at once. The
@@ -68,6 +69,7 @@
 #include "ript/buf.h"
 #include "ript/chunk.h"
 #include "ript/error.h"
+#include "ript/mediakey.h"
 #include "ript/mem.h"
 
 /* ---- Streams ------------------------------------------------------------- */
@@ -150,6 +152,19 @@ typedef struct ript_media_config {
    * unencrypted chunks are refused (docs/PROTOCOL.md §13 decision 42). */
   const ript_chunk_key *rx_keys;
   size_t nrx_keys;
+  /* A media key (ript/mediakey.h; copied, and wiped with the session):
+   * a chunk whose key id belongs to it and is not in |rx_keys| is opened
+   * with the key derived for that id. The session keeps up to
+   * RIPT_MEDIA_DERIVED_KEYS of the keys that opened a chunk and derives the
+   * others again each time. |tx_key|'s own id is never accepted (this
+   * side's chunks reflected back). Holding a media key counts as holding
+   * keys: unencrypted chunks are refused. NULL: none. */
+  const ript_mediakey *rx_mediakey;
+  /* Whether media chunks of a known stream that cannot be opened for want
+   * of their key (RIPT_MEDIA_FAIL_UNKNOWN_KEY) also go to the frame
+   * callback, flagged RIPT_MEDIA_FRAME_FLAG_SEALED, for a relay to forward
+   * unchanged. */
+  bool deliver_sealed;
   /* Sent chunks are kept for replay until acknowledged, but no longer
    * than |replay_window_ms| after they were sent (> 0), and at most
    * |replay_max_bytes| of them (> 0; the oldest go first). */
@@ -163,6 +178,9 @@ typedef struct ript_media_config {
   int64_t media_timeout_ms; /* the same, with the TG's media-timeout */
   int64_t rx_timeout_ms;    /* no media received this long */
 } ript_media_config;
+
+/* Derived keys a session keeps (ript_media_config.rx_mediakey). */
+#define RIPT_MEDIA_DERIVED_KEYS 4u
 
 /* Zeroes |config| and sets the defaults above: role client, no streams,
  * no keys, control sequence numbers from 1. */
@@ -197,6 +215,12 @@ void ript_media_session_del(ript_media_session *session);
 /* ript_media_frame.flags */
 #define RIPT_MEDIA_FRAME_FLAG_REFERENCE 0x01u /* a reference frame */
 #define RIPT_MEDIA_FRAME_FLAG_LEVEL 0x02u     /* |level| is set */
+/* Receive only: a chunk this side cannot open (no key for its key id),
+ * delivered because of ript_media_config.deliver_sealed. Only the envelope
+ * fields are set, |media| is NULL, and |chunk| holds the chunk's bytes
+ * exactly as received. Such a chunk is not checked for duplicates and
+ * moves no receive state. */
+#define RIPT_MEDIA_FRAME_FLAG_SEALED 0x04u
 
 /*
  * One media chunk's content. ript_media_send reads it; a
@@ -216,6 +240,9 @@ typedef struct ript_media_frame {
   /* Receive only (send ignores them): */
   uint64_t sequence; /* the full sequence number */
   int64_t delay_ms;  /* one-way delay: now - timestamp (saturated) */
+  uint32_t key_id;      /* the chunk's key id (0 when unencrypted) */
+  const uint8_t *chunk; /* RIPT_MEDIA_FRAME_FLAG_SEALED: the whole chunk */
+  size_t chunk_len;
 } ript_media_frame;
 
 /*
@@ -295,9 +322,21 @@ typedef enum ript_media_fail {
  *     to |cb| (may be NULL) and counted; duplicates (a sequence number
  *     already received, or 1024 or more below the largest) are counted
  *     and not delivered; both are owed an acknowledgement;
+ *   - media of a known stream that this side cannot open for want of a key
+ *     or because it does not authenticate (RIPT_MEDIA_FAIL_UNKNOWN_KEY,
+ *     RIPT_MEDIA_FAIL_DECRYPT): counted as failed and as undecryptable and
+ *     owed an UNENCRYPTED acknowledgement, so that the sender, which
+ *     cannot tell, keeps its replay queue and timers right; for want of a
+ *     key it also goes to |cb| with RIPT_MEDIA_FRAME_FLAG_SEALED when the
+ *     session was configured with deliver_sealed;
  *   - acknowledgements that authenticate: the chunk leaves the
  *     unacknowledged queue, the stream's truncation moves on, and the
  *     round-trip time is sampled (not for replayed chunks);
+ *   - unencrypted acknowledgements while this side seals (|tx_key|): taken
+ *     as a relay's (hop_acks): the chunk leaves the queue, the timers
+ *     re-arm and the round trip is sampled, but truncation does not move,
+ *     so this side keeps sending full sequence numbers and timestamps that
+ *     the relay's receivers can expand;
  *   - control chunks of other types are counted and ignored;
  *   - anything else is counted under its ript_media_fail reason and
  *     skipped; a chunk whose framing is intact never stops the body.
@@ -418,6 +457,15 @@ typedef struct ript_media_stats {
   uint64_t control_ignored; /* authenticated control chunks of other types */
   uint64_t failed[RIPT_MEDIA_FAIL_COUNT]; /* per ript_media_fail */
   uint64_t failed_total;
+  uint64_t hop_acks; /* unencrypted acks taken while sealing (a relay's) */
+  /* Media chunks of known streams that could not be opened (also counted
+   * in failed[]); the first one's reason (RIPT_MEDIA_FAIL_UNKNOWN_KEY or
+   * RIPT_MEDIA_FAIL_DECRYPT) and key id (0 and !undecryptable_keyed when it
+   * was unencrypted). */
+  uint64_t undecryptable;
+  ript_media_fail undecryptable_reason;
+  bool undecryptable_keyed;
+  uint32_t undecryptable_key_id;
 } ript_media_stats;
 
 /* Fills |stats| with the session's figures. Returns 0 or

@@ -66,6 +66,8 @@ static void call_free(ript_client_call *call) {
   ript_event_parser_del(call->parser);
   ript_buf_free(&call->scratch);
   ript_media_session_del(call->session);
+  ript_chunk_key_free(&call->tx_key);
+  ript_mediakey_clear(&call->media_key);
   char *strings[] = {call->tg_uri,     call->handler_uri, call->destination,
                      call->passport,   call->uri,         call->events_url,
                      call->media_url,  call->final_reason, call->fail_method,
@@ -326,6 +328,14 @@ static int call_copy_config(ript_client_call *call,
   call->media_timeout_ms = cfg->media_timeout_ms
                                ? (int64_t)cfg->media_timeout_ms
                                : RIPT_MEDIA_MEDIA_TIMEOUT_DEFAULT_MS;
+  if (cfg->media_key) {
+    call->media_key = *cfg->media_key;
+    int rv = ript_mediakey_sender(&call->media_key, RIPT_CHUNK_DIR_C2S,
+                                  &call->tx_key);
+    if (rv != 0)
+      return rv;
+    call->keyed = true;
+  }
   if (cfg->call_uri)
     return call_set_uri(call, cfg->call_uri);
   call->tg_uri = call_strdup(call, cfg->tg_uri);

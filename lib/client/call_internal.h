@@ -60,6 +60,9 @@ struct ript_client_call {
   unsigned byways;
   uint64_t ping_interval_ms, give_up_ms;
   int64_t media_timeout_ms;
+  bool keyed; /* media_key and tx_key are set */
+  ript_mediakey media_key;
+  ript_chunk_key tx_key;
   /* the call */
   char *uri, *events_url, *media_url;
   int64_t started_ms;

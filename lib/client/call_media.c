@@ -46,6 +46,25 @@ static int media_streams(const ript_client_call *call, const char *text,
   return rv;
 }
 
+/*
+ * Sealed media: the call keeps one key for its life but may set up its
+ * session again, so sequence numbers (media and control) start at random
+ * and never repeat a nonce under the key.
+ */
+static int media_keyed_config(ript_client_call *call, ript_media_config *cfg,
+                              ript_media_stream *tx, size_t ntx) {
+  if (!call->keyed)
+    return 0;
+  for (size_t i = 0; i < ntx; ++i) {
+    int rv = ript_mediakey_random_start(&tx[i].initial_sequence);
+    if (rv != 0)
+      return rv;
+  }
+  cfg->tx_key = &call->tx_key;
+  cfg->rx_mediakey = &call->media_key;
+  return ript_mediakey_random_start(&cfg->initial_control_sequence);
+}
+
 int call_media_setup(ript_client_call *call, const ript_doc_call *desc) {
   ript_media_stream tx[RIPT_MEDIA_MAX_STREAMS], rx[RIPT_MEDIA_MAX_STREAMS];
   size_t ntx = 0, nrx = 0;
@@ -63,6 +82,9 @@ int call_media_setup(ript_client_call *call, const ript_doc_call *desc) {
   cfg.rx_streams = rx;
   cfg.nrx_streams = nrx;
   cfg.media_timeout_ms = call->media_timeout_ms;
+  rv = media_keyed_config(call, &cfg, tx, ntx);
+  if (rv != 0)
+    return rv;
   ript_media_session_del(call->session);
   call->session = NULL;
   return ript_media_session_new(&call->session, &cfg, call_now_ms(),

@@ -58,6 +58,10 @@ typedef struct ript_media_tx {
 typedef struct ript_media_rx {
   ript_media_stream cfg;
   ript_chunk_stream_rx trunc;
+  /* The largest values of chunks acknowledged without being opened: the
+   * sender truncates against them, so a stream that never authenticated
+   * anything expands against these. */
+  ript_chunk_stream_rx unopened;
   /* Bit (s % window) is set when sequence number s, within the window
    * below trunc.largest_sequence, has been received. */
   uint64_t seen[RIPT_MEDIA_DEDUP_WINDOW / 64];
@@ -71,6 +75,7 @@ typedef struct ript_media_rx {
 /* An acknowledgement owed (its direction is the session's receive one). */
 typedef struct ript_media_ack {
   uint8_t source, sink;
+  bool plain; /* of a chunk this side could not open: sent unencrypted */
   uint64_t sequence, timestamp;
 } ript_media_ack;
 
@@ -80,6 +85,12 @@ struct ript_media_session {
   const ript_chunk_key *tx_key;
   const ript_chunk_key *rx_keys;
   size_t nrx_keys;
+  bool has_mediakey;
+  bool deliver_sealed;
+  ript_mediakey mediakey;
+  /* Keys derived from |mediakey| that opened a chunk. */
+  ript_chunk_key derived[RIPT_MEDIA_DERIVED_KEYS];
+  size_t nderived;
   int64_t replay_window_ms;
   size_t replay_max_bytes;
   size_t max_pending_acks;
@@ -100,6 +111,10 @@ struct ript_media_session {
   ript_media_rtt rtt;
   uint64_t acks_sent, acks_received, acks_dropped, control_ignored;
   uint64_t failed[RIPT_MEDIA_FAIL_COUNT];
+  uint64_t hop_acks, undecryptable;
+  ript_media_fail undecryptable_reason;
+  bool undecryptable_keyed;
+  uint32_t undecryptable_key_id;
   bool receiving; /* inside ript_media_receive */
 
   size_t ntx, nrx;

@@ -58,6 +58,49 @@ static ript_media_fail media_open_failure(int rv) {
   }
 }
 
+/* ==== Keys ================================================================ */
+
+/* The key of |key_id| among the configured and the derived ones, or NULL. */
+static const ript_chunk_key *media_held_key(const ript_media_session *s,
+                                            uint32_t key_id) {
+  for (size_t i = 0; i < s->nrx_keys; ++i)
+    if (s->rx_keys[i].id == key_id)
+      return &s->rx_keys[i];
+  for (size_t i = 0; i < s->nderived; ++i)
+    if (s->derived[i].id == key_id)
+      return &s->derived[i];
+  return NULL;
+}
+
+/*
+ * Opens |c| with the session's keys. With a media key, the key of a key id
+ * that belongs to it is derived on demand; it is kept (while there is
+ * room) only once it opened a chunk, so that chunks with made-up key ids
+ * cannot crowd out the real senders' keys.
+ */
+static int media_open(ript_media_session *s, ript_chunk *c) {
+  if (!s->has_mediakey)
+    return ript_chunk_open(c, s->rx_keys, s->nrx_keys, NULL);
+  if (!c->has_key_id)
+    return RIPT_ERR_DECRYPT; /* keys are held: never unencrypted */
+  if (s->tx_key && c->key_id == s->tx_key->id)
+    return RIPT_ERR_UNKNOWN_KEY; /* this side's own chunks, reflected */
+  const ript_chunk_key *held = media_held_key(s, c->key_id);
+  if (held)
+    return ript_chunk_open(c, held, 1, NULL);
+  if (!ript_mediakey_matches(&s->mediakey, c->key_id))
+    return RIPT_ERR_UNKNOWN_KEY;
+  ript_chunk_key key;
+  int rv = ript_mediakey_derive(&s->mediakey, c->key_id, &key);
+  if (rv == 0)
+    rv = ript_chunk_open(c, &key, 1, NULL);
+  if (rv == 0 && s->nderived < RIPT_MEDIA_DERIVED_KEYS)
+    s->derived[s->nderived++] = key;
+  else
+    ript_chunk_key_free(&key);
+  return rv;
+}
+
 /* ==== Acknowledgements owed ============================================== */
 
 /* Doubles the ring (up to the limit), unwrapping it. False without memory. */
@@ -77,7 +120,9 @@ static bool media_grow_acks(ript_media_session *s) {
   return true;
 }
 
-static void media_owe_ack(ript_media_session *s, const ript_chunk *c) {
+/* |plain|: |c| could not be opened, so the ack goes unencrypted. */
+static void media_owe_ack(ript_media_session *s, const ript_chunk *c,
+                          bool plain) {
   if (s->acks_len == s->max_pending_acks) {
     s->acks_head = (s->acks_head + 1) % s->acks_cap;
     --s->acks_len;
@@ -91,6 +136,7 @@ static void media_owe_ack(ript_media_session *s, const ript_chunk *c) {
   a->sink = c->sink;
   a->sequence = c->sequence;
   a->timestamp = c->timestamp;
+  a->plain = plain;
   ++s->acks_len;
 }
 
@@ -154,14 +200,25 @@ static void media_rx_account(ript_media_rx *rx, const ript_chunk *c,
   rx->has_transit = true;
 }
 
+/* The frame of |c|'s envelope, as the callback sees it. */
+static void media_frame_of(ript_media_frame *f, const ript_chunk *c,
+                           int64_t now_ms) {
+  memset(f, 0, sizeof(*f));
+  f->source = c->source;
+  f->sink = c->sink;
+  f->payload_type = c->payload_type;
+  f->timestamp = c->timestamp;
+  f->sequence = c->sequence;
+  f->delay_ms = c->timestamp > (uint64_t)INT64_MAX
+                    ? INT64_MIN
+                    : now_ms - (int64_t)c->timestamp;
+  f->key_id = c->has_key_id ? c->key_id : 0;
+}
+
 static void media_deliver(const ript_chunk *c, int64_t now_ms,
                           ript_media_frame_cb cb, void *user_data) {
   ript_media_frame f;
-  memset(&f, 0, sizeof(f));
-  f.source = c->source;
-  f.sink = c->sink;
-  f.payload_type = c->payload_type;
-  f.timestamp = c->timestamp;
+  media_frame_of(&f, c, now_ms);
   f.flags = (c->reference ? RIPT_MEDIA_FRAME_FLAG_REFERENCE : 0) |
             (c->has_level ? RIPT_MEDIA_FRAME_FLAG_LEVEL : 0);
   f.level = c->level;
@@ -169,11 +226,44 @@ static void media_deliver(const ript_chunk *c, int64_t now_ms,
   f.temporal_layer = c->temporal_layer;
   f.media = c->media;
   f.media_len = c->media_len;
-  f.sequence = c->sequence;
-  f.delay_ms = c->timestamp > (uint64_t)INT64_MAX
-                   ? INT64_MIN
-                   : now_ms - (int64_t)c->timestamp;
   cb(&f, user_data);
+}
+
+static void media_deliver_sealed(const ript_chunk *c, int64_t now_ms,
+                                 ript_media_frame_cb cb, void *user_data) {
+  ript_media_frame f;
+  media_frame_of(&f, c, now_ms);
+  f.flags = RIPT_MEDIA_FRAME_FLAG_SEALED;
+  f.chunk = c->data;
+  f.chunk_len = (size_t)(c->sealed + c->sealed_len - c->data);
+  cb(&f, user_data);
+}
+
+/*
+ * A media chunk of a known stream that this side cannot open: counted, and
+ * acknowledged unencrypted, since its sender (or the relay that forwarded
+ * it) would otherwise replay it and time out for nothing.
+ */
+static int media_undecryptable(ript_media_session *s, ript_media_rx *rx,
+                               const ript_chunk *c, int rv, int64_t now_ms,
+                               ript_media_frame_cb cb, void *user_data) {
+  ript_media_fail reason = media_open_failure(rv);
+  ript_chunk_stream_rx *u = &rx->unopened;
+  if (!u->valid || c->sequence > u->largest_sequence)
+    u->largest_sequence = c->sequence;
+  if (!u->valid || c->timestamp > u->largest_timestamp)
+    u->largest_timestamp = c->timestamp;
+  u->valid = true;
+  media_fail(s, reason);
+  if (s->undecryptable++ == 0) {
+    s->undecryptable_reason = reason;
+    s->undecryptable_keyed = c->has_key_id;
+    s->undecryptable_key_id = c->has_key_id ? c->key_id : 0;
+  }
+  media_owe_ack(s, c, true);
+  if (reason == RIPT_MEDIA_FAIL_UNKNOWN_KEY && s->deliver_sealed && cb)
+    media_deliver_sealed(c, now_ms, cb, user_data);
+  return 0;
 }
 
 /* Returns 1 when the chunk was delivered, else 0. */
@@ -183,9 +273,15 @@ static int media_receive_media(ript_media_session *s, ript_chunk *c,
   ript_media_rx *rx = ript_media_find_rx(s, c->source, c->sink);
   if (!rx)
     return media_fail(s, RIPT_MEDIA_FAIL_UNKNOWN_STREAM);
-  if (ript_chunk_stream_rx_expand(&rx->trunc, c) < 0)
+  /* What was acknowledged unopened is all a sender that only ever got such
+   * acknowledgements truncates against. */
+  const ript_chunk_stream_rx *ref =
+      rx->trunc.valid ? &rx->trunc : &rx->unopened;
+  if (ript_chunk_stream_rx_expand(ref, c) < 0)
     return media_fail(s, RIPT_MEDIA_FAIL_NO_REFERENCE);
-  int rv = ript_chunk_open(c, s->rx_keys, s->nrx_keys, NULL);
+  int rv = media_open(s, c);
+  if (rv == RIPT_ERR_UNKNOWN_KEY || rv == RIPT_ERR_DECRYPT)
+    return media_undecryptable(s, rx, c, rv, now_ms, cb, user_data);
   if (rv < 0)
     return media_fail(s, media_open_failure(rv));
   if (!ript_media_allows(&rx->cfg, c->payload_type))
@@ -193,7 +289,7 @@ static int media_receive_media(ript_media_session *s, ript_chunk *c,
   /* Authenticated: from here on the chunk may change state. */
   bool fresh = media_rx_mark(rx, c->sequence);
   ript_chunk_stream_rx_update(&rx->trunc, c);
-  media_owe_ack(s, c);
+  media_owe_ack(s, c, false);
   s->rx_wait_since = now_ms;
   if (!fresh) {
     ++rx->duplicates;
@@ -215,8 +311,9 @@ static bool media_ack_plausible(const ript_media_tx *tx,
          ack->timestamp <= tx->max_timestamp;
 }
 
+/* |hop|: an unencrypted ack while this side seals, i.e. a relay's. */
 static void media_on_ack(ript_media_session *s, const ript_chunk_ack *ack,
-                         int64_t now_ms) {
+                         int64_t now_ms, bool hop) {
   ript_media_tx *tx = ack->direction == s->tx_dir
                           ? ript_media_find_tx(s, ack->source, ack->sink)
                           : NULL;
@@ -231,8 +328,15 @@ static void media_on_ack(ript_media_session *s, const ript_chunk_ack *ack,
     media_fail(s, RIPT_MEDIA_FAIL_BAD_ACK);
     return;
   }
-  ++s->acks_received;
-  ript_chunk_stream_tx_on_ack(&tx->trunc, ack);
+  /* A relay's ack says nothing of what its receivers hold, so truncation
+   * stays where authenticated acks put it: the receivers must be able to
+   * expand every chunk the relay forwards them. */
+  if (hop) {
+    ++s->hop_acks;
+  } else {
+    ++s->acks_received;
+    ript_chunk_stream_tx_on_ack(&tx->trunc, ack);
+  }
   s->ack_wait_since = s->media_wait_since = RIPT_MEDIA_NEVER;
   if (!e) {
     ++tx->acks_unmatched;
@@ -253,16 +357,21 @@ static void media_receive_control(ript_media_session *s, ript_chunk *c,
   ript_chunk_stream_rx none;
   ript_chunk_stream_rx_init(&none);
   (void)ript_chunk_stream_rx_expand(&none, c);
-  int rv = ript_chunk_open(c, s->rx_keys, s->nrx_keys, NULL);
+  bool hop = !c->has_key_id && s->tx_key;
+  int rv = hop ? ript_chunk_open(c, NULL, 0, NULL) : media_open(s, c);
   if (rv < 0) {
     media_fail(s, media_open_failure(rv));
     return;
   }
   if (c->control_type != RIPT_CHUNK_CONTROL_ACK) {
-    ++s->control_ignored;
+    /* Only acks are taken unencrypted from a relay. */
+    if (hop)
+      media_fail(s, RIPT_MEDIA_FAIL_DECRYPT);
+    else
+      ++s->control_ignored;
     return;
   }
-  media_on_ack(s, &c->ack, now_ms);
+  media_on_ack(s, &c->ack, now_ms, hop);
 }
 
 /* ==== The body ============================================================ */

@@ -107,7 +107,9 @@ static int media_check_config(const ript_media_config *c, int64_t now_ms) {
       c->initial_control_sequence >= MEDIA_SEQUENCE_START_LIMIT ||
       c->replay_window_ms <= 0 || c->replay_max_bytes == 0 ||
       c->max_pending_acks == 0 || now_ms < 0 ||
-      (c->tx_key && !c->tx_key->aead) || (!c->rx_keys && c->nrx_keys > 0))
+      (c->tx_key && !c->tx_key->aead) || (!c->rx_keys && c->nrx_keys > 0) ||
+      (c->rx_mediakey && c->rx_mediakey->secret_len != 16 &&
+       c->rx_mediakey->secret_len != 32))
     return RIPT_ERR_INVALID_ARGUMENT;
   for (size_t i = 0; i < c->nrx_keys; ++i)
     if (!c->rx_keys[i].aead)
@@ -128,6 +130,7 @@ static void media_init_streams(ript_media_session *s,
   for (size_t i = 0; i < s->nrx; ++i) {
     s->rx[i].cfg = c->rx_streams[i];
     ript_chunk_stream_rx_init(&s->rx[i].trunc);
+    ript_chunk_stream_rx_init(&s->rx[i].unopened);
   }
 }
 
@@ -153,6 +156,11 @@ int ript_media_session_new(ript_media_session **psession,
   s->tx_key = config->tx_key;
   s->rx_keys = config->rx_keys;
   s->nrx_keys = config->nrx_keys;
+  if (config->rx_mediakey) {
+    s->has_mediakey = true;
+    s->mediakey = *config->rx_mediakey;
+  }
+  s->deliver_sealed = config->deliver_sealed;
   s->replay_window_ms = config->replay_window_ms;
   s->replay_max_bytes = config->replay_max_bytes;
   s->max_pending_acks = config->max_pending_acks;
@@ -177,6 +185,9 @@ void ript_media_session_del(ript_media_session *session) {
   while (session->oldest)
     ript_media_entry_remove(session, session->oldest);
   ript_mem_free(session->mem, session->acks);
+  for (size_t i = 0; i < session->nderived; ++i)
+    ript_chunk_key_free(&session->derived[i]);
+  ript_mediakey_clear(&session->mediakey);
   ript_mem_free(session->mem, session);
 }
 
@@ -396,8 +407,8 @@ ript_ssize ript_media_take_acks(ript_media_session *session, int64_t now_ms,
         &session->acks[(session->acks_head + i) % session->acks_cap];
     ript_chunk c;
     media_fill_ack(&c, session, a, session->control_sequence + i, now_ms);
-    ript_ssize w =
-        ript_chunk_encode(out->data + pos, out->cap - pos, &c, session->tx_key);
+    ript_ssize w = ript_chunk_encode(out->data + pos, out->cap - pos, &c,
+                                     a->plain ? NULL : session->tx_key);
     if (w < 0) {
       /* Control sequence numbers sealed so far are never used again. */
       memset(out->data + start, 0, pos - start);
@@ -591,6 +602,11 @@ int ript_media_get_stats(const ript_media_session *session,
     stats->failed[i] = session->failed[i];
     stats->failed_total += session->failed[i];
   }
+  stats->hop_acks = session->hop_acks;
+  stats->undecryptable = session->undecryptable;
+  stats->undecryptable_reason = session->undecryptable_reason;
+  stats->undecryptable_keyed = session->undecryptable_keyed;
+  stats->undecryptable_key_id = session->undecryptable_key_id;
   return 0;
 }
 

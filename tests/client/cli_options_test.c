@@ -286,6 +286,17 @@ static void test_call(void **state) {
   assert_string_equal(opt.codec, "opus");
   assert_int_equal(opt.media, RIPT_CLIENT_MEDIA_BYWAY);
   assert_int_equal(opt.duration_ms, 86400000);
+  assert_null(opt.media_key);
+  assert_null(opt.media_key_file);
+  assert_int_equal(parse(&opt, err, sizeof(err), "call", "--from", "+1555",
+                         "--to", "+1556", "--media-key",
+                         "7:AAECAwQFBgcICQoLDA0ODw", NULL),
+                   0);
+  assert_string_equal(opt.media_key, "7:AAECAwQFBgcICQoLDA0ODw");
+  assert_int_equal(parse(&opt, err, sizeof(err), "call", "--from", "+1555",
+                         "--to", "+1556", "--media-key-file", "k.txt", NULL),
+                   0);
+  assert_string_equal(opt.media_key_file, "k.txt");
   assert_int_equal(parse(&opt, err, sizeof(err), "call", "--help", NULL), 0);
   assert_true(opt.help);
 }
@@ -338,6 +349,23 @@ static void test_call_refused(void **state) {
                "01234567890123456789012345678901234567890123456789012345678901"
                "234");
   CALL_REFUSED("--play needs a value", "--play");
+  CALL_REFUSED("--media-key: at character 0 expected a decimal key ID",
+               "--media-key", "");
+  CALL_REFUSED("--media-key: at character 1 expected ':' after the key ID",
+               "--media-key", "7");
+  CALL_REFUSED("--media-key: at character 0 expected an ID of at most 65535",
+               "--media-key", "65536:000102030405060708090a0b0c0d0e0f");
+  CALL_REFUSED("--media-key: at character 2 expected a secret of 32 or 64 "
+               "hex digits or 22 or 43 base64url characters",
+               "--media-key", "7:0001");
+  CALL_REFUSED("--media-key: at character 33 expected a hex digit",
+               "--media-key", "7:000102030405060708090a0b0c0d0e0g");
+  CALL_REFUSED("--media-key and --media-key-file exclude each other",
+               "--media-key", "7:000102030405060708090a0b0c0d0e0f",
+               "--media-key-file", "k");
+  CALL_REFUSED("--media-key-file needs a value", "--media-key-file");
+  REFUSED("--media-key is not an option of this command", "discover",
+          "--media-key", "7:000102030405060708090a0b0c0d0e0f");
   CALL_REFUSED("--id is not an option of this command", "--id", "x");
 #undef CALL_REFUSED
   REFUSED("--play is not an option of this command", "discover", "--play",

@@ -377,7 +377,8 @@ static void test_call(void **state) {
          "    \"loss\": 0.008,\n"
          "    \"duplicates\": 1,\n"
          "    \"early\": 12,\n"
-         "    \"concealed\": 4\n"
+         "    \"concealed\": 4,\n"
+         "    \"undecryptable\": 0\n"
          "  },\n"
          "  \"rtt-ms\": {\n"
          "    \"smoothed\": 2.25,\n"
@@ -392,7 +393,8 @@ static void test_call(void **state) {
          "  \"pongs\": 1,\n"
          "  \"dtmf-heard\": \"159#\",\n"
          "  \"recording\": \"/r/out.wav\",\n"
-         "  \"recorded-s\": 10.25\n"
+         "  \"recorded-s\": 10.25,\n"
+         "  \"media-key\": null\n"
          "}\n",
          ript_cli_print_call_summary(&b, 1, &s));
   /* Never answered, nothing measured, nothing received, no stream in,
@@ -417,6 +419,25 @@ static void test_call(void **state) {
          "  jitter           0.0 ms\n"
          "  migrations       0, media-panics 0, pings 0, pongs 0\n",
          ript_cli_print_call_summary(&b, 0, &t));
+  /* With a media key, and without one but with undecryptable media. */
+  t.encrypted = 1;
+  t.key_id = 7;
+  t.undecryptable = 25;
+  ript_buf_reset(&b);
+  assert_int_equal(ript_cli_print_call_summary(&b, 0, &t), 0);
+  assert_non_null(strstr((const char *)b.data,
+                         "\n  encryption       end to end, key 7, "
+                         "undecryptable 25\n"));
+  ript_buf_reset(&b);
+  assert_int_equal(ript_cli_print_call_summary(&b, 1, &t), 0);
+  assert_non_null(strstr((const char *)b.data, "\"undecryptable\": 25\n"));
+  assert_non_null(strstr((const char *)b.data, "\"media-key\": 7\n"));
+  t.encrypted = 0;
+  ript_buf_reset(&b);
+  assert_int_equal(ript_cli_print_call_summary(&b, 0, &t), 0);
+  assert_non_null(strstr((const char *)b.data,
+                         "\n  encryption       none, undecryptable 25\n"));
+  t.undecryptable = 0;
   ript_buf_reset(&b);
   assert_int_equal(ript_cli_print_call_summary(&b, 1, &t), 0);
   const char *j = (const char *)b.data;
@@ -429,6 +450,37 @@ static void test_call(void **state) {
   ript_buf_free(&b);
 }
 
+static void test_undecryptable(void **state) {
+  (void)state;
+  char why[256];
+  ript_media_stats m;
+  memset(&m, 0, sizeof(m));
+  m.undecryptable = 3;
+  ript_cli_describe_undecryptable(why, sizeof(why), &m, 1, 7);
+  assert_string_equal(why, "media from the far end is not encrypted, but "
+                           "--media-key was given: it is dropped");
+  m.undecryptable_keyed = true;
+  m.undecryptable_key_id = 0x00081234u;
+  m.undecryptable_reason = RIPT_MEDIA_FAIL_UNKNOWN_KEY;
+  ript_cli_describe_undecryptable(why, sizeof(why), &m, 0, 0);
+  assert_string_equal(why, "media from the far end is encrypted with key 8 "
+                           "(key id 0x00081234) — give that key with "
+                           "--media-key");
+  ript_cli_describe_undecryptable(why, sizeof(why), &m, 1, 7);
+  assert_string_equal(why, "media from the far end cannot be decrypted: "
+                           "unknown key id 0x00081234 (key 8, ours is 7) — "
+                           "check --media-key");
+  m.undecryptable_key_id = 0x00071234u;
+  m.undecryptable_reason = RIPT_MEDIA_FAIL_DECRYPT;
+  ript_cli_describe_undecryptable(why, sizeof(why), &m, 1, 7);
+  assert_string_equal(why, "media from the far end cannot be decrypted: key "
+                           "7 does not authenticate it (a different "
+                           "secret?) — check --media-key");
+  char tiny[8];
+  ript_cli_describe_undecryptable(tiny, sizeof(tiny), &m, 1, 7);
+  assert_string_equal(tiny, "media f");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_times_and_exit_codes),
@@ -437,6 +489,7 @@ int main(void) {
       cmocka_unit_test(test_handlers),
       cmocka_unit_test(test_cert_and_failure),
       cmocka_unit_test(test_call),
+      cmocka_unit_test(test_undecryptable),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -226,6 +226,11 @@ static void test_example(void **state) {
   assert_int_equal(cfg.tgs[0].nroutes, 6);
   assert_string_equal(cfg.tgs[0].routes[1].file,
                       RIPT_SOURCE_DIR "/server/sounds/welcome.wav");
+  assert_false(cfg.tgs[0].routes[0].has_media_key);
+  const riptd_route *lab = &cfg.tgs[1].routes[0];
+  assert_true(lab->has_media_key);
+  assert_int_equal(lab->media_key.id, 1);
+  assert_int_equal(lab->media_key.secret_len, 32);
   riptd_config_free(&cfg);
 }
 
@@ -501,6 +506,18 @@ static const bad_case bad_cases[] = {
     {ONE_TG("{'name':'main','routes':[{'match':'+1*','action':'echo',"
             "'reason':'x'}]}"),
      F "$.tgs[0].routes[0].reason: " UNKNOWN},
+    {ONE_TG("{'name':'main','routes':[{'match':'+1*','action':'echo',"
+            "'media-key':7}]}"),
+     F "$.tgs[0].routes[0].media-key: expected a string"},
+    {ONE_TG("{'name':'main','routes':[{'match':'+1*','action':'echo',"
+            "'media-key':'7:00112233'}]}"),
+     F "$.tgs[0].routes[0].media-key: not a media key (ID:SECRET): at "
+       "character 2 expected a secret of 32 or 64 hex digits or 22 or 43 "
+       "base64url characters"},
+    {ONE_TG("{'name':'main','routes':[{'match':'+1*','action':'conference',"
+            "'media-key':'65536:000102030405060708090a0b0c0d0e0f'}]}"),
+     F "$.tgs[0].routes[0].media-key: not a media key (ID:SECRET): at "
+       "character 0 expected an ID of at most 65535"},
     /* customers */
     {"{" TLS "," STIR "," TGS ",'customers':[]}",
      F "$.customers: expected at least 1 element"},
