@@ -127,7 +127,7 @@ start_riptd() {
     --config "$STATE/riptd-bench.json" --listen "127.0.0.1:$PORT" >"$1" 2>&1 &
   RIPTD_PID=$!
   local tenths=0
-  until grep -q '^riptd: listening on ' "$1"; do
+  until grep -qs '^riptd: listening on ' "$1"; do
     kill -0 "$RIPTD_PID" 2>/dev/null || die "riptd exited: $(cat "$1")"
     [ $tenths -lt 300 ] || die "riptd is not listening after 30 s"
     sleep 0.1

@@ -27,10 +27,9 @@ enum {
   RIPTD_BUFFER_MS = 5000,
   /* Non-state events kept while no reverse signaling byway is open. */
   RIPTD_EVENTS_KEPT = 32,
-  /* §9.9: open reverse media byways a call accepts. */
-  RIPTD_MEDIA_GETS_MAX = 30,
-  /* The largest media PUT body (docs/PROTOCOL.md §12). */
-  RIPTD_MEDIA_PUT_MAX = 65536,
+  /* The largest HTTP datagram opened (QUIC's max_datagram_frame_size we
+   * advertise); media PUT bodies are limits.media-put-max-bytes. */
+  RIPTD_DATAGRAM_RX_MAX = 65536,
   /* Acknowledgements owed wait this long for a datagram to ride. */
   RIPTD_ACK_DELAY_MS = 20,
   /* An HTTP datagram riptd sends carries at most this many bytes, so that
@@ -207,7 +206,7 @@ struct riptd_live {
    * for events, |chunks| for media bodies and datagrams. */
   ript_buf out;
   ript_buf chunks;
-  uint8_t *rx;       /* RIPTD_MEDIA_PUT_MAX bytes */
+  uint8_t *rx;       /* RIPTD_DATAGRAM_RX_MAX bytes */
   int16_t *pcm_a, *pcm_b;
   size_t pcm_cap;    /* samples in each */
   riptd_wav_cache *wavs;

@@ -248,7 +248,7 @@ static void cmedia_on_datagram(ript_http_exchange *ex, const uint8_t *data,
   riptd_bw *bw = user_data;
   riptd_call *c = bw->call;
   (void)ex;
-  if (!c || len > RIPTD_MEDIA_PUT_MAX)
+  if (!c || len > RIPTD_DATAGRAM_RX_MAX)
     return;
   memcpy(c->live->rx, data, len); /* opened in place */
   cmedia_receive(c, c->live->rx, len);
@@ -259,16 +259,20 @@ static void cmedia_on_datagram(ript_http_exchange *ex, const uint8_t *data,
   }
 }
 
+static size_t cmedia_put_max(const riptd_live *live) {
+  return (size_t)live->app->cfg->limits.media_put_max_bytes;
+}
+
 static void cmedia_put_body(ript_http_exchange *ex, const uint8_t *data,
                             size_t len, void *user_data) {
   riptd_bw *bw = user_data;
   (void)ex;
   if (!bw->call)
     return;
-  if (len > RIPTD_MEDIA_PUT_MAX - bw->body.len)
+  if (len > cmedia_put_max(bw->live) - bw->body.len)
     riptd_bw_error(bw, 413, "payload-too-large",
-                   "a media byway body is at most %d bytes",
-                   RIPTD_MEDIA_PUT_MAX);
+                   "a media byway body is at most %zu bytes",
+                   cmedia_put_max(bw->live));
   else if (ript_buf_append(&bw->body, data, len) != 0)
     riptd_bw_error(bw, 500, "internal-error", "riptd ran out of memory");
 }
@@ -292,9 +296,9 @@ static void cmedia_put_end(ript_http_exchange *ex, void *user_data) {
 
 /* ---- taking media byways ---- */
 
-static int cmedia_too_large(ript_http_exchange *ex) {
-  const char *cl = ript_http_exchange_header(ex, "content-length");
-  return cl && strtoull(cl, NULL, 10) > RIPTD_MEDIA_PUT_MAX;
+static int cmedia_too_large(const riptd_bw *bw) {
+  const char *cl = ript_http_exchange_header(bw->ex, "content-length");
+  return cl && strtoull(cl, NULL, 10) > cmedia_put_max(bw->live);
 }
 
 static void cmedia_put(riptd_call *c, riptd_bw *bw) {
@@ -308,20 +312,21 @@ static void cmedia_put(riptd_call *c, riptd_bw *bw) {
   if (!riptd_request_content_type_is(&req, chunks_type))
     riptd_bw_error(bw, 415, "unsupported-media-type",
                    "a media byway is sent as %s", chunks_type);
-  else if (cmedia_too_large(bw->ex))
+  else if (cmedia_too_large(bw))
     riptd_bw_error(bw, 413, "payload-too-large",
-                   "a media byway body is at most %d bytes",
-                   RIPTD_MEDIA_PUT_MAX);
+                   "a media byway body is at most %zu bytes",
+                   cmedia_put_max(bw->live));
   else
     riptd_bw_attach(c, bw);
 }
 
 static void cmedia_get(riptd_call *c, riptd_bw *bw) {
   bw->kind = RIPTD_BW_MEDIA_GET;
-  if (c->nbw[RIPTD_BW_MEDIA_GET] >= RIPTD_MEDIA_GETS_MAX) {
+  int64_t max = c->live->app->cfg->limits.media_gets_per_call;
+  if ((int64_t)c->nbw[RIPTD_BW_MEDIA_GET] >= max) {
     riptd_bw_error(bw, 429, "too-many-byways",
-                   "call %s already has %d reverse media byways open",
-                   c->uuid, RIPTD_MEDIA_GETS_MAX);
+                   "call %s already has %lld reverse media byways open",
+                   c->uuid, (long long)max);
     return;
   }
   riptd_bw_attach(c, bw);

@@ -252,7 +252,7 @@ int riptd_live_new(riptd_live **plive, uv_loop_t *loop, riptd_app *app) {
   ript_buf_init(&live->out, NULL);
   ript_buf_init(&live->chunks, NULL);
   live->pcm_cap = LIVE_PCM_SAMPLES;
-  live->rx = malloc(RIPTD_MEDIA_PUT_MAX);
+  live->rx = malloc(RIPTD_DATAGRAM_RX_MAX);
   live->pcm_a = malloc(LIVE_PCM_SAMPLES * sizeof(int16_t));
   live->pcm_b = malloc(LIVE_PCM_SAMPLES * sizeof(int16_t));
   if (!live->rx || !live->pcm_a || !live->pcm_b) {
