@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "doc_json.h"
+#include "hex.h"
 #include "ript/dest.h"
 #include "ript/uri.h"
 #include "ript_mem.h"
@@ -108,16 +109,6 @@ static size_t doc_skip_value(const char *t, size_t len, size_t i) {
   return len;
 }
 
-static int doc_hex(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 /* Decodes the escape at t[i] ('\\') into an ASCII character (-1 for any
  * other) and sets *next past it. */
 static int doc_unescape(const char *t, size_t len, size_t i, size_t *next) {
@@ -132,7 +123,7 @@ static int doc_unescape(const char *t, size_t len, size_t i, size_t *next) {
   }
   int v = 0;
   for (size_t k = i + 2; k < i + 6; ++k) {
-    int h = k < len ? doc_hex(t[k]) : -1;
+    int h = k < len ? ript_hex_digit(t[k]) : -1;
     if (h < 0)
       return -1;
     v = v * 16 + h;

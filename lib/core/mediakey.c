@@ -8,6 +8,7 @@
 #include <gnutls/gnutls.h>
 
 #include "base64url.h"
+#include "hex.h"
 #include "ript/mediakey.h"
 
 #define MEDIAKEY_TAG_LEN 16u
@@ -44,20 +45,10 @@ static int mediakey_parse_id(ript_mediakey *mk, const char *text, size_t len,
   return 0;
 }
 
-static int mediakey_hex_value(char ch) {
-  if (ch >= '0' && ch <= '9')
-    return ch - '0';
-  if (ch >= 'a' && ch <= 'f')
-    return ch - 'a' + 10;
-  if (ch >= 'A' && ch <= 'F')
-    return ch - 'A' + 10;
-  return -1;
-}
-
 static int mediakey_parse_hex(ript_mediakey *mk, const char *s, size_t len,
                               size_t base, ript_parse_error *err) {
   for (size_t i = 0; i < len; ++i) {
-    int v = mediakey_hex_value(s[i]);
+    int v = ript_hex_digit(s[i]);
     if (v < 0)
       return mediakey_fail(mk, err, base + i, "a hex digit");
     mk->secret[i / 2] = (uint8_t)((mk->secret[i / 2] << 4) | v);

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "hex.h"
+
 char *ript_test_read_file(const char *path, size_t *len) {
   FILE *f = fopen(path, "rb");
   if (!f)
@@ -108,16 +110,6 @@ char *ript_test_example(const char *name, size_t *len) {
   return text;
 }
 
-static int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 uint8_t *ript_test_example_hex(const char *name, size_t *len) {
   size_t textlen;
   char *text = ript_test_example(name, &textlen);
@@ -133,7 +125,7 @@ uint8_t *ript_test_example_hex(const char *name, size_t *len) {
     }
     if (c == ' ' || c == '\n' || c == '\t')
       continue;
-    int v = hex_value(c);
+    int v = ript_hex_digit(c);
     if (v < 0)
       fail_msg("example %s: '%c' is not a hex digit", name, c);
     if (high < 0) {
