@@ -14,6 +14,7 @@
 #include "config.h"
 #include "config_parse.h"
 #include "ript/advert.h"
+#include "ript/doc.h"
 #include "ript/buf.h"
 #include "ript/uri.h"
 #include "ript_prog.h"
@@ -438,7 +439,7 @@ static int cfg_timers_limits(cfg_ctx *c, json_t *root, riptd_config *cfg) {
       "handlers-per-customer",  "requests-per-second",
       "media-byways-per-call",  "signaling-byways-per-call",
       "media-put-max-bytes",    "event-stream-max-bytes",
-      NULL};
+      "json-max-depth",         NULL};
   json_t *obj;
   size_t saved;
   int64_t doc_max = RIPTD_DEFAULT_DOCUMENT_MAX_BYTES;
@@ -468,7 +469,8 @@ static int cfg_timers_limits(cfg_ctx *c, json_t *root, riptd_config *cfg) {
                       RIPTD_DEFAULT_MEDIA_GETS_PER_CALL,
                       RIPTD_DEFAULT_EVENTS_BYWAYS_PER_CALL,
                       RIPTD_DEFAULT_MEDIA_PUT_MAX_BYTES,
-                      RIPTD_DEFAULT_EVENT_STREAM_MAX_BYTES};
+                      RIPTD_DEFAULT_EVENT_STREAM_MAX_BYTES,
+                      RIPTD_DEFAULT_JSON_MAX_DEPTH};
   if (obj) {
     if ((rv = cfg_members(c, obj, limit_members)) != 0 ||
         (rv = cfg_int(c, obj, "document-max-bytes", 1024, 16777216,
@@ -486,7 +488,9 @@ static int cfg_timers_limits(cfg_ctx *c, json_t *root, riptd_config *cfg) {
         (rv = cfg_int(c, obj, "media-put-max-bytes", 1500, 1048576,
                       &l->media_put_max_bytes)) != 0 ||
         (rv = cfg_int(c, obj, "event-stream-max-bytes", 4096, 1073741824,
-                      &l->event_stream_max_bytes)) != 0)
+                      &l->event_stream_max_bytes)) != 0 ||
+        (rv = cfg_int(c, obj, "json-max-depth", 2, RIPT_DOC_MAX_DEPTH,
+                      &l->json_max_depth)) != 0)
       return rv;
     cfg_pop(c, saved);
   }
@@ -505,6 +509,8 @@ static int cfg_transport_limits(cfg_ctx *c, json_t *root, riptd_config *cfg) {
   {key, max, offsetof(riptd_transport_limits, field)}
       CFG_LIMIT("idle-timeout-ms", 3600000, idle_timeout_ms),
       CFG_LIMIT("max-streams", 100000, max_streams),
+      CFG_LIMIT("stream-window", 2147483647, stream_window),
+      CFG_LIMIT("connection-window", 2147483647, connection_window),
       CFG_LIMIT("reset-burst", 1000000, reset_burst),
       CFG_LIMIT("reset-rate", 1000000, reset_rate),
       CFG_LIMIT("max-header-bytes", 65536, max_header_bytes),

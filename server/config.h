@@ -111,6 +111,7 @@ typedef struct riptd_oauth_conf {
 typedef struct riptd_transport_limits {
   int64_t idle_timeout_ms;
   int64_t max_streams;
+  int64_t stream_window, connection_window;
   int64_t reset_burst, reset_rate;
   int64_t max_header_bytes, max_header_fields;
   int64_t header_timeout_ms, body_timeout_ms;
@@ -128,6 +129,7 @@ typedef struct riptd_limits {
   int64_t events_byways_per_call; /* open signaling byways each way: 429 */
   int64_t media_put_max_bytes;   /* a media PUT body: 413 */
   int64_t event_stream_max_bytes; /* one events PUT body: 413 */
+  int64_t json_max_depth;        /* a JSON request body nests: 400 */
 } riptd_limits;
 
 typedef struct riptd_config {
@@ -171,6 +173,7 @@ typedef struct riptd_config {
 #define RIPTD_DEFAULT_EVENTS_BYWAYS_PER_CALL 10
 #define RIPTD_DEFAULT_MEDIA_PUT_MAX_BYTES 65536
 #define RIPTD_DEFAULT_EVENT_STREAM_MAX_BYTES 1048576
+#define RIPTD_DEFAULT_JSON_MAX_DEPTH 16 /* also the most: RIPT_DOC_MAX_DEPTH */
 #define RIPTD_DEFAULT_CALL_SCOPE "ript"
 #define RIPTD_DEFAULT_ADMIN_SCOPE "ript-admin"
 #define RIPTD_DEFAULT_JWKS_REFRESH_S 300

@@ -223,6 +223,8 @@ static void front_limits(ript_http_server_config *scfg,
                          const riptd_transport_limits *t) {
   scfg->idle_timeout_ms = (uint64_t)t->idle_timeout_ms;
   scfg->max_streams = (uint64_t)t->max_streams;
+  scfg->stream_window = (uint32_t)t->stream_window;
+  scfg->connection_window = (uint32_t)t->connection_window;
   scfg->reset_burst = (uint32_t)t->reset_burst;
   scfg->reset_rate = (uint32_t)t->reset_rate;
   scfg->max_header_bytes = (uint32_t)t->max_header_bytes;

@@ -146,3 +146,27 @@ void riptd_reply_doc(riptd_response *r, int status, const ript_buf *uri,
   if (rv != 0)
     riptd_reply_fault(r, what);
 }
+
+size_t riptd_json_depth(const uint8_t *body, size_t len) {
+  size_t depth = 0, most = 0;
+  int in_string = 0, escaped = 0;
+  for (size_t i = 0; i < len; ++i) {
+    uint8_t c = body[i];
+    if (in_string) {
+      if (escaped)
+        escaped = 0;
+      else if (c == '\\')
+        escaped = 1;
+      else if (c == '"')
+        in_string = 0;
+    } else if (c == '"') {
+      in_string = 1;
+    } else if (c == '[' || c == '{') {
+      if (++depth > most)
+        most = depth;
+    } else if ((c == ']' || c == '}') && depth) {
+      --depth;
+    }
+  }
+  return most;
+}

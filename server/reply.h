@@ -31,6 +31,10 @@ const char *riptd_request_header(const riptd_request *req, const char *name);
  * parameters, case-insensitive) is |type|. */
 int riptd_request_content_type_is(const riptd_request *req, const char *type);
 
+/* How deep the JSON text in |body| nests arrays and objects (brackets
+ * inside strings do not count); the text need not be valid JSON. */
+size_t riptd_json_depth(const uint8_t *body, size_t len);
+
 enum { RIPTD_RESPONSE_MAX_HEADERS = 6 };
 
 /* A response: status, header fields (names and values owned), body. */

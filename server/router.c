@@ -240,6 +240,23 @@ static int router_rate_ok(riptd_ctx *ctx) {
   return 0;
 }
 
+/* A JSON body nests no deeper than limits.json-max-depth; else 400. */
+static int router_depth_ok(riptd_ctx *ctx) {
+  const riptd_request *req = ctx->req;
+  int64_t max = ctx->app->cfg->limits.json_max_depth;
+  if (!req->body_len ||
+      !riptd_request_content_type_is(req, "application/json"))
+    return 1;
+  size_t depth = riptd_json_depth(req->body, req->body_len);
+  if ((int64_t)depth <= max)
+    return 1;
+  riptd_reply_error(ctx->resp, 400, "too-deep",
+                    "the JSON body nests %zu levels; this server takes at "
+                    "most %lld",
+                    depth, (long long)max);
+  return 0;
+}
+
 /* Matches, authenticates and finds the TG; fills |ctx| and returns the
  * route, or NULL after answering (or for a path that is no byway when
  * |byways_only|). */
@@ -270,6 +287,8 @@ static const router_route *router_route_of(riptd_ctx *ctx, router_path *rp,
   /* Byways are bounded per call instead: a call's media PUTs alone come
    * 50 a second. */
   if (ctx->customer && route->handle && !router_rate_ok(ctx))
+    return NULL;
+  if (!router_depth_ok(ctx))
     return NULL;
   if (rp->nseg > 1 && !(ctx->tg = router_tg(ctx, rp->seg[1])))
     return NULL;

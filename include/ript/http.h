@@ -189,6 +189,12 @@ typedef struct ript_http_server_config {
   uint64_t idle_timeout_ms;
   /* Concurrent request streams a peer may open per connection; 0 = 1000. */
   uint64_t max_streams;
+  /* Flow control: bytes a peer may send on one stream, and on a whole
+   * connection, before the server has consumed them. 0 = HTTP/2 1 MiB
+   * and 8 MiB; HTTP/3 256 KiB and 1 MiB, which ngtcp2 may grow up to
+   * 6 MiB and 16 MiB when the peer is fast (never beyond a given value). */
+  uint32_t stream_window;
+  uint32_t connection_window;
 
   /* ---- limits on hostile peers (docs/SECURITY.md); 0 means the default
    * named, and every one is counted in ript_http_server_stats ---- */

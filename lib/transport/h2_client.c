@@ -130,7 +130,7 @@ static int client_on_handshake(ript_h2_session *s) {
   if (nghttp2_submit_settings(s->h2, NGHTTP2_FLAG_NONE, iv,
                               sizeof(iv) / sizeof(iv[0])) != 0)
     return RIPT_ERR_NOMEM;
-  return ript_h2_session_open_window(s);
+  return ript_h2_session_open_window(s, 0);
 }
 
 /* Runs outside nghttp2 callbacks, where the front may submit at once. */

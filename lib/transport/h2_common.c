@@ -410,9 +410,11 @@ int ript_h2_session_options(nghttp2_option **opt) {
   return 0;
 }
 
-int ript_h2_session_open_window(ript_h2_session *s) {
+int ript_h2_session_open_window(ript_h2_session *s, uint32_t window) {
+  int32_t w = (int32_t)(window && window <= INT32_MAX ? window
+                                                      : RIPT_H2_CONN_WINDOW);
   return nghttp2_session_set_local_window_size(s->h2, NGHTTP2_FLAG_NONE, 0,
-                                               RIPT_H2_CONN_WINDOW) == 0
+                                               w) == 0
              ? 0
              : RIPT_ERR_NOMEM;
 }

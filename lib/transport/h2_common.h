@@ -145,8 +145,9 @@ void ript_h2_session_callbacks(nghttp2_session_callbacks *cbs);
  * RIPT_ERR_NOMEM; the caller deletes *opt after creating the session. */
 int ript_h2_session_options(nghttp2_option **opt);
 
-/* Grants our connection window after SETTINGS were submitted. */
-int ript_h2_session_open_window(ript_h2_session *s);
+/* Grants our connection window (|window| bytes; 0: RIPT_H2_CONN_WINDOW)
+ * after SETTINGS were submitted. */
+int ript_h2_session_open_window(ript_h2_session *s, uint32_t window);
 
 /* A new stream object for |ex| (not yet linked); NULL when out of memory. */
 ript_h2_stream *ript_h2_stream_new(ript_h2_session *s, ript_http_exchange *ex);

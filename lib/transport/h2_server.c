@@ -162,7 +162,10 @@ static int server_on_handshake(ript_h2_session *s) {
     return RIPT_ERR_NOMEM;
   const nghttp2_settings_entry iv[] = {
       {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, l->max_streams},
-      {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, RIPT_H2_STREAM_WINDOW},
+      {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE,
+       l->cfg->stream_window && l->cfg->stream_window <= INT32_MAX
+           ? l->cfg->stream_window
+           : RIPT_H2_STREAM_WINDOW},
       {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, l->cfg->max_header_bytes},
       /* RFC 8441: extended CONNECT (e.g. WebSockets) may be used. */
       {NGHTTP2_SETTINGS_ENABLE_CONNECT_PROTOCOL, 1},
@@ -170,7 +173,7 @@ static int server_on_handshake(ript_h2_session *s) {
   if (nghttp2_submit_settings(s->h2, NGHTTP2_FLAG_NONE, iv,
                               sizeof(iv) / sizeof(iv[0])) != 0)
     return RIPT_ERR_NOMEM;
-  return ript_h2_session_open_window(s);
+  return ript_h2_session_open_window(s, l->cfg->connection_window);
 }
 
 static void listener_maybe_free(ript_http_listener *l) {

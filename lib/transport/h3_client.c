@@ -132,7 +132,7 @@ static int client_quic(ript_http_conn *conn, const struct sockaddr *addr,
     return RIPT_ERR_CRYPTO;
   ngtcp2_settings settings;
   ngtcp2_transport_params params;
-  h3_conn_settings(c, &settings, &params, 0);
+  h3_conn_settings(c, &settings, &params, 0, 0, 0);
   ngtcp2_callbacks cb;
   h3_conn_callbacks(&cb, 0);
   struct sockaddr_storage remote;

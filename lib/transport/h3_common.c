@@ -1532,21 +1532,27 @@ void h3_conn_init(h3_conn *c, h3_endpoint *ep, const h3_side *side,
   c->timer.data = c;
 }
 
+/* Windows: 0 takes the defaults, which ngtcp2 may grow; a given window is
+ * never grown past. */
 void h3_conn_settings(const h3_conn *c, ngtcp2_settings *settings,
-                      ngtcp2_transport_params *params, uint64_t max_streams) {
+                      ngtcp2_transport_params *params, uint64_t max_streams,
+                      uint32_t stream_window, uint32_t connection_window) {
   ngtcp2_settings_default(settings);
   settings->initial_ts = uv_hrtime();
-  settings->max_window = H3_MAX_WINDOW;
-  settings->max_stream_window = H3_MAX_STREAM_WINDOW;
+  settings->max_window = connection_window ? connection_window : H3_MAX_WINDOW;
+  settings->max_stream_window =
+      stream_window ? stream_window : H3_MAX_STREAM_WINDOW;
   uint64_t hs_ms = c->idle_ms < H3_HANDSHAKE_TIMEOUT_MS
                        ? c->idle_ms
                        : H3_HANDSHAKE_TIMEOUT_MS;
   settings->handshake_timeout = hs_ms * NGTCP2_MILLISECONDS;
   ngtcp2_transport_params_default(params);
-  params->initial_max_stream_data_bidi_local = H3_STREAM_WINDOW;
-  params->initial_max_stream_data_bidi_remote = H3_STREAM_WINDOW;
-  params->initial_max_stream_data_uni = H3_STREAM_WINDOW;
-  params->initial_max_data = H3_CONN_WINDOW;
+  uint64_t sw = stream_window ? stream_window : H3_STREAM_WINDOW;
+  params->initial_max_stream_data_bidi_local = sw;
+  params->initial_max_stream_data_bidi_remote = sw;
+  params->initial_max_stream_data_uni = sw;
+  params->initial_max_data = connection_window ? connection_window
+                                               : H3_CONN_WINDOW;
   params->initial_max_streams_bidi = max_streams;
   params->initial_max_streams_uni = H3_MAX_UNI_STREAMS;
   params->max_idle_timeout = c->idle_ms * NGTCP2_MILLISECONDS;

@@ -237,7 +237,8 @@ void h3_conn_callbacks(ngtcp2_callbacks *cb, int is_server);
 /* Settings and transport parameters; |max_streams| is how many request
  * streams the peer may open (0 on a client). */
 void h3_conn_settings(const h3_conn *c, ngtcp2_settings *settings,
-                      ngtcp2_transport_params *params, uint64_t max_streams);
+                      ngtcp2_transport_params *params, uint64_t max_streams,
+                      uint32_t stream_window, uint32_t connection_window);
 /* A TLS 1.3 session with ALPN "h3", |cred|, and c->conn_ref as its
  * pointer; 0 or RIPT_ERR_HTTP_TLS. */
 int h3_conn_tls(h3_conn *c, unsigned flags,

@@ -119,7 +119,8 @@ static int server_quic(ript_http_listener *l, h3_conn *c,
     return RIPT_ERR_CRYPTO;
   ngtcp2_settings settings;
   ngtcp2_transport_params params;
-  h3_conn_settings(c, &settings, &params, l->max_streams);
+  h3_conn_settings(c, &settings, &params, l->max_streams,
+                   l->cfg->stream_window, l->cfg->connection_window);
   params.original_dcid = hd->dcid;
   params.original_dcid_present = 1;
   if (odcid) {

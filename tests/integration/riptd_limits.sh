@@ -3,7 +3,8 @@
 # its status and reason, driven by curl over HTTP/2 against a riptd whose
 # configuration makes them small: signaling byways per call, ten thousand
 # media byways on one call (only the first ones are held; the rest get 429
-# at once, and riptd keeps no more), an event stream longer than allowed
+# at once, and riptd keeps no more; small flow-control windows), an event
+# stream longer than allowed
 # (413), calls per customer (429); and garbage: truncated chunks, chunks
 # meant for another call, events a client may not send. Through all this a
 # call's media keeps flowing: ript_mcall echoes 3 s of speech through it
@@ -17,7 +18,8 @@ ECHO=$(dev numbers echo)
 CONFIG=$(dev config)
 stop_riptd 10
 jq '.limits = {"signaling-byways-per-call": 3, "media-byways-per-call": 20,
-               "event-stream-max-bytes": 4096, "calls-per-customer": 2}' \
+               "event-stream-max-bytes": 4096, "calls-per-customer": 2}
+    | .["transport-limits"] = {"stream-window": 65536, "connection-window": 262144}' \
   "$CONFIG" >"$STATE/limits.json" || fail "jq on riptd.json"
 start_riptd_config 30 "$STATE/limits.json"
 setup_caller phone "1 in: PCMU; 1 out: PCMU;"

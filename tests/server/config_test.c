@@ -65,7 +65,10 @@ static const char full[] =
     "'advertisement':'1 in: opus;',"
     "'timers':{'no-byway-timeout-ms':10000,'ring-timeout-ms':3000,"
     "'ended-call-keep-ms':2000,'_c':0},"
-    "'limits':{'document-max-bytes':4096},"
+    "'limits':{'document-max-bytes':4096,'calls-per-customer':5,"
+    "'media-byways-per-call':25},"
+    "'transport-limits':{'max-streams':500,'stream-window':65536,"
+    "'connection-window':1048576,'reset-burst':0},"
     "'customers':[{'name':'acme','tokens':['" TOKEN "','abcdefghijklmnop=='],"
     "'numbers':['+15550100000','+1555020*'],'tgs':['lab','main']},"
     "{'name':'globex','tokens':['ZZZZZZZZZZZZZZZZ'],'numbers':['+44*'],"
@@ -135,6 +138,14 @@ static void test_full(void **state) {
   assert_int_equal(cfg.ring_timeout_ms, 3000);
   assert_int_equal(cfg.ended_call_keep_ms, 2000);
   assert_int_equal(cfg.document_max_bytes, 4096);
+  assert_int_equal(cfg.limits.calls_per_customer, 5);
+  assert_int_equal(cfg.limits.media_gets_per_call, 25);
+  assert_int_equal(cfg.limits.handlers_per_customer,
+                   RIPTD_DEFAULT_HANDLERS_PER_CUSTOMER);
+  assert_int_equal(cfg.transport.max_streams, 500);
+  assert_int_equal(cfg.transport.stream_window, 65536);
+  assert_int_equal(cfg.transport.connection_window, 1048576);
+  assert_int_equal(cfg.transport.reset_burst, 0);
   assert_int_equal(cfg.ncustomers, 2);
   const riptd_customer *cu = &cfg.customers[0];
   assert_string_equal(cu->name, "acme");
@@ -430,6 +441,14 @@ static const bad_case bad_cases[] = {
      "'clients':[{'id':'c','secret':'0123456789abcdef','customer':'acme'}]}}}",
      F "$.oauth.server.issuer: \"https://a.example\" is also in "
        "$.oauth.issuers"},
+    /* limits */
+    {"{" BASE ",'limits':{'media-byways-per-call':19}}",
+     F "$.limits.media-byways-per-call: expected an integer from 20 to 1000"},
+    {"{" BASE ",'limits':{'calls-per-customer':0}}",
+     F "$.limits.calls-per-customer: expected an integer from 1 to 1000000"},
+    {"{" BASE ",'transport-limits':{'stream-window':-1}}",
+     F "$.transport-limits.stream-window: expected an integer from 0 to "
+       "2147483647"},
     /* advertisement */
     {"{" BASE ",'advertisement':'1 in opus;'}",
      F "$.advertisement: not a valid advertisement: at byte 5 expected "

@@ -157,7 +157,8 @@ static int group_setup(void **state) {
   write_str("limits.json",
             CONFIG_HEAD STIR_OURS
             "\"limits\": {\"calls-per-customer\": 1, "
-            "\"handlers-per-customer\": 2, \"requests-per-second\": 20},"
+            "\"handlers-per-customer\": 2, \"requests-per-second\": 20, "
+            "\"json-max-depth\": 3},"
             CONFIG_TAIL);
   write_str("untrusted.json",
             CONFIG_HEAD "\"stir\": {\"ca-cert\": \"ca.pem\", \"ca-key\": "
@@ -1175,6 +1176,16 @@ static void test_limits(void **state) {
                    204);
   assert_int_equal(post_json(f, MAIN "/handlers", ACME, HANDLER("h3", PHONE)),
                    201);
+  /* JSON nested deeper than 3 is refused before it is read; brackets in
+   * strings do not count. */
+  assert_int_equal(post_json(f, MAIN "/handlers", ACME,
+                             "{\"handler-id\": \"[[[[\", \"x\": [[{}]]}"),
+                   400);
+  expect_error(f, 400, "too-deep",
+               "the JSON body nests 4 levels; this server takes at most 3");
+  assert_int_equal(riptd_json_depth((const uint8_t *)"[\"\\\"[\", {}]", 12),
+                   2);
+  assert_int_equal(riptd_json_depth((const uint8_t *)"]]}", 3), 0);
   /* One call at a time. */
   f->now_ms += 10000; /* a full request bucket */
   caller c = caller_new(f, MAIN, ACME, "+15550100000");
