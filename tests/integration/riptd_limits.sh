@@ -5,7 +5,7 @@
 # media byways on one call (only the first ones are held; the rest get 429
 # at once, and riptd keeps no more; small flow-control windows), an event
 # stream longer than allowed
-# (413), calls per customer (429); and garbage: truncated chunks, chunks
+# (413), calls per customer (429); floods from ngtcp2's gtlsclient; garbage: truncated chunks, chunks
 # meant for another call, events a client may not send. Through all this a
 # call's media keeps flowing: ript_mcall echoes 3 s of speech through it
 # afterwards, and riptd exits 0 (under ASan in `make check-sanitize`, which
@@ -51,6 +51,17 @@ held=$(grep -vc '^429$' "$WORK/many.codes" || true)
 step "  $refused refused, $held held until curl gave up, in $(( $(date +%s) - start )) s"
 [ "$refused" = 9980 ] || fail "$refused media byways refused, want 9980 ($held others)"
 kill -0 "$RIPTD_PID" || fail "riptd died"
+
+step "ngtcp2's gtlsclient: 2000 streams without a token on one call's byways, and a 1 MB PUT body"
+PORT=${ROOT##*:}
+PORT=${PORT%%/*}
+head -c 1000000 /dev/zero >"$WORK/big.bin"
+for args in "-n 2000 $CALL/media" "-n 20 -m PUT -d $WORK/big.bin $CALL/media"; do
+  # shellcheck disable=SC2086 # the arguments are split on purpose
+  timeout 60 setpriv --pdeathsig KILL -- gtlsclient -q --exit-on-all-streams-close \
+    --timeout=10s $args 127.0.0.1 "$PORT" >"$WORK/gtls.log" 2>&1 || true
+done
+kill -0 "$RIPTD_PID" || fail "riptd died under gtlsclient"
 
 step "an event stream longer than event-stream-max-bytes: 413"
 {
