@@ -11,6 +11,7 @@
  * Exit status 0: the server cut the attack off; 1: it did not; 2: usage or
  * local failure. One line on stdout says what happened.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,9 @@ static int attack_usage(void) {
 int main(int argc, char **argv) {
   if (argc < 2)
     return attack_usage();
+  /* A server that cuts us off mid-write is the outcome sought: report it
+   * rather than die of SIGPIPE. */
+  signal(SIGPIPE, SIG_IGN);
   attack_opts o = {0, NULL, 1000, 10, 0};
   for (int i = 2; i + 1 < argc; i += 2) {
     const char *k = argv[i], *v = argv[i + 1];

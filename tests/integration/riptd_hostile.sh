@@ -16,10 +16,12 @@ ATTACK=$RIPT_BIN_DIR/ript-attack
 
 start_riptd 20
 stop_riptd 20
-# Short deadlines and a low handshake cap so that each attack meets its
-# limit within seconds.
+# Short deadlines, a low handshake cap and a small reset budget, so that
+# each attack meets its limit within seconds, also when ASan slows the
+# attacker (the reset budget is a rate: a slow enough attacker never
+# trips it, whatever it is).
 sed -e '1a\  "advertisement": "1 in: PCMU; opus; 1 out: PCMU; opus;",' \
-  -e '1a\  "transport-limits": {"header-timeout-ms": 2000, "body-timeout-ms": 3000, "max-handshakes-per-address": 50},' \
+  -e '1a\  "transport-limits": {"header-timeout-ms": 2000, "body-timeout-ms": 3000, "max-handshakes-per-address": 50, "reset-burst": 500, "reset-rate": 50},' \
   "$STATE/riptd.json" >"$STATE/hostile.json"
 start_riptd_config 20 "$STATE/hostile.json"
 PORT=${ROOT##*:}
@@ -106,7 +108,13 @@ step "riptd's memory comes back (idle connections close)"
 sleep 2
 RSS1=$(rss)
 step "  RSS $RSS0 KiB before the attacks, $RSS1 KiB after"
-[ "$RSS1" -lt $((RSS0 + 32768)) ] || fail "RSS grew from $RSS0 to $RSS1 KiB"
+if ldd "$RIPTD" | grep -q libasan; then
+  # ASan keeps freed memory in quarantine (256 MiB), so RSS says nothing
+  # here; its leak check at riptd's exit (stop_riptd wants status 0) does.
+  step "  (an ASan build: the leak check at exit stands in for the RSS bound)"
+else
+  [ "$RSS1" -lt $((RSS0 + 32768)) ] || fail "RSS grew from $RSS0 to $RSS1 KiB"
+fi
 
 stop_riptd 20
 LINE=$(grep 'riptd: transport limits' "$LOG" | tail -n1)
