@@ -197,7 +197,9 @@ int riptd_app_new(riptd_app **papp, const riptd_config *cfg, char *errbuf,
   if (rv == 0)
     rv = riptd_oauth_new(&app->oauth, cfg, errbuf, errlen);
   if (rv == 0 &&
-      !(app->rates = calloc(cfg->ncustomers + 1, sizeof(*app->rates))))
+      (!(app->rates = calloc(cfg->ncustomers + 1, sizeof(*app->rates))) ||
+       !(app->token_rates = calloc(cfg->oauth.nclients + 1,
+                                   sizeof(*app->token_rates)))))
     rv = app_fail(&e, "$", "out of memory");
   if (rv == 0 && riptd_store_mem_new(&app->store) != 0)
     rv = app_fail(&e, "$", "out of memory");
@@ -215,6 +217,7 @@ void riptd_app_del(riptd_app *app) {
   riptd_store_del(app->store);
   riptd_oauth_del(app->oauth);
   free(app->rates);
+  free(app->token_rates);
   ript_stir_cert_del(app->stir_ca);
   ript_stir_key_del(app->stir_ca_key);
   free(app->stir_ca_pem);

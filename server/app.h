@@ -28,6 +28,8 @@ typedef struct riptd_app {
   ript_advert *advert;   /* the server's advertisement, parsed */
   riptd_oauth *oauth;    /* token issuers and the authorization server */
   riptd_rate *rates;     /* per customer (config order): request rates */
+  riptd_rate *token_rates; /* per client of the authorization server, then
+                              one for requests that name none */
   char *authority;       /* host[:port] in every URI riptd gives out */
   char *root;            /* https://AUTHORITY/.well-known/ript */
   /* Told about every call POST {tg}/calls stores, before the 201 goes out,

@@ -102,6 +102,8 @@ typedef struct riptd_oauth_conf {
                              NULL: no built-in authorization server */
   char *server_issuer;    /* its "iss"; NULL: https://AUTHORITY */
   int64_t token_lifetime_s;
+  int64_t token_requests_per_second; /* per client (and one budget for
+                                        all unauthenticated requests) */
   riptd_client_conf *clients;
   size_t nclients;
 } riptd_oauth_conf;
@@ -178,6 +180,7 @@ typedef struct riptd_config {
 #define RIPTD_DEFAULT_ADMIN_SCOPE "ript-admin"
 #define RIPTD_DEFAULT_JWKS_REFRESH_S 300
 #define RIPTD_DEFAULT_TOKEN_LIFETIME_S 3600
+#define RIPTD_DEFAULT_TOKEN_REQUESTS_PER_SECOND 10
 
 /*
  * Parses the |len| bytes of |json| as the configuration in file |path|

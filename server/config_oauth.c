@@ -268,8 +268,9 @@ static int oauth_clients(cfg_ctx *c, json_t *server, const riptd_config *cfg,
 
 static int oauth_server(cfg_ctx *c, json_t *oauth, const riptd_config *cfg,
                         riptd_oauth_conf *o) {
-  static const char *const members[] = {"key", "issuer", "token-lifetime-s",
-                                        "clients", NULL};
+  static const char *const members[] = {
+      "key", "issuer", "token-lifetime-s", "token-requests-per-second",
+      "clients", NULL};
   json_t *server;
   size_t saved;
   int rv = cfg_object(c, oauth, "server", 0, &server, &saved);
@@ -280,6 +281,8 @@ static int oauth_server(cfg_ctx *c, json_t *oauth, const riptd_config *cfg,
       (rv = oauth_uri(c, server, "issuer", 0, &o->server_issuer)) != 0 ||
       (rv = cfg_int(c, server, "token-lifetime-s", 5, 86400,
                     &o->token_lifetime_s)) != 0 ||
+      (rv = cfg_int(c, server, "token-requests-per-second", 1, 100000,
+                    &o->token_requests_per_second)) != 0 ||
       (rv = oauth_clients(c, server, cfg, o)) != 0)
     return rv;
   for (size_t i = 0; o->server_issuer && i < o->nissuers; ++i) {
@@ -300,6 +303,7 @@ int cfg_oauth(cfg_ctx *c, json_t *root, riptd_config *cfg) {
   riptd_oauth_conf *o = &cfg->oauth;
   o->jwks_refresh_s = RIPTD_DEFAULT_JWKS_REFRESH_S;
   o->token_lifetime_s = RIPTD_DEFAULT_TOKEN_LIFETIME_S;
+  o->token_requests_per_second = RIPTD_DEFAULT_TOKEN_REQUESTS_PER_SECOND;
   json_t *oauth;
   size_t saved;
   int rv = cfg_object(c, root, "oauth", 0, &oauth, &saved);

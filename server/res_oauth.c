@@ -233,13 +233,38 @@ static void as_reply_token(riptd_ctx *ctx, const char *token,
   ript_buf_free(&b);
 }
 
+/* Each client's token requests, and all that name no known client
+ * together, are held to token-requests-per-second (guessing secrets or
+ * refresh tokens is slow); else 429 with Retry-After. */
+static int as_rate_ok(riptd_ctx *ctx, const as_request *r) {
+  const riptd_oauth_conf *oc = &ctx->app->cfg->oauth;
+  size_t k = oc->nclients;
+  for (size_t i = 0; r->has_id && i < oc->nclients; ++i)
+    if (strcmp(oc->clients[i].id, r->id) == 0)
+      k = i;
+  int64_t wait_ms = riptd_rate_take(&ctx->app->token_rates[k],
+                                    ctx->req->now_ms,
+                                    oc->token_requests_per_second);
+  if (wait_ms == 0)
+    return 1;
+  char after[24];
+  snprintf(after, sizeof(after), "%lld", (long long)(wait_ms + 999) / 1000);
+  as_error(ctx, 429, "too_many_requests",
+           "too many token requests; retry later");
+  if (ctx->resp->status == 429 &&
+      riptd_response_add(ctx->resp, "retry-after", after) != 0)
+    riptd_reply_fault(ctx->resp, "riptd ran out of memory");
+  return 0;
+}
+
 void riptd_res_as_token_post(riptd_ctx *ctx) {
   if (!as_present(ctx))
     return;
   as_request r;
   memset(&r, 0, sizeof(r));
   const riptd_client_conf *client = NULL;
-  if (as_read(ctx, &r) != 0 || !(client = as_grant(ctx, &r)))
+  if (as_read(ctx, &r) != 0 || !as_rate_ok(ctx, &r) ||
+      !(client = as_grant(ctx, &r)))
     return;
   const char *scope = r.has_scope ? r.scope : client->scope;
   if (!as_scope_within(scope, client->scope) || !*scope) {

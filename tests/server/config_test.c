@@ -58,7 +58,7 @@ static const char full[] =
     "{'issuer':'https://idp.example','jwks-uri':'https://idp.example/keys',"
     "'jwks-cacert':'idp-ca.pem'}],"
     "'server':{'key':'as-key.pem','issuer':'https://ript.example.com',"
-    "'token-lifetime-s':600,'clients':[{'id':'pbx1','secret':"
+    "'token-lifetime-s':600,'token-requests-per-second':5,'clients':[{'id':'pbx1','secret':"
     "'s3cr3t-s3cr3t-s3cr3t','customer':'globex','scope':'call',"
     "'refresh-tokens':['rt-0123456789abcdef']},{'id':'ops','secret':"
     "'0123456789abcdef','customer':'acme'}]}},"
@@ -126,6 +126,7 @@ static void test_full(void **state) {
   assert_string_equal(o->server_key, "/etc/riptd/as-key.pem");
   assert_string_equal(o->server_issuer, "https://ript.example.com");
   assert_int_equal(o->token_lifetime_s, 600);
+  assert_int_equal(o->token_requests_per_second, 5);
   assert_int_equal(o->nclients, 2);
   assert_string_equal(o->clients[0].id, "pbx1");
   assert_int_equal(o->clients[0].customer, 1);

@@ -1368,6 +1368,24 @@ static void test_as_token_errors(void **state) {
                    400);
   expect_oauth_error(f, 400, "invalid_request");
   assert_int_equal(get(f, "/oauth/token", NULL), 405);
+  /* Guessing a secret is slow: 10 requests a second per client, a burst
+   * of 20, whether they succeed or not; other clients are not held up. */
+  int status = 0, tries = 0;
+  while (tries < 25 && (status = token_post(f, "Basic cGJ4Ondyb25n",
+                                            "grant_type=client_credentials")) !=
+                           429)
+    ++tries;
+  assert_int_equal(status, 429);
+  assert_true(tries <= 20);
+  expect_oauth_error(f, 429, "too_many_requests");
+  assert_string_equal(header(f, "retry-after"), "1");
+  assert_int_equal(token_post(f, NULL,
+                              "grant_type=client_credentials&client_id="
+                              "viewer&client_secret=" PBX_SECRET),
+                   200);
+  f->now_ms += 200;
+  assert_int_equal(token_post(f, PBX_BASIC, "grant_type=client_credentials"),
+                   200);
 }
 
 static void test_as_documents(void **state) {
