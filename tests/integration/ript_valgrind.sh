@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The ript command under valgrind, against the real riptd, over HTTP/3 and
 # HTTP/2: every command (a short call over HTTP/3), a refusal, a TLS
-# failure and an unreachable server.
+# failure and an unreachable server, and tokens from riptd's OAuth token
+# endpoint.
 # Each run must end with ript's own exit status: valgrind turns any memory
 # error or leak into 99. Registered only where valgrind runs.
 source "$(dirname "$0")/riptd_lib.bash"
@@ -50,6 +51,14 @@ vg 0 --dev "$STATE" --json call --from "$FROM" --to "$(dev numbers echo)" \
 [ "$(jq -r '"\(.final) \(.chunks.dtmf > 0)"' "$WORK/out")" = "end true" ] ||
   fail "valgrind call: $(cat "$WORK/out")"
 vg 1 --dev "$STATE" call --from "$FROM" --to "$(dev numbers decline)"
+
+step "OAuth under valgrind: client credentials, a refresh token with discovery, a wrong secret"
+O=(--dev "$STATE" --client-id "$(dev oauth client_id)" --client-secret-file "$STATE/client-secret")
+vg 0 "${O[@]}" --json discover
+dev oauth refresh_token >"$WORK/refresh"
+vg 0 --root "$ROOT" --cacert "$CACERT" --refresh-token-file "$WORK/refresh" discover
+echo "not-the-secret-0123456789" >"$WORK/wrong"
+vg 1 --dev "$STATE" --client-id dev --client-secret-file "$WORK/wrong" discover
 
 step "nothing listening"
 stop_riptd 10
