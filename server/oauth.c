@@ -14,7 +14,25 @@
 #include "ript/oauth.h"
 #include "ript_prog.h"
 
-enum { OAUTH_JTI_BYTES = 16, OAUTH_KID_BYTES = 8, OAUTH_JWKS_MAX = 1 << 20 };
+enum {
+  OAUTH_JTI_BYTES = 16,
+  OAUTH_KID_BYTES = 8,
+  OAUTH_JWKS_MAX = 1 << 20,
+  /* Tokens remembered as verified: a byway call sends its token with
+   * every media chunk, and a signature check each time would cost more
+   * than the chunk. Direct-mapped by the token's hash. */
+  OAUTH_CACHE_SIZE = 256,
+};
+
+/* A token verified before: by the SHA-256 of its bytes, so a lookup's
+ * timing says nothing about a token. */
+typedef struct oauth_cached {
+  uint8_t digest[32];
+  const riptd_customer *customer;
+  unsigned scopes;
+  int64_t verified_ms; /* valid from then (time only moves forward) */
+  int64_t until_ms;    /* to exp plus the issuer's skew */
+} oauth_cached;
 
 static void oauth_hex(char *out, const uint8_t *raw, size_t n) {
   for (size_t i = 0; i < n; ++i)
@@ -43,6 +61,7 @@ struct riptd_oauth {
                                                new key file is a new kid */
   void (*on_unknown_key)(void *data, size_t issuer);
   void *on_unknown_key_data;
+  oauth_cached cache[OAUTH_CACHE_SIZE];
 };
 
 
@@ -235,6 +254,15 @@ static size_t oauth_fill_verify(riptd_oauth *o) {
   return n;
 }
 
+static void oauth_cache_clear(riptd_oauth *o) {
+  memset(o->cache, 0, sizeof(o->cache));
+}
+
+/* The slot of the token whose SHA-256 is |digest|. */
+static oauth_cached *oauth_cache_slot(riptd_oauth *o, const uint8_t *digest) {
+  return &o->cache[(digest[0] | (unsigned)digest[1] << 8) % OAUTH_CACHE_SIZE];
+}
+
 /* A kid the issuer lacks: its file is read again (rotation), a URI is
  * fetched again by the binding. Returns 1 if the keys changed. */
 static int oauth_refresh(riptd_oauth *o, size_t i, int64_t now_ms) {
@@ -250,7 +278,10 @@ static int oauth_refresh(riptd_oauth *o, size_t i, int64_t now_ms) {
     return 0;
   is->loaded_ms = now_ms;
   char line[400];
-  return oauth_read_jwks(is, line, sizeof(line)) == 0;
+  if (oauth_read_jwks(is, line, sizeof(line)) != 0)
+    return 0;
+  oauth_cache_clear(o); /* a key may be gone: its tokens with it */
+  return 1;
 }
 
 static int oauth_verify_once(riptd_oauth *o, const char *tok, size_t len,
@@ -273,9 +304,33 @@ static unsigned oauth_scopes(const riptd_oauth *o, const ript_oauth_token *t) {
   return s;
 }
 
+/* Remembers a token just verified, until it expires. */
+static void oauth_cache_put(riptd_oauth *o, const uint8_t *digest,
+                            const ript_oauth_token *t,
+                            const riptd_customer *customer, unsigned scopes,
+                            int64_t now_ms) {
+  const riptd_issuer_conf *conf = o->issuers[t->issuer].conf;
+  oauth_cached *c = oauth_cache_slot(o, digest);
+  memcpy(c->digest, digest, sizeof(c->digest));
+  c->customer = customer;
+  c->scopes = scopes;
+  c->verified_ms = now_ms;
+  c->until_ms = (t->exp + (conf ? conf->skew_s : 0)) * 1000;
+}
+
 int riptd_oauth_verify(riptd_oauth *o, const char *tok, size_t len,
                        int64_t now_ms, const riptd_customer **customer,
                        unsigned *scopes, const char **reason) {
+  uint8_t digest[32];
+  int hashed = gnutls_hash_fast(GNUTLS_DIG_SHA256, tok, len, digest) == 0;
+  oauth_cached *c = hashed ? oauth_cache_slot(o, digest) : NULL;
+  if (c && c->customer && memcmp(c->digest, digest, sizeof(digest)) == 0 &&
+      now_ms >= c->verified_ms && now_ms < c->until_ms) {
+    *customer = c->customer;
+    *scopes = c->scopes;
+    *reason = NULL;
+    return 0;
+  }
   ript_oauth_token t;
   ript_oauth_token_init(&t, NULL);
   int rv = oauth_verify_once(o, tok, len, now_ms, &t);
@@ -290,6 +345,8 @@ int riptd_oauth_verify(riptd_oauth *o, const char *tok, size_t len,
     if (!*customer) {
       rv = RIPT_ERR_MISMATCH;
       *reason = "the token names a customer this server does not have";
+    } else if (hashed) {
+      oauth_cache_put(o, digest, &t, *customer, *scopes, now_ms);
     }
   }
   ript_oauth_token_free(&t);
@@ -307,8 +364,11 @@ int riptd_oauth_set_keys(riptd_oauth *o, size_t i, const char *json,
                          size_t len, char *errbuf, size_t errlen) {
   if (i >= o->n)
     return oauth_fail(errbuf, errlen, "no issuer %zu", i);
-  return oauth_parse_jwks(&o->issuers[i], json, len, o->issuers[i].conf->issuer,
-                          errbuf, errlen);
+  int rv = oauth_parse_jwks(&o->issuers[i], json, len,
+                            o->issuers[i].conf->issuer, errbuf, errlen);
+  if (rv == 0)
+    oauth_cache_clear(o);
+  return rv;
 }
 
 void riptd_oauth_on_unknown_key(riptd_oauth *o,

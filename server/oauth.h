@@ -12,6 +12,11 @@
  * (jwks_fetch.c) at start, every jwks-refresh-s, and when a token names an
  * unknown kid; it hands the document to riptd_oauth_set_keys.
  *
+ * Verified tokens are remembered (by their SHA-256, until exp plus skew):
+ * a call over byways sends its token with every media chunk. A new key
+ * set forgets them all, so a key removed from a set stops its tokens at
+ * once.
+ *
  * Not thread-safe; riptd runs it on its one loop.
  */
 #ifndef RIPTD_OAUTH_H
