@@ -207,6 +207,29 @@ int cfg_array(cfg_ctx *c, json_t *obj, const char *key, int required,
   return 0;
 }
 
+int cfg_elements(cfg_ctx *c, json_t *obj, const char *key, int required,
+                 size_t min, size_t size, void **out, size_t *n,
+                 cfg_element_fn fn, void *ctx) {
+  json_t *arr;
+  size_t saved;
+  int rv = cfg_array(c, obj, key, required, min, &arr, &saved);
+  if (rv != 0 || !arr)
+    return rv;
+  size_t count = json_array_size(arr);
+  if (count && !(*out = calloc(count, size)))
+    return cfg_nomem(c);
+  for (size_t i = 0; i < count; ++i) {
+    size_t at = cfg_push_index(c, i);
+    ++*n;
+    if ((rv = fn(c, json_array_get(arr, i), (char *)*out + i * size, ctx)) !=
+        0)
+      return rv;
+    cfg_pop(c, at);
+  }
+  cfg_pop(c, saved);
+  return 0;
+}
+
 /* A relative |name| is taken relative to the configuration file. */
 static char *cfg_resolve(const cfg_ctx *c, const char *name) {
   ript_buf b;
@@ -605,7 +628,9 @@ static int cfg_media_key(cfg_ctx *c, json_t *obj, riptd_route *route) {
   return 0;
 }
 
-static int cfg_route(cfg_ctx *c, json_t *obj, riptd_route *route) {
+static int cfg_route(cfg_ctx *c, json_t *obj, void *elem, void *ctx) {
+  riptd_route *route = elem;
+  (void)ctx;
   static const char *const members[] = {"match", "action", "file",
                                         "media-key", NULL};
   if (!json_is_object(obj))
@@ -626,27 +651,9 @@ static int cfg_route(cfg_ctx *c, json_t *obj, riptd_route *route) {
   return cfg_file(c, obj, "file", wants_file, &route->file);
 }
 
-static int cfg_routes(cfg_ctx *c, json_t *obj, riptd_tg_conf *tg) {
-  json_t *arr;
-  size_t saved;
-  int rv = cfg_array(c, obj, "routes", 0, 0, &arr, &saved);
-  if (rv != 0 || !arr || json_array_size(arr) == 0)
-    return rv;
-  if (!(tg->routes = calloc(json_array_size(arr), sizeof(*tg->routes))))
-    return cfg_nomem(c);
-  for (size_t i = 0; i < json_array_size(arr); ++i) {
-    size_t at = cfg_push_index(c, i);
-    ++tg->nroutes;
-    if ((rv = cfg_route(c, json_array_get(arr, i), &tg->routes[i])) != 0)
-      return rv;
-    cfg_pop(c, at);
-  }
-  cfg_pop(c, saved);
-  return 0;
-}
-
-static int cfg_tg(cfg_ctx *c, json_t *obj, riptd_config *cfg,
-                  riptd_tg_conf *tg) {
+static int cfg_tg(cfg_ctx *c, json_t *obj, void *elem, void *ctx) {
+  riptd_tg_conf *tg = elem;
+  riptd_config *cfg = ctx;
   static const char *const members[] = {
       "name",   "description", "destinations", "retry-backoff-ms",
       "media-timeout-ms", "origins", "routes", NULL};
@@ -672,32 +679,15 @@ static int cfg_tg(cfg_ctx *c, json_t *obj, riptd_config *cfg,
       (rv = cfg_int(c, obj, "media-timeout-ms", 1, 3600000,
                     &tg->media_timeout_ms)) != 0 ||
       (rv = cfg_bool(c, obj, "origins", &tg->origins)) != 0 ||
-      (rv = cfg_routes(c, obj, tg)) != 0)
+      (rv = cfg_elements(c, obj, "routes", 0, 0, sizeof(*tg->routes),
+                         (void **)&tg->routes, &tg->nroutes, cfg_route,
+                         NULL)) != 0)
     return rv;
   if (!tg->destinations) {
     if (!(tg->destinations = strdup("*")) ||
         ript_dest_list_new(&tg->dest, "*", 1, NULL, NULL) != 0)
       return cfg_nomem(c);
   }
-  return 0;
-}
-
-static int cfg_tgs(cfg_ctx *c, json_t *root, riptd_config *cfg) {
-  json_t *arr;
-  size_t saved;
-  int rv = cfg_array(c, root, "tgs", 1, 1, &arr, &saved);
-  if (rv != 0)
-    return rv;
-  if (!(cfg->tgs = calloc(json_array_size(arr), sizeof(*cfg->tgs))))
-    return cfg_nomem(c);
-  for (size_t i = 0; i < json_array_size(arr); ++i) {
-    size_t at = cfg_push_index(c, i);
-    ++cfg->ntgs;
-    if ((rv = cfg_tg(c, json_array_get(arr, i), cfg, &cfg->tgs[i])) != 0)
-      return rv;
-    cfg_pop(c, at);
-  }
-  cfg_pop(c, saved);
   return 0;
 }
 
@@ -828,8 +818,9 @@ static int cfg_customer_tgs(cfg_ctx *c, json_t *obj, riptd_config *cfg,
   return 0;
 }
 
-static int cfg_customer(cfg_ctx *c, json_t *obj, riptd_config *cfg,
-                        riptd_customer *cu) {
+static int cfg_customer(cfg_ctx *c, json_t *obj, void *elem, void *ctx) {
+  riptd_customer *cu = elem;
+  riptd_config *cfg = ctx;
   static const char *const members[] = {"name", "tokens", "numbers", "tgs",
                                         NULL};
   if (!json_is_object(obj))
@@ -851,26 +842,6 @@ static int cfg_customer(cfg_ctx *c, json_t *obj, riptd_config *cfg,
   return 0;
 }
 
-static int cfg_customers(cfg_ctx *c, json_t *root, riptd_config *cfg) {
-  json_t *arr;
-  size_t saved;
-  int rv = cfg_array(c, root, "customers", 1, 1, &arr, &saved);
-  if (rv != 0)
-    return rv;
-  if (!(cfg->customers = calloc(json_array_size(arr), sizeof(*cfg->customers))))
-    return cfg_nomem(c);
-  for (size_t i = 0; i < json_array_size(arr); ++i) {
-    size_t at = cfg_push_index(c, i);
-    ++cfg->ncustomers;
-    if ((rv = cfg_customer(c, json_array_get(arr, i), cfg,
-                           &cfg->customers[i])) != 0)
-      return rv;
-    cfg_pop(c, at);
-  }
-  cfg_pop(c, saved);
-  return 0;
-}
-
 /* ---- the whole file ---- */
 
 static int cfg_root(cfg_ctx *c, json_t *root, riptd_config *cfg) {
@@ -889,8 +860,11 @@ static int cfg_root(cfg_ctx *c, json_t *root, riptd_config *cfg) {
       (rv = cfg_advertisement(c, root, cfg)) != 0 ||
       (rv = cfg_timers_limits(c, root, cfg)) != 0 ||
       (rv = cfg_transport_limits(c, root, cfg)) != 0 ||
-      (rv = cfg_tgs(c, root, cfg)) != 0 ||
-      (rv = cfg_customers(c, root, cfg)) != 0 ||
+      (rv = cfg_elements(c, root, "tgs", 1, 1, sizeof(*cfg->tgs),
+                         (void **)&cfg->tgs, &cfg->ntgs, cfg_tg, cfg)) != 0 ||
+      (rv = cfg_elements(c, root, "customers", 1, 1, sizeof(*cfg->customers),
+                         (void **)&cfg->customers, &cfg->ncustomers,
+                         cfg_customer, cfg)) != 0 ||
       (rv = cfg_oauth(c, root, cfg)) != 0)
     return rv;
   return 0;

@@ -76,8 +76,9 @@ static int oauth_metadata(cfg_ctx *c, json_t *oauth, riptd_oauth_conf *o) {
   return 0;
 }
 
-static int oauth_issuer(cfg_ctx *c, json_t *obj, riptd_oauth_conf *o,
-                        riptd_issuer_conf *is) {
+static int oauth_issuer(cfg_ctx *c, json_t *obj, void *elem, void *ctx) {
+  riptd_issuer_conf *is = elem;
+  const riptd_oauth_conf *o = ctx;
   static const char *const members[] = {
       "issuer",         "jwks-file", "jwks-uri", "jwks-cacert",
       "customer-claim", "skew-s",    "legacy-typ", NULL};
@@ -111,32 +112,13 @@ static int oauth_issuer(cfg_ctx *c, json_t *obj, riptd_oauth_conf *o,
   return 0;
 }
 
-static int oauth_issuers(cfg_ctx *c, json_t *oauth, riptd_oauth_conf *o) {
-  json_t *arr;
-  size_t saved;
-  int rv = cfg_array(c, oauth, "issuers", 0, 1, &arr, &saved);
-  if (rv != 0 || !arr)
-    return rv;
-  if (!(o->issuers = calloc(json_array_size(arr), sizeof(*o->issuers))))
-    return cfg_nomem(c);
-  for (size_t i = 0; i < json_array_size(arr); ++i) {
-    size_t at = cfg_push_index(c, i);
-    ++o->nissuers;
-    if ((rv = oauth_issuer(c, json_array_get(arr, i), o, &o->issuers[i])) !=
-        0)
-      return rv;
-    cfg_pop(c, at);
-  }
-  cfg_pop(c, saved);
-  return 0;
-}
-
 static int oauth_scope_is(const char *p, size_t len, const char *scope) {
   return len == strlen(scope) && strncmp(p, scope, len) == 0;
 }
 
 /* A client's scope: the call and/or admin scope, one space between. */
-static int oauth_client_scope(cfg_ctx *c, json_t *obj, riptd_oauth_conf *o,
+static int oauth_client_scope(cfg_ctx *c, json_t *obj,
+                              const riptd_oauth_conf *o,
                               riptd_client_conf *cl) {
   int rv = cfg_string(c, obj, "scope", 0, &cl->scope);
   if (rv != 0)
@@ -182,7 +164,8 @@ static int oauth_refresh_taken(const riptd_oauth_conf *o, const char *tok) {
   return 0;
 }
 
-static int oauth_refresh_tokens(cfg_ctx *c, json_t *obj, riptd_oauth_conf *o,
+static int oauth_refresh_tokens(cfg_ctx *c, json_t *obj,
+                                const riptd_oauth_conf *o,
                                 riptd_client_conf *cl) {
   json_t *arr;
   size_t saved;
@@ -209,8 +192,10 @@ static int oauth_refresh_tokens(cfg_ctx *c, json_t *obj, riptd_oauth_conf *o,
   return 0;
 }
 
-static int oauth_client(cfg_ctx *c, json_t *obj, const riptd_config *cfg,
-                        riptd_oauth_conf *o, riptd_client_conf *cl) {
+static int oauth_client(cfg_ctx *c, json_t *obj, void *elem, void *ctx) {
+  riptd_client_conf *cl = elem;
+  const riptd_config *cfg = ctx;
+  const riptd_oauth_conf *o = &cfg->oauth;
   static const char *const members[] = {"id",    "secret",         "customer",
                                         "scope", "refresh-tokens", NULL};
   if (!json_is_object(obj))
@@ -245,27 +230,6 @@ static int oauth_client(cfg_ctx *c, json_t *obj, const riptd_config *cfg,
   return 0;
 }
 
-static int oauth_clients(cfg_ctx *c, json_t *server, const riptd_config *cfg,
-                         riptd_oauth_conf *o) {
-  json_t *arr;
-  size_t saved;
-  int rv = cfg_array(c, server, "clients", 1, 1, &arr, &saved);
-  if (rv != 0)
-    return rv;
-  if (!(o->clients = calloc(json_array_size(arr), sizeof(*o->clients))))
-    return cfg_nomem(c);
-  for (size_t i = 0; i < json_array_size(arr); ++i) {
-    size_t at = cfg_push_index(c, i);
-    ++o->nclients;
-    if ((rv = oauth_client(c, json_array_get(arr, i), cfg, o,
-                           &o->clients[i])) != 0)
-      return rv;
-    cfg_pop(c, at);
-  }
-  cfg_pop(c, saved);
-  return 0;
-}
-
 static int oauth_server(cfg_ctx *c, json_t *oauth, const riptd_config *cfg,
                         riptd_oauth_conf *o) {
   static const char *const members[] = {
@@ -283,7 +247,9 @@ static int oauth_server(cfg_ctx *c, json_t *oauth, const riptd_config *cfg,
                     &o->token_lifetime_s)) != 0 ||
       (rv = cfg_int(c, server, "token-requests-per-second", 1, 100000,
                     &o->token_requests_per_second)) != 0 ||
-      (rv = oauth_clients(c, server, cfg, o)) != 0)
+      (rv = cfg_elements(c, server, "clients", 1, 1, sizeof(*o->clients),
+                         (void **)&o->clients, &o->nclients, oauth_client,
+                         (void *)(uintptr_t)cfg)) != 0)
     return rv;
   for (size_t i = 0; o->server_issuer && i < o->nissuers; ++i) {
     if (strcmp(o->issuers[i].issuer, o->server_issuer) == 0) {
@@ -325,7 +291,9 @@ int cfg_oauth(cfg_ctx *c, json_t *root, riptd_config *cfg) {
       (rv = cfg_int(c, oauth, "jwks-refresh-s", 10, 86400,
                     &o->jwks_refresh_s)) != 0 ||
       (rv = oauth_metadata(c, oauth, o)) != 0 ||
-      (rv = oauth_issuers(c, oauth, o)) != 0 ||
+      (rv = cfg_elements(c, oauth, "issuers", 0, 1, sizeof(*o->issuers),
+                         (void **)&o->issuers, &o->nissuers, oauth_issuer,
+                         o)) != 0 ||
       (rv = oauth_server(c, oauth, cfg, o)) != 0)
     return rv;
   if (strcmp(o->call_scope, o->admin_scope) == 0)

@@ -50,6 +50,20 @@ int cfg_object(cfg_ctx *c, json_t *obj, const char *key, int required,
 int cfg_array(cfg_ctx *c, json_t *obj, const char *key, int required,
               size_t min, json_t **out, size_t *saved);
 
+/* Fills the zeroed element |elem| from |v|, whose path is current; |ctx|
+ * is the caller's. */
+typedef int (*cfg_element_fn)(cfg_ctx *c, json_t *v, void *elem, void *ctx);
+
+/* The array member |key| (at least |min| elements; absent is no error
+ * unless |required|) read element by element with |fn| into a new zeroed
+ * array of |size|-byte elements at *|out|. *|n| counts the elements begun
+ * (before |fn| runs, so that a failure leaves what was begun freeable, and
+ * |fn| sees the elements before its own). An absent or empty array leaves
+ * *|out| NULL. */
+int cfg_elements(cfg_ctx *c, json_t *obj, const char *key, int required,
+                 size_t min, size_t size, void **out, size_t *n,
+                 cfg_element_fn fn, void *ctx);
+
 /* Scalars; an absent optional member leaves |*out| unchanged. Strings are
  * non-empty copies; files are resolved against the configuration's
  * directory. The _value forms read |v| itself, whose path is current. */
