@@ -35,33 +35,39 @@ static int client_check_config(const ript_client_config *cfg) {
   return 0;
 }
 
+int ript_client_set_token(ript_client *client, const char *token) {
+  if (!client || (token && !ript_client_token_ok(token)))
+    return RIPT_ERR_INVALID_ARGUMENT;
+  char *auth = NULL;
+  if (token) {
+    size_t len = strlen("Bearer ") + strlen(token);
+    if (!(auth = ript_mem_malloc(client->mem, len + 1)))
+      return RIPT_ERR_NOMEM;
+    memcpy(auth, "Bearer ", strlen("Bearer "));
+    memcpy(auth + strlen("Bearer "), token, strlen(token) + 1);
+  }
+  if (client->authorization) {
+    memset(client->authorization, 0, strlen(client->authorization));
+    ript_mem_free(client->mem, client->authorization);
+  }
+  client->authorization = auth;
+  return 0;
+}
+
 /* Copies the strings of |cfg| into |client|. */
 static int client_copy_config(ript_client *client,
                               const ript_client_config *cfg) {
   const ript_mem *mem = client->mem;
   if (cfg->root && !(client->root = ript_mem_strdup(mem, cfg->root)))
     return RIPT_ERR_NOMEM;
-  if (cfg->token) {
-    size_t len = strlen("Bearer ") + strlen(cfg->token);
-    client->authorization = ript_mem_malloc(mem, len + 1);
-    if (!client->authorization)
-      return RIPT_ERR_NOMEM;
-    memcpy(client->authorization, "Bearer ", strlen("Bearer "));
-    memcpy(client->authorization + strlen("Bearer "), cfg->token,
-           strlen(cfg->token) + 1);
-  }
-  return 0;
+  return ript_client_set_token(client, cfg->token);
 }
 
 static void client_free_config(ript_client *client) {
   const ript_mem *mem = client->mem;
   ript_mem_free(mem, client->root);
   ript_mem_free(mem, client->providertgs);
-  if (client->authorization) {
-    /* The token does not linger in freed memory. */
-    memset(client->authorization, 0, strlen(client->authorization));
-    ript_mem_free(mem, client->authorization);
-  }
+  ript_client_set_token(client, NULL); /* wipes the token */
 }
 
 int ript_client_new(ript_client **pclient, uv_loop_t *loop,

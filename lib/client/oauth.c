@@ -34,25 +34,6 @@ struct client_oauth {
   int timer_closed;
 };
 
-int ript_client_set_token(ript_client *client, const char *token) {
-  if (!client || (token && !ript_client_token_ok(token)))
-    return RIPT_ERR_INVALID_ARGUMENT;
-  char *auth = NULL;
-  if (token) {
-    size_t len = strlen("Bearer ") + strlen(token);
-    if (!(auth = ript_mem_malloc(client->mem, len + 1)))
-      return RIPT_ERR_NOMEM;
-    memcpy(auth, "Bearer ", strlen("Bearer "));
-    memcpy(auth + strlen("Bearer "), token, strlen(token) + 1);
-  }
-  if (client->authorization) {
-    memset(client->authorization, 0, strlen(client->authorization));
-    ript_mem_free(client->mem, client->authorization);
-  }
-  client->authorization = auth;
-  return 0;
-}
-
 /* ---- form encoding (RFC 6749 Appendix B) ---- */
 
 static int oauth_form_escape(ript_buf *out, const char *s) {
