@@ -35,12 +35,9 @@ static void auth_refuse(riptd_response *resp, const char *reason,
              description);
   else
     snprintf(challenge, sizeof(challenge), "Bearer realm=\"ript\"");
-  if (riptd_reply_error(resp, 401, description ? "invalid-token"
-                                               : "unauthorized",
-                        "%s", reason) != 0)
-    return;
-  if (riptd_response_add(resp, "www-authenticate", challenge) != 0)
-    riptd_reply_fault(resp, "riptd ran out of memory");
+  riptd_reply_error_with(resp, 401,
+                         description ? "invalid-token" : "unauthorized",
+                         "www-authenticate", challenge, "%s", reason);
 }
 
 static void auth_forbid_scope(const riptd_config *cfg, riptd_response *resp,
@@ -52,11 +49,9 @@ static void auth_forbid_scope(const riptd_config *cfg, riptd_response *resp,
            "Bearer realm=\"ript\", error=\"insufficient_scope\", "
            "scope=\"%s\"",
            scope);
-  if (riptd_reply_error(resp, 403, "insufficient-scope",
-                        "this needs a token with scope \"%s\"", scope) != 0)
-    return;
-  if (riptd_response_add(resp, "www-authenticate", challenge) != 0)
-    riptd_reply_fault(resp, "riptd ran out of memory");
+  riptd_reply_error_with(resp, 403, "insufficient-scope", "www-authenticate",
+                         challenge, "this needs a token with scope \"%s\"",
+                         scope);
 }
 
 /* The token of "Authorization: Bearer TOKEN", or NULL after refusing. */

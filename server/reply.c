@@ -122,20 +122,39 @@ int riptd_error_body(ript_buf *out, int status, const char *error,
   return ript_doc_error_write(&doc, out);
 }
 
-int riptd_reply_error(riptd_response *r, int status, const char *error,
-                      const char *fmt, ...) {
+static int reply_verror(riptd_response *r, int status, const char *error,
+                        const char *name, const char *value, const char *fmt,
+                        va_list ap) {
   ript_buf body;
   ript_buf_init(&body, NULL);
-  va_list ap;
-  va_start(ap, fmt);
   int rv = riptd_error_body(&body, status, error, fmt, ap);
-  va_end(ap);
   if (rv == 0)
     rv = riptd_reply(r, status, "application/json", body.data, body.len);
   else
     riptd_reply_fault(r, "riptd could not write an error document");
   ript_buf_free(&body);
+  if (rv == 0 && name && (rv = riptd_response_add(r, name, value)) != 0)
+    riptd_reply_fault(r, "riptd ran out of memory");
   return rv == 0 ? 0 : RIPT_ERR_NOMEM;
+}
+
+int riptd_reply_error(riptd_response *r, int status, const char *error,
+                      const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int rv = reply_verror(r, status, error, NULL, NULL, fmt, ap);
+  va_end(ap);
+  return rv;
+}
+
+int riptd_reply_error_with(riptd_response *r, int status, const char *error,
+                           const char *name, const char *value,
+                           const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int rv = reply_verror(r, status, error, name, value, fmt, ap);
+  va_end(ap);
+  return rv;
 }
 
 void riptd_reply_doc(riptd_response *r, int status, const ript_buf *uri,

@@ -76,6 +76,14 @@ int riptd_reply_error(riptd_response *r, int status, const char *error,
                       const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* riptd_reply_error with one header field more, |name|: |value| (an Allow,
+ * WWW-Authenticate or Retry-After). Returns 0 or RIPT_ERR_NOMEM (the
+ * response is then a fault). */
+int riptd_reply_error_with(riptd_response *r, int status, const char *error,
+                           const char *name, const char *value,
+                           const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
 /*
  * Appends to |out| the error document (docs/PROTOCOL.md 4.7) for |status|,
  * |error| and the reason formatted from |fmt| and |ap|, sanitised as

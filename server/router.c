@@ -176,12 +176,10 @@ static void router_not_allowed(riptd_response *resp, router_resource res,
       strcat(allow, ", ");
     strcat(allow, router_routes[i].method);
   }
-  if (riptd_reply_error(resp, 405, "method-not-allowed",
-                        "%.16s is not allowed on this resource; it allows "
-                        "%s",
-                        method, allow) == 0 &&
-      riptd_response_add(resp, "allow", allow) != 0)
-    riptd_reply_fault(resp, "riptd ran out of memory");
+  riptd_reply_error_with(resp, 405, "method-not-allowed", "allow", allow,
+                         "%.16s is not allowed on this resource; it allows "
+                         "%s",
+                         method, allow);
 }
 
 /* The TG the path names, if the customer may see it (any configured TG
@@ -229,14 +227,11 @@ static int router_rate_ok(riptd_ctx *ctx) {
     return 1;
   char after[24];
   snprintf(after, sizeof(after), "%lld", (long long)(wait_ms + 999) / 1000);
-  if (riptd_reply_error(ctx->resp, 429, "rate-limited",
-                        "customer %s sends more than %lld requests a second; "
-                        "retry after %s s",
-                        ctx->customer->name,
-                        (long long)cfg->limits.requests_per_second,
-                        after) == 0 &&
-      riptd_response_add(ctx->resp, "retry-after", after) != 0)
-    riptd_reply_fault(ctx->resp, "riptd ran out of memory");
+  riptd_reply_error_with(ctx->resp, 429, "rate-limited", "retry-after", after,
+                         "customer %s sends more than %lld requests a second; "
+                         "retry after %s s",
+                         ctx->customer->name,
+                         (long long)cfg->limits.requests_per_second, after);
   return 0;
 }
 
