@@ -26,9 +26,8 @@ static const char *const config_action_names[] = {
 #define CONFIG_NACTIONS                                                      \
   (sizeof(config_action_names) / sizeof(config_action_names[0]))
 
-const char *riptd_action_name(riptd_action action) {
-  return (size_t)action < CONFIG_NACTIONS ? config_action_names[action]
-                                          : NULL;
+const char *riptd_action_name(riptd_action_kind kind) {
+  return (size_t)kind < CONFIG_NACTIONS ? config_action_names[kind] : NULL;
 }
 
 /* ---- parse context: the file, the JSON path, the error line ---- */
@@ -602,7 +601,7 @@ static int cfg_action(cfg_ctx *c, json_t *obj, riptd_route *route) {
     return cfg_fail(c, "expected one of echo, play, record, conference, "
                        "decline, fail, noanswer");
   }
-  route->action = (riptd_action)i;
+  route->action = (riptd_action_kind)i;
   return 0;
 }
 

@@ -21,7 +21,7 @@
 #include "ript/mediakey.h"
 
 /* What answers a call, chosen by destination (the TG's routes). */
-typedef enum riptd_action {
+typedef enum riptd_action_kind {
   RIPTD_ACTION_ECHO = 0,   /* sends back what it receives */
   RIPTD_ACTION_PLAY,       /* plays a WAV file in a loop */
   RIPTD_ACTION_RECORD,     /* records to a WAV file */
@@ -29,15 +29,15 @@ typedef enum riptd_action {
   RIPTD_ACTION_DECLINE,    /* the call is declined */
   RIPTD_ACTION_FAIL,       /* the call fails */
   RIPTD_ACTION_NOANSWER    /* the call is never answered */
-} riptd_action;
+} riptd_action_kind;
 
 /* The action's name in the configuration ("echo", ...), or NULL. */
-const char *riptd_action_name(riptd_action action);
+const char *riptd_action_name(riptd_action_kind kind);
 
 typedef struct riptd_route {
   char *match;               /* a destination pattern list (ript/dest.h) */
   ript_dest_list *dest;      /* |match|, parsed */
-  riptd_action action;
+  riptd_action_kind action;
   char *file;                /* play and record: the WAV file; else NULL */
   /* "media-key": the end-to-end media key of calls to these numbers
    * (docs/PROTOCOL.md §10.2), or has_media_key 0 */

@@ -212,7 +212,7 @@ static json_t *dev_routes(void) {
                        : i == RIPTD_ACTION_RECORD ? "record.wav"
                                                   : NULL;
     json_t *r = json_pack("{s:s, s:s, s:s*}", "match", dev_numbers[i],
-                          "action", riptd_action_name((riptd_action)i),
+                          "action", riptd_action_name((riptd_action_kind)i),
                           "file", file);
     if (!r || json_array_append_new(routes, r) != 0) {
       json_decref(routes);
@@ -340,7 +340,7 @@ static json_t *dev_info_json(const char *dir, const riptd_app *app) {
            dev_path(config, sizeof(config), dir, "riptd.json") == 0 &&
            riptd_app_tg_uri(app, cfg->tgs[0].name, NULL, &tg) == 0;
   for (size_t i = 0; ok && i < DEV_NROUTES; ++i)
-    ok = json_object_set_new(numbers, riptd_action_name((riptd_action)i),
+    ok = json_object_set_new(numbers, riptd_action_name((riptd_action_kind)i),
                              json_string(dev_numbers[i])) == 0;
   for (int i = 0; ok && i < RIPTD_DEV_FROM_COUNT; ++i) {
     char n[RIPT_STIR_E164_BUFLEN];

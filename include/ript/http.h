@@ -168,6 +168,14 @@ int ript_http_exchange_send_datagram(ript_http_exchange *ex,
 /* Nonzero if this exchange may carry datagrams (both sides enabled them). */
 int ript_http_exchange_datagrams_enabled(const ript_http_exchange *ex);
 
+/* The largest payload ript_http_exchange_send_datagram takes on this
+ * exchange now: what one QUIC packet on the current path holds (it grows as
+ * path MTU discovery proves larger packets) within the peer's DATAGRAM frame
+ * limit, less the quarter stream ID in front. 0 when the exchange cannot
+ * carry datagrams (HTTP/2, not CONNECT, not negotiated, a client request
+ * not yet sent). */
+size_t ript_http_exchange_max_datagram(const ript_http_exchange *ex);
+
 /* ---- server ---- */
 
 typedef struct ript_http_server ript_http_server;

@@ -344,9 +344,14 @@ static int h2_datagrams_enabled(const ript_http_exchange *ex) {
   return 0;
 }
 
+static size_t h2_max_datagram(const ript_http_exchange *ex) {
+  (void)ex;
+  return 0;
+}
+
 const ript_http_exchange_ops ript_h2_exchange_ops = {
-    h2_respond, h2_write,         h2_pending,          h2_end,
-    h2_reset,   h2_send_datagram, h2_datagrams_enabled};
+    h2_respond, h2_write,         h2_pending,           h2_end,
+    h2_reset,   h2_send_datagram, h2_datagrams_enabled, h2_max_datagram};
 
 /* ---- nghttp2 callbacks both roles use ---- */
 

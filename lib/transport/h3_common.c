@@ -873,9 +873,20 @@ static int ex_datagrams_enabled(const ript_http_exchange *ex) {
          conn_datagrams_ok(st->conn);
 }
 
+/* What ex_send_datagram takes: the path's and the peer's limit, less the
+ * quarter stream ID in front. */
+static size_t ex_max_datagram(const ript_http_exchange *ex) {
+  const h3_stream *st = ex->stream;
+  if (!ex_datagrams_enabled(ex) || st->id < 0)
+    return 0;
+  size_t most = conn_max_datagram(st->conn);
+  size_t prefix = varint_len((uint64_t)st->id / 4);
+  return most > prefix ? most - prefix : 0;
+}
+
 static const ript_http_exchange_ops h3_exchange_ops = {
-    ex_respond, ex_write,         ex_pending,          ex_end,
-    ex_reset,   ex_send_datagram, ex_datagrams_enabled};
+    ex_respond, ex_write,         ex_pending,           ex_end,
+    ex_reset,   ex_send_datagram, ex_datagrams_enabled, ex_max_datagram};
 
 int h3_conn_submit(h3_conn *c, ript_http_exchange *ex,
                    const ript_http_header *headers, size_t n,

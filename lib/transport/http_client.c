@@ -142,9 +142,15 @@ static int queued_datagrams_enabled(const ript_http_exchange *ex) {
   return 0;
 }
 
+static size_t queued_max_datagram(const ript_http_exchange *ex) {
+  (void)ex;
+  return 0;
+}
+
 static const ript_http_exchange_ops queued_ops = {
-    queued_respond, queued_write,         queued_pending,          queued_end,
-    queued_reset,   queued_send_datagram, queued_datagrams_enabled};
+    queued_respond,       queued_write,       queued_pending,
+    queued_end,           queued_reset,       queued_send_datagram,
+    queued_datagrams_enabled, queued_max_datagram};
 
 /* ---- cookies ---- */
 

@@ -244,3 +244,7 @@ int ript_http_exchange_send_datagram(ript_http_exchange *ex,
 int ript_http_exchange_datagrams_enabled(const ript_http_exchange *ex) {
   return ex->ops->datagrams_enabled(ex);
 }
+
+size_t ript_http_exchange_max_datagram(const ript_http_exchange *ex) {
+  return ex->ops->max_datagram(ex);
+}

@@ -28,6 +28,7 @@ typedef struct ript_http_exchange_ops {
   int (*reset)(ript_http_exchange *ex);
   int (*send_datagram)(ript_http_exchange *ex, const void *data, size_t len);
   int (*datagrams_enabled)(const ript_http_exchange *ex);
+  size_t (*max_datagram)(const ript_http_exchange *ex);
 } ript_http_exchange_ops;
 
 struct ript_http_client_origin;

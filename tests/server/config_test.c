@@ -171,7 +171,7 @@ static void test_full(void **state) {
   assert_true(tg->origins);
   assert_int_equal(tg->nroutes, 7);
   for (size_t i = 0; i < 7; ++i)
-    assert_int_equal(tg->routes[i].action, (riptd_action)i);
+    assert_int_equal(tg->routes[i].action, (riptd_action_kind)i);
   assert_string_equal(tg->routes[1].file, "/etc/riptd/tone.wav");
   assert_string_equal(tg->routes[2].file, "/tmp/rec.wav");
   assert_null(tg->routes[0].file);
@@ -290,7 +290,7 @@ static void test_action_names(void **state) {
   (void)state;
   assert_string_equal(riptd_action_name(RIPTD_ACTION_ECHO), "echo");
   assert_string_equal(riptd_action_name(RIPTD_ACTION_NOANSWER), "noanswer");
-  assert_null(riptd_action_name((riptd_action)7));
+  assert_null(riptd_action_name((riptd_action_kind)7));
 }
 
 /* ---- every error, with its line ---- */

@@ -845,6 +845,7 @@ static void connect_request(server_x *x) {
   assert_int_equal(ript_http_exchange_send_datagram(x->ex, "d", 1),
                    RIPT_ERR_HTTP_STATE);
   assert_int_equal(ript_http_exchange_datagrams_enabled(x->ex), 0);
+  assert_int_equal(ript_http_exchange_max_datagram(x->ex), 0);
 }
 
 static void connect_server_body(server_x *x) {

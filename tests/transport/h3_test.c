@@ -59,6 +59,7 @@ typedef struct h3t {
   int other_conn;       /* a later request came on another connection */
   char cookie[64];      /* Cookie header seen by /check ("-" if none) */
   int s_dgrams;
+  size_t s_dgram_longest;
   int s_dgram_bad;
   int dgram_enabled_get; /* datagrams_enabled on a GET, server side */
   int dgram_state_get;   /* send_datagram on a GET, server side */
@@ -345,6 +346,8 @@ static void srv_on_datagram(ript_http_exchange *ex, const uint8_t *data,
   /* Datagrams may be lost or reordered: count well-formed ones. */
   if (len < 4 || memcmp(data, "c2s ", 4) != 0)
     ++t->s_dgram_bad;
+  if (len > t->s_dgram_longest)
+    t->s_dgram_longest = len;
   if (t->s_dgrams++ == 0) {
     for (int i = 0; i < T_DGRAMS; ++i) {
       char msg[32];
@@ -570,6 +573,7 @@ static void cli_check_headers(ript_http_exchange *ex, void *user_data) {
   assert_int_equal(ript_http_exchange_respond(ex, 200, NULL, 0, 0),
                    RIPT_ERR_HTTP_STATE);
   assert_false(ript_http_exchange_datagrams_enabled(ex));
+  assert_int_equal(ript_http_exchange_max_datagram(ex), 0);
   assert_int_equal(ript_http_exchange_send_datagram(ex, "x", 1),
                    RIPT_ERR_HTTP_STATE);
 }
@@ -991,10 +995,18 @@ static void connect_on_response(ript_http_exchange *ex, void *user_data) {
   x->status = ript_http_exchange_status(ex);
   assert_int_equal(x->status, 200);
   assert_true(ript_http_exchange_datagrams_enabled(ex));
-  /* Too big for one packet: refused, not fragmented. */
-  static uint8_t big[2000];
+  /* Too big for one packet: refused, not fragmented. The largest that fits
+   * says so: a QUIC packet holds at least 1200 bytes of UDP payload (more
+   * once path MTU discovery proved it; at most the 1452 ngtcp2 probes),
+   * less the QUIC and HTTP/3 framing. */
+  static uint8_t big[2000] = "c2s big";
+  size_t most = ript_http_exchange_max_datagram(ex);
+  assert_true(most >= 1100 && most < 1452);
   assert_int_equal(ript_http_exchange_send_datagram(ex, big, sizeof(big)),
                    RIPT_ERR_NOBUF);
+  assert_int_equal(ript_http_exchange_send_datagram(ex, big, most + 1),
+                   RIPT_ERR_NOBUF);
+  assert_int_equal(ript_http_exchange_send_datagram(ex, big, most), 0);
   for (int i = 0; i < T_DGRAMS; ++i) {
     char msg[32];
     snprintf(msg, sizeof(msg), "c2s %d", i);
@@ -1022,6 +1034,7 @@ static void test_connect_datagrams(void **state) {
   /* Not sent yet: no datagrams. */
   assert_int_equal(ript_http_exchange_send_datagram(x.ex, "x", 1),
                    RIPT_ERR_HTTP_STATE);
+  assert_int_equal(ript_http_exchange_max_datagram(x.ex), 0);
   t_wait(&t, &x.status, 200);
   /* Datagrams are unreliable, but loopback loses few. */
   t_wait(&t, &t.s_dgrams, T_DGRAMS * 9 / 10);
@@ -1029,7 +1042,9 @@ static void test_connect_datagrams(void **state) {
   t_sleep(&t, 200);
   assert_int_equal(t.s_dgram_bad, 0);
   assert_int_equal(t.c_dgram_bad, 0);
-  assert_true(t.s_dgrams <= T_DGRAMS && t.c_dgrams <= T_DGRAMS);
+  /* The datagrams and the one of the largest size. */
+  assert_true(t.s_dgrams <= T_DGRAMS + 1 && t.c_dgrams <= T_DGRAMS);
+  assert_true(t.s_dgram_longest >= 1100);
   /* The session ends like any exchange. */
   assert_int_equal(ript_http_exchange_end(x.ex), 0);
   assert_int_equal(ript_http_exchange_end(t.held[0]), 0);
