@@ -67,8 +67,9 @@ ript_map_node *ript_map_find(const ript_map *map, const void *key,
 void ript_map_remove(ript_map *map, ript_map_node *node);
 
 /* Iteration in no particular order: ript_map_first, then ript_map_next on
- * the node last returned, until NULL. The node last returned may be removed
- * before asking for the next; nothing else may change meanwhile. */
+ * the node last returned, until NULL. To remove nodes while iterating, take
+ * the next one before removing the current one; nothing else may change
+ * meanwhile (no insertion, no other removal). */
 ript_map_node *ript_map_first(const ript_map *map);
 ript_map_node *ript_map_next(const ript_map *map, const ript_map_node *node);
 
