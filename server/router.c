@@ -194,26 +194,18 @@ static const riptd_tg_conf *router_tg(riptd_ctx *ctx, const char *name) {
   return NULL;
 }
 
-/* The call a byway path names, if it is the customer's on this TG; else
- * a 404 (or 500) and -1. */
-static int router_call(riptd_ctx *ctx, riptd_byway *out) {
-  riptd_call_rec rec;
-  memset(&rec, 0, sizeof(rec));
-  int rv = RIPTD_STORE_NOT_FOUND;
-  if (ript_uri_uuid_check(ctx->id, strlen(ctx->id), NULL) == 0)
-    rv = riptd_store_call_get(ctx->app->store, ctx->id, &rec);
-  if (rv == 0 && (strcmp(rec.customer, ctx->customer->name) != 0 ||
-                  strcmp(rec.tg, ctx->tg->name) != 0))
-    rv = RIPTD_STORE_NOT_FOUND;
-  riptd_call_rec_free(&rec);
-  if (rv == RIPTD_STORE_NOT_FOUND)
+/* The byway a path names: a call UUID (else 404); whether the call is the
+ * customer's on this TG is the live calls' to say (they hold the call, or
+ * look it up). */
+static int router_call(riptd_ctx *ctx, riptd_byway_path *out) {
+  if (ript_uri_uuid_check(ctx->id, strlen(ctx->id), NULL) != 0) {
     riptd_reply_error(ctx->resp, 404, "not-found",
                       "there is no call %s on TG %s", ctx->id, ctx->tg->name);
-  else if (rv != 0)
-    riptd_reply_fault(ctx->resp, "riptd could not read the call");
-  if (rv != 0)
     return -1;
+  }
   memcpy(out->uuid, ctx->id, RIPT_URI_UUID_LEN + 1);
+  out->customer = ctx->customer->name;
+  out->tg = ctx->tg->name;
   return 0;
 }
 
@@ -297,7 +289,7 @@ void riptd_router_handle(riptd_app *app, const riptd_request *req,
   router_path rp;
   riptd_ctx ctx = {app, req, resp, NULL, NULL, NULL};
   const router_route *route = router_route_of(&ctx, &rp, 0);
-  riptd_byway byway;
+  riptd_byway_path byway;
   if (!route)
     return;
   if (route->handle)
@@ -307,7 +299,7 @@ void riptd_router_handle(riptd_app *app, const riptd_request *req,
 }
 
 int riptd_router_byway(riptd_app *app, const riptd_request *req,
-                       riptd_response *resp, riptd_byway *out) {
+                       riptd_response *resp, riptd_byway_path *out) {
   router_path rp;
   riptd_ctx ctx = {app, req, resp, NULL, NULL, NULL};
   const router_route *route = router_route_of(&ctx, &rp, 1);

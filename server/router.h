@@ -46,10 +46,13 @@ typedef enum riptd_byway_kind {
   RIPTD_BYWAY_MEDIA       /* {call}/media: GET, PUT, CONNECT */
 } riptd_byway_kind;
 
-typedef struct riptd_byway {
+/* The byway a request names: its resource, the call, and whose it is. */
+typedef struct riptd_byway_path {
   riptd_byway_kind kind;
   char uuid[RIPT_URI_UUID_LEN + 1]; /* the call */
-} riptd_byway;
+  const char *customer; /* the token's customer (the configuration's) */
+  const char *tg;       /* the TG of the path (the configuration's) */
+} riptd_byway_path;
 
 /* riptd_router_byway results. */
 #define RIPTD_ROUTER_NOT_BYWAY 0 /* not a byway: collect the body, route */
@@ -65,6 +68,6 @@ typedef struct riptd_byway {
  * is RIPTD_ROUTER_NOT_BYWAY and |resp| is untouched.
  */
 int riptd_router_byway(riptd_app *app, const riptd_request *req,
-                       riptd_response *resp, riptd_byway *out);
+                       riptd_response *resp, riptd_byway_path *out);
 
 #endif /* RIPTD_ROUTER_H */
