@@ -66,7 +66,7 @@ step "record into a directory: recordings/UUID.wav"
 new_call "$(number record)"
 mcall --seconds 3 --sent "$WORK/sent.wav"
 REC=$STATE/recordings/${CALL##*/}.wav
-[ -f "$REC" ] || fail "no $REC: $(ls "$STATE/recordings")"
+wait_file "$REC" 5
 CMP=$("$RIPT_BIN_DIR/ript-wav-compare" "$WORK/sent.wav" "$REC") || fail "compare: $CMP"
 echo "$TEST_NAME:   $CMP"
 at_least "$(sed -n 's/^correlation=\([^ ]*\).*/\1/p' <<<"$CMP")" 0.9 || fail "the recording: $CMP"
