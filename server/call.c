@@ -1,5 +1,6 @@
 /* A live call: its state and the events that change it, its signaling
- * byways (docs/PROTOCOL.md §8, §9), its one timer and its end. */
+ * byways (docs/PROTOCOL.md §8, §9), its one timer, its end, and the host
+ * its action reports through (action.h). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -226,7 +227,7 @@ static void call_finish(riptd_call *c) {
   while (c->bw[RIPTD_BW_EVENTS_PUT])
     riptd_bw_answer(c->bw[RIPTD_BW_EVENTS_PUT], 200, NULL, NULL, 0);
   riptd_cmedia_end(c);
-  riptd_action_end(c);
+  c->action_ops->end(c->action, riptd_wall_ms());
   riptd_call_schedule(c);
 }
 
@@ -424,7 +425,7 @@ int riptd_call_renegotiate(riptd_call *call, const riptd_call_rec *rec) {
   int rv = riptd_cmedia_renegotiate(call, rec);
   if (rv != 0)
     return rv;
-  riptd_action_renegotiate(call);
+  call->action_ops->renegotiate(call->action, riptd_wall_ms());
   riptd_call_schedule(call);
   return 0;
 }
@@ -478,12 +479,21 @@ void riptd_call_take(riptd_call *call, ript_http_exchange *ex,
 
 static void call_on_timer(uv_timer_t *timer);
 
+/* The action's deadline (wall) on the loop's clock. */
+static int64_t call_action_deadline(const riptd_call *c) {
+  int64_t d = c->action_ops->deadline(c->action);
+  if (d == INT64_MAX)
+    return INT64_MAX;
+  int64_t wall = riptd_wall_ms();
+  return riptd_mono_ms(c->live) + (d > wall ? d - wall : 0);
+}
+
 void riptd_call_schedule(riptd_call *call) {
   if (call->closing)
     return;
   int64_t t = call->expire_at;
   if (!call_ended(call)) {
-    int64_t a = riptd_action_deadline(call);
+    int64_t a = call_action_deadline(call);
     int64_t m = riptd_cmedia_deadline(call);
     t = a < m ? a : m;
     if (call->lonely_since >= 0) {
@@ -513,6 +523,8 @@ static void call_free(riptd_call *c) {
   for (size_t i = 0; i < c->nkept; ++i)
     ript_event_free(&c->kept[i]);
   ript_event_free(&c->state_event);
+  if (c->action_ops)
+    c->action_ops->del(c->action);
   riptd_cmedia_free(c);
   free(c->uri);
   free(c->tg);
@@ -551,7 +563,7 @@ static void call_on_timer(uv_timer_t *timer) {
     riptd_call_event(c, RIPT_EVENT_END, reason);
   }
   if (!call_ended(c)) {
-    riptd_action_run(c, now);
+    c->action_ops->tick(c->action, riptd_wall_ms());
     riptd_cmedia_run(c, now);
   }
   riptd_call_schedule(c);
@@ -577,10 +589,8 @@ static int call_init(riptd_call *c, riptd_live *live,
   memcpy(c->uuid, rec->uuid, sizeof(c->uuid));
   c->state = RIPT_CALL_PROCEEDING;
   c->lonely_since = riptd_mono_ms(live);
-  c->armed_at = c->expire_at = c->step_at = INT64_MAX;
-  c->media.ack_at = c->audio.tick_at = INT64_MAX;
-  c->audio.call = c;
-  ript_buf_init(&c->audio.rec, NULL);
+  c->armed_at = c->expire_at = INT64_MAX;
+  c->media.ack_at = INT64_MAX;
   if (!tg || rec->route >= tg->nroutes)
     return RIPT_ERR_INVALID_ARGUMENT;
   c->route = &tg->routes[rec->route];
@@ -601,11 +611,57 @@ static int call_init(riptd_call *c, riptd_live *live,
   return riptd_cmedia_init(c, rec);
 }
 
+/* ---- the host of the action ---- */
+
+static int call_host_event(void *data, ript_event_type type,
+                           const char *reason, int64_t now) {
+  (void)now;
+  return riptd_call_event(data, type, reason);
+}
+
+static int call_host_send(void *data, const ript_media_frame *frame,
+                          int64_t now) {
+  (void)now;
+  return riptd_cmedia_send(data, frame);
+}
+
+static int call_host_forward(void *data, const uint8_t *chunk, size_t len,
+                             int64_t now) {
+  (void)now;
+  return riptd_cmedia_forward(data, chunk, len) == 0 ? 0 : RIPT_ERR_NOBUF;
+}
+
+static void call_host_schedule(void *data) { riptd_call_schedule(data); }
+
+/* The route's action, where a new call is: proceeding since |rec|'s
+ * creation. */
+static int call_action(riptd_call *c, const riptd_call_rec *rec) {
+  riptd_action_ctx ctx = {
+      {c, call_host_event, call_host_send, call_host_forward,
+       call_host_schedule},
+      &c->live->env,
+      c->route,
+      c->uuid,
+      c->tg,
+      c->to,
+      &c->media.tx_audio,
+      &c->media.rx_audio,
+      RIPT_CALL_PROCEEDING,
+      rec->created_ms};
+  const riptd_action_ops *ops = riptd_action_ops_of(c->route->action);
+  int rv = ops->start(&c->action, &ctx, riptd_wall_ms());
+  if (rv == 0)
+    c->action_ops = ops;
+  return rv;
+}
+
 int riptd_call_start(riptd_live *live, const riptd_call_rec *rec) {
   riptd_call *c = calloc(1, sizeof(*c));
   if (!c)
     return RIPT_ERR_NOMEM;
   int rv = call_init(c, live, rec);
+  if (rv == 0)
+    rv = call_action(c, rec);
   if (rv == 0)
     rv = riptd_live_add(live, c);
   if (rv != 0) {
@@ -615,7 +671,6 @@ int riptd_call_start(riptd_live *live, const riptd_call_rec *rec) {
   uv_timer_init(live->loop, &c->timer);
   c->timer.data = c;
   ++live->timers_open;
-  riptd_action_start(c);
   riptd_call_schedule(c);
   return 0;
 }

@@ -1,12 +1,12 @@
 /*
  * server/call.h - the inside of riptd's live calls (live.h), shared by
- * live.c (the registry), call.c (state, signaling byways, the timer),
- * callmedia.c (the media session and media byways) and action.c (what each
- * route does: the call's timeline and its audio).
+ * live.c (the registry), call.c (state, signaling byways, the timer, and
+ * the host of the call's action) and callmedia.c (the media session and
+ * media byways). What the route does is the call's action (action.h).
  *
  * Clocks: "mono" times are the loop's monotonic milliseconds (uv_now), used
  * for every deadline; "wall" times are Unix milliseconds, used for event
- * timestamps and media chunks (riptd_wall_ms).
+ * timestamps, media chunks and the action (riptd_wall_ms).
  */
 #ifndef RIPTD_CALL_H
 #define RIPTD_CALL_H
@@ -15,6 +15,7 @@
 
 #include <uv.h>
 
+#include "action.h"
 #include "app.h"
 #include "live.h"
 #include "ript/audio.h"
@@ -44,7 +45,6 @@ enum {
 };
 
 typedef struct riptd_call riptd_call;
-typedef struct riptd_room riptd_room;
 
 /* ---- byways: one per exchange a call holds ---- */
 
@@ -101,52 +101,6 @@ typedef struct riptd_cmedia {
   uint64_t forwarded; /* sealed chunks of this call forwarded (conference) */
 } riptd_cmedia;
 
-/* ---- the audio of a call (action.c) ---- */
-
-typedef enum riptd_audio_mode {
-  RIPTD_AUDIO_OFF = 0,
-  RIPTD_AUDIO_ECHO,   /* what arrives goes back, re-encoded */
-  RIPTD_AUDIO_PLAY,   /* the route's file, looped */
-  RIPTD_AUDIO_RECORD, /* what arrives is kept for the route's file */
-  RIPTD_AUDIO_ROOM    /* a conference participant */
-} riptd_audio_mode;
-
-typedef struct riptd_audio {
-  riptd_audio_mode mode;
-  riptd_call *call;
-  ript_audio_encoder *enc;
-  ript_audio_decoder *dec;
-  ript_jitter *jb;
-  ript_resampler *rs_in;  /* decoder format to the encoder's (or room's) */
-  ript_resampler *rs_out; /* room format to the encoder's */
-  int16_t *fifo;          /* PCM waiting to be encoded, interleaved */
-  size_t fifo_len, fifo_cap;
-  int16_t *heard;         /* room: what arrived, at the room's format */
-  size_t heard_len, heard_cap;
-  int64_t tick_at;        /* mono: the next media tick; INT64_MAX: none */
-  int64_t out_ts;         /* wall timestamp of the last frame sent, 0: none */
-  int64_t in_next_ts;     /* echo: where the last decoded frame ended, in
-                             the sender's timestamps; 0: none */
-  int64_t out_pause;      /* echo: a pause in those timestamps (ms) that the
-                             next frame sent keeps */
-  int64_t te_rx_ts, te_tx_ts; /* telephone-event timestamps, echoed */
-  /* play */
-  const int16_t *play;    /* the file at the encoder's format (live cache) */
-  size_t play_frames, play_pos;
-  int64_t play_start;     /* mono */
-  int64_t play_sent;      /* frames sent */
-  /* record */
-  ript_buf rec;           /* int16 PCM at rec_rate, rec_channels */
-  uint32_t rec_rate;      /* the first decoder's format: a renegotiation */
-  unsigned rec_channels;  /* resamples into it (rs_in) */
-  /* conference */
-  riptd_room *room;
-  struct riptd_audio *room_next;
-  int plain;    /* riptd opened its media: it is sent the mix */
-  int relayed;  /* it was sent forwarded chunks: never the mix again */
-  struct riptd_audio *hears; /* whose sealed chunks it is forwarded */
-} riptd_audio;
-
 /* ---- a call ---- */
 
 struct riptd_call {
@@ -170,24 +124,13 @@ struct riptd_call {
   uv_timer_t timer;
   int64_t armed_at;     /* mono: when the timer fires; INT64_MAX: stopped */
   int64_t expire_at;    /* mono: the record goes; INT64_MAX: not yet */
-  int step;             /* action.c's next step of the timeline */
-  int64_t step_at;      /* mono */
   int closing;          /* riptd_call_close ran: the timer is closing */
   riptd_cmedia media;
-  riptd_audio audio;
+  const riptd_action_ops *action_ops; /* the route's row */
+  riptd_action *action;
 };
 
 /* ---- the registry (live.c) ---- */
-
-/* A WAV file resampled to one format, shared by every call playing it. */
-typedef struct riptd_wav_cache {
-  struct riptd_wav_cache *next;
-  char *file;
-  uint32_t rate;
-  unsigned channels;
-  int16_t *samples;
-  size_t frames;
-} riptd_wav_cache;
 
 /* Free lists of the pool allocator (live.c): blocks of 2^(5+i) bytes. */
 enum { RIPTD_POOL_CLASSES = 9, RIPTD_POOL_KEEP = 4096 };
@@ -207,10 +150,7 @@ struct riptd_live {
   ript_buf out;
   ript_buf chunks;
   uint8_t *rx;       /* RIPTD_DATAGRAM_RX_MAX bytes */
-  int16_t *pcm_a, *pcm_b;
-  size_t pcm_cap;    /* samples in each */
-  riptd_wav_cache *wavs;
-  riptd_room *rooms;
+  riptd_action_env env; /* what the calls' actions share */
   size_t timers_open;
   int closing;
   void (*on_closed)(void *);
@@ -229,11 +169,8 @@ riptd_call *riptd_live_find(riptd_live *live, const char *uuid);
 int riptd_live_add(riptd_live *live, riptd_call *call);
 /* Forgets |call| (its memory is the caller's). */
 void riptd_live_forget(riptd_live *live, riptd_call *call);
-/* The samples of |file| converted to |rate| Hz and |channels|, loaded
- * once; NULL when the file cannot be read (reported on stderr). */
-const riptd_wav_cache *riptd_live_wav(riptd_live *live, const char *file,
-                                      uint32_t rate, unsigned channels);
-/* One timer closed: the last one lets riptd_live_close finish. */
+/* One timer closed: the last one (with no recording still being
+ * written) lets riptd_live_close finish. */
 void riptd_live_timer_closed(riptd_live *live);
 
 /* ---- call.c ---- */
@@ -337,28 +274,5 @@ int64_t riptd_cmedia_deadline(const riptd_call *call);
 void riptd_cmedia_run(riptd_call *call, int64_t now);
 /* The call ended: held media byways answer 404, sessions end. */
 void riptd_cmedia_end(riptd_call *call);
-
-/* ---- action.c ---- */
-
-/* The first step of the route's timeline (alerting, or failed at once). */
-void riptd_action_start(riptd_call *call);
-/* Runs the steps and media ticks due at |now| (mono). */
-void riptd_action_run(riptd_call *call, int64_t now);
-/* The next step or media tick (mono), INT64_MAX if none. */
-int64_t riptd_action_deadline(const riptd_call *call);
-/* A new media frame from the client (received at wall time |wall|). */
-/* A media chunk riptd cannot open (RIPT_MEDIA_FRAME_FLAG_SEALED): a
- * conference forwards it (docs/PROTOCOL.md §10.8); other actions have
- * nothing to do with it. */
-void riptd_action_sealed(riptd_call *call, const ript_media_frame *frame);
-
-void riptd_action_frame(riptd_call *call, const ript_media_frame *frame,
-                        int64_t wall);
-/* The directives changed: the audio starts again in the same mode with
- * the new streams and codecs. */
-void riptd_action_renegotiate(riptd_call *call);
-/* The call ended: the recording is written, the conference left, the
- * codecs freed. */
-void riptd_action_end(riptd_call *call);
 
 #endif /* RIPTD_CALL_H */

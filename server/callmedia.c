@@ -89,7 +89,7 @@ int riptd_cmedia_init(riptd_call *call, const riptd_call_rec *rec) {
   cfg.ack_timeout_ms = cfg.media_timeout_ms = cfg.rx_timeout_ms = 0;
   /* A conference relays what it cannot open (§10.8). */
   cfg.deliver_sealed = call->route &&
-                       call->route->action == RIPTD_ACTION_CONFERENCE;
+                       riptd_action_ops_of(call->route->action)->sealed;
   if ((rv = cmedia_key(call, &cfg)) != 0)
     return rv;
   return ript_media_session_new(&m->session, &cfg, riptd_wall_ms(), NULL);
@@ -232,10 +232,11 @@ int riptd_cmedia_forward(riptd_call *call, const uint8_t *chunk,
 
 static void cmedia_on_frame(const ript_media_frame *frame, void *user_data) {
   riptd_call *c = user_data;
-  if (frame->flags & RIPT_MEDIA_FRAME_FLAG_SEALED)
-    riptd_action_sealed(c, frame);
-  else
-    riptd_action_frame(c, frame, riptd_wall_ms());
+  if (!(frame->flags & RIPT_MEDIA_FRAME_FLAG_SEALED))
+    c->action_ops->frame(c->action, frame, riptd_wall_ms());
+  else if (c->action_ops->sealed)
+    c->media.forwarded +=
+        c->action_ops->sealed(c->action, frame, riptd_wall_ms());
 }
 
 static void cmedia_receive(riptd_call *c, uint8_t *data, size_t len) {

@@ -1,17 +1,11 @@
 /* riptd's live calls: the registry by UUID, the pool allocator, scratch
- * buffers, the WAV cache, and the way in for byways. */
-#include <errno.h>
+ * buffers, what the actions share, and the way in for byways. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "call.h"
-#include "ript_prog.h"
-
-/* Scratch PCM: 120 ms (the longest decoded frame) of 48 kHz stereo, twice
- * over, so a resampler's output of one decoded frame always fits. */
-#define LIVE_PCM_SAMPLES (2u * 48000u * 2u * 120u / 1000u)
 
 int64_t riptd_wall_ms(void) {
   struct timespec ts;
@@ -174,59 +168,6 @@ void riptd_live_forget(riptd_live *live, riptd_call *call) {
   }
 }
 
-/* ---- WAV files for play ---- */
-
-static riptd_wav_cache *live_wav_load(const char *file, uint32_t rate,
-                                      unsigned channels) {
-  ript_buf bytes;
-  ript_buf_init(&bytes, NULL);
-  ript_wav wav;
-  memset(&wav, 0, sizeof(wav));
-  ript_parse_error err = {0, NULL};
-  riptd_wav_cache *w = calloc(1, sizeof(*w));
-  int rv = w ? ript_file_read(file, SIZE_MAX, &bytes) : RIPT_ERR_NOMEM;
-  if (rv == 0)
-    rv = ript_wav_parse(&wav, bytes.data, bytes.len, &err, NULL);
-  if (rv == 0 && wav.frames == 0)
-    rv = RIPT_ERR_RANGE;
-  if (rv == 0)
-    rv = ript_resample(&w->samples, &w->frames, wav.samples, wav.frames,
-                       wav.rate, wav.channels, rate, channels, NULL);
-  if (rv == 0 && !(w->file = strdup(file)))
-    rv = RIPT_ERR_NOMEM;
-  ript_wav_free(&wav);
-  ript_buf_free(&bytes);
-  if (rv != 0 || w->frames == 0) {
-    fprintf(stderr, "riptd: cannot play %s: %s\n", file,
-            rv == RIPT_ERR_INVALID_ARGUMENT ? strerror(errno)
-            : rv == 0 ? "the file holds no samples"
-                      : ript_strerror(rv));
-    if (w) {
-      free(w->samples);
-      free(w->file);
-    }
-    free(w);
-    return NULL;
-  }
-  w->rate = rate;
-  w->channels = channels;
-  return w;
-}
-
-const riptd_wav_cache *riptd_live_wav(riptd_live *live, const char *file,
-                                      uint32_t rate, unsigned channels) {
-  for (riptd_wav_cache *w = live->wavs; w; w = w->next)
-    if (w->rate == rate && w->channels == channels &&
-        strcmp(w->file, file) == 0)
-      return w;
-  riptd_wav_cache *w = live_wav_load(file, rate, channels);
-  if (w) {
-    w->next = live->wavs;
-    live->wavs = w;
-  }
-  return w;
-}
-
 /* ---- life ---- */
 
 static int live_on_call(void *data, const riptd_call_rec *rec) {
@@ -236,6 +177,12 @@ static int live_on_call(void *data, const riptd_call_rec *rec) {
     return RIPT_ERR_INVALID_ARGUMENT;
   return call ? riptd_call_renegotiate(call, rec)
               : riptd_call_start(live, rec);
+}
+
+static void live_closed_maybe(riptd_live *live);
+
+static void live_recorded(riptd_action_env *env) {
+  live_closed_maybe(env->data);
 }
 
 int riptd_live_new(riptd_live **plive, uv_loop_t *loop, riptd_app *app) {
@@ -251,17 +198,15 @@ int riptd_live_new(riptd_live **plive, uv_loop_t *loop, riptd_app *app) {
   live->pool.realloc = pool_realloc;
   ript_buf_init(&live->out, NULL);
   ript_buf_init(&live->chunks, NULL);
-  live->pcm_cap = LIVE_PCM_SAMPLES;
   live->rx = malloc(RIPTD_DATAGRAM_RX_MAX);
-  live->pcm_a = malloc(LIVE_PCM_SAMPLES * sizeof(int16_t));
-  live->pcm_b = malloc(LIVE_PCM_SAMPLES * sizeof(int16_t));
-  if (!live->rx || !live->pcm_a || !live->pcm_b) {
+  if (!live->rx || riptd_action_env_init(&live->env, loop, &live->pool,
+                                         app->cfg->ring_timeout_ms) != 0) {
     free(live->rx);
-    free(live->pcm_a);
-    free(live->pcm_b);
     free(live);
     return RIPT_ERR_NOMEM;
   }
+  live->env.recorded = live_recorded;
+  live->env.data = live;
   app->on_call = live_on_call;
   app->on_call_data = live;
   *plive = live;
@@ -295,20 +240,12 @@ size_t riptd_live_migrate(riptd_live *live) {
 }
 
 static void live_free(riptd_live *live) {
-  while (live->wavs) {
-    riptd_wav_cache *w = live->wavs;
-    live->wavs = w->next;
-    free(w->samples);
-    free(w->file);
-    free(w);
-  }
+  riptd_action_env_free(&live->env);
   pool_drain(live);
   ript_buf_free(&live->out);
   ript_buf_free(&live->chunks);
   free(live->buckets);
   free(live->rx);
-  free(live->pcm_a);
-  free(live->pcm_b);
   void (*on_closed)(void *) = live->on_closed;
   void *data = live->on_closed_data;
   free(live);
@@ -316,10 +253,16 @@ static void live_free(riptd_live *live) {
     on_closed(data);
 }
 
+/* Closing ends when every timer is closed and every recording written. */
+static void live_closed_maybe(riptd_live *live) {
+  if (live->closing && live->timers_open == 0 && live->count == 0 &&
+      live->env.recordings_open == 0)
+    live_free(live);
+}
+
 void riptd_live_timer_closed(riptd_live *live) {
   --live->timers_open;
-  if (live->closing && live->timers_open == 0 && live->count == 0)
-    live_free(live);
+  live_closed_maybe(live);
 }
 
 void riptd_live_close(riptd_live *live, void (*on_closed)(void *),
@@ -332,6 +275,5 @@ void riptd_live_close(riptd_live *live, void (*on_closed)(void *),
     while (live->buckets[i])
       riptd_call_close(live->buckets[i]); /* forgets it */
   }
-  if (live->timers_open == 0)
-    live_free(live);
+  live_closed_maybe(live);
 }
