@@ -45,6 +45,8 @@ enum {
 
 typedef struct riptd_call riptd_call;
 typedef struct riptd_room riptd_room;
+/* How a call's record is written to the store (call.c). */
+typedef struct riptd_call_sync riptd_call_sync;
 
 /* ---- byways: one per exchange a call holds ---- */
 
@@ -153,7 +155,7 @@ struct riptd_call {
   riptd_live *live;
   riptd_call *map_next; /* the registry's bucket chain */
   char uuid[RIPT_URI_UUID_LEN + 1];
-  char *uri, *tg, *to;
+  char *uri, *customer, *tg, *to;
   const riptd_route *route; /* into the configuration */
   ript_call_state state;
   ript_event state_event; /* the event that entered |state| (owned) */
@@ -170,6 +172,8 @@ struct riptd_call {
   uv_timer_t timer;
   int64_t armed_at;     /* mono: when the timer fires; INT64_MAX: stopped */
   int64_t expire_at;    /* mono: the record goes; INT64_MAX: not yet */
+  int64_t renew_at;     /* mono: the lease in the store is renewed */
+  riptd_call_sync *sync; /* writes the record */
   int step;             /* action.c's next step of the timeline */
   int64_t step_at;      /* mono */
   int closing;          /* riptd_call_close ran: the timer is closing */

@@ -270,7 +270,7 @@ int riptd_cfg_file(riptd_cfg_ctx *c, json_t *obj, const char *key, int required,
   return 0;
 }
 
-static int cfg_is_name(const char *s) {
+int riptd_config_is_name(const char *s) {
   size_t len = strlen(s);
   if (len > CONFIG_NAME_MAX || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
     return 0;
@@ -282,18 +282,22 @@ static int cfg_is_name(const char *s) {
 }
 
 /* "name": used as a URI path segment (TG) or an identifier (customer). */
-static int cfg_name(riptd_cfg_ctx *c, json_t *obj, char **out) {
-  int rv = riptd_cfg_string(c, obj, "name", 1, out);
-  if (rv != 0)
+/* The string member |key| (when present) as a name; NULL |out| when
+ * absent. */
+static int cfg_named(riptd_cfg_ctx *c, json_t *obj, const char *key,
+                     int required, char **out) {
+  int rv = riptd_cfg_string(c, obj, key, required, out);
+  if (rv != 0 || !*out || riptd_config_is_name(*out))
     return rv;
-  if (!cfg_is_name(*out)) {
-    riptd_cfg_push_key(c, "name");
-    return riptd_cfg_fail(c,
-                          "expected 1 to %d of A-Z a-z 0-9 - . _ ~ (not \".\" "
-                          "or \"..\")",
-                          CONFIG_NAME_MAX);
-  }
-  return 0;
+  riptd_cfg_push_key(c, key);
+  return riptd_cfg_fail(c,
+                        "expected 1 to %d of A-Z a-z 0-9 - . _ ~ (not \".\" "
+                        "or \"..\")",
+                        CONFIG_NAME_MAX);
+}
+
+static int cfg_name(riptd_cfg_ctx *c, json_t *obj, char **out) {
+  return cfg_named(c, obj, "name", 1, out);
 }
 
 /* ---- sections ---- */
@@ -855,13 +859,52 @@ static int cfg_customer(riptd_cfg_ctx *c, json_t *obj, void *elem, void *ctx) {
   return 0;
 }
 
+/* "store": {"type": "memory" | "sqlite", "path", "node-id", "lease-ms"}. */
+static int cfg_store(riptd_cfg_ctx *c, json_t *root, riptd_config *cfg) {
+  static const char *const members[] = {"type", "path", "node-id", "lease-ms",
+                                        NULL};
+  riptd_store_conf *st = &cfg->store;
+  json_t *obj;
+  size_t saved;
+  char *type = NULL;
+  st->lease_ms = RIPTD_DEFAULT_LEASE_MS;
+  int rv = riptd_cfg_object(c, root, "store", 0, &obj, &saved);
+  if (rv != 0 || !obj)
+    return rv;
+  if ((rv = riptd_cfg_members(c, obj, members)) != 0 ||
+      (rv = riptd_cfg_string(c, obj, "type", 0, &type)) != 0)
+    return rv;
+  if (type && strcmp(type, "sqlite") == 0)
+    st->kind = RIPTD_STORE_SQLITE;
+  else if (type && strcmp(type, "memory") != 0) {
+    free(type);
+    riptd_cfg_push_key(c, "type");
+    return riptd_cfg_fail(c, "expected \"memory\" or \"sqlite\"");
+  }
+  free(type);
+  int sqlite = st->kind == RIPTD_STORE_SQLITE;
+  if (!sqlite && json_object_get(obj, "path")) {
+    riptd_cfg_push_key(c, "path");
+    return riptd_cfg_fail(c, "only the sqlite store takes a path");
+  }
+  if ((rv = riptd_cfg_file(c, obj, "path", sqlite, &st->path)) != 0 ||
+      (rv = cfg_named(c, obj, "node-id", 0, &st->node_id)) != 0 ||
+      (rv = riptd_cfg_int(c, obj, "lease-ms", 1000, 3600000, &st->lease_ms)) !=
+          0)
+    return rv;
+  riptd_cfg_pop(c, saved);
+  return 0;
+}
+
 /* ---- the whole file ---- */
 
 static int cfg_root(riptd_cfg_ctx *c, json_t *root, riptd_config *cfg) {
   static const char *const members[] = {
-      "listen", "authority", "tls",    "stir",      "oauth",
-      "advertisement", "timers", "limits", "transport-limits", "customers",
-      "tgs", NULL};
+      "listen",    "authority", "tls",
+      "stir",      "oauth",     "advertisement",
+      "timers",    "limits",    "transport-limits",
+      "customers", "store",     "tgs",
+      NULL};
   int rv;
   if (!json_is_object(root))
     return riptd_cfg_fail(c, "expected a JSON object");
@@ -872,6 +915,7 @@ static int cfg_root(riptd_cfg_ctx *c, json_t *root, riptd_config *cfg) {
       (rv = cfg_advertisement(c, root, cfg)) != 0 ||
       (rv = cfg_timers_limits(c, root, cfg)) != 0 ||
       (rv = cfg_transport_limits(c, root, cfg)) != 0 ||
+      (rv = cfg_store(c, root, cfg)) != 0 ||
       (rv = riptd_cfg_elements(c, root, "tgs", 1, 1, sizeof(*cfg->tgs),
                                (void **)&cfg->tgs, &cfg->ntgs, cfg_tg, cfg)) !=
           0 ||
@@ -971,6 +1015,8 @@ void riptd_config_free(riptd_config *cfg) {
   for (size_t i = 0; i < cfg->ntgs; ++i)
     config_free_tg(&cfg->tgs[i]);
   free(cfg->tgs);
+  free(cfg->store.path);
+  free(cfg->store.node_id);
   memset(cfg, 0, sizeof(*cfg));
 }
 
