@@ -33,10 +33,11 @@
  * Time to live. A record with |expires_ms| > 0 disappears at that time: an
  * ended call's record 5 minutes after its end (decision 10), a live call's
  * at lease_until_ms + the orphan grace (so no record outlives its purpose
- * when the node that owned it dies). Expired records are invisible at once
- * to every operation given a later |now|; the backend reclaims their room
- * itself (memory: when it meets them, and in a sweep at most once a second
- * of |now|; SQLite: at every call_add and on a timer).
+ * when the node that owned it dies). An operation given a |now| at or after
+ * a record's |expires_ms| no longer sees it; the backend reclaims the room
+ * itself (memory: when an operation meets the record, and in a sweep at a
+ * call_add at most once a second of its |now|; SQLite: at every call_add
+ * and on a timer).
  *
  * Results: 0 or a negative code: the RIPTD_STORE_* below, RIPT_ERR_NOMEM,
  * RIPT_ERR_INVALID_ARGUMENT. RIPTD_STORE_UNAVAILABLE means the backend cannot
