@@ -98,18 +98,89 @@ void riptd_bw_error(riptd_bw *bw, int status, const char *error,
   ript_buf_free(&body);
 }
 
-/* ---- the record in the store ---- */
+/* ---- the record in the store ----
+ *
+ * What the store must know of a live call (its state and the event that
+ * entered it, its lease, when an ended call's record goes) is written by
+ * one object per call that outlives it until its last write landed: one
+ * write at a time, compare-and-set on the version it last saw, and again
+ * on the record as it is after a conflict (a POST {call} changed it). */
 
-static void call_store_state(riptd_call *c) {
-  riptd_store *store = c->live->app->store;
-  riptd_call_rec rec;
-  if (riptd_store_call_get(store, c->uuid, &rec) != 0)
+struct riptd_call_sync {
+  riptd_store *store;
+  riptd_call_rec rec; /* as last stored (owned) */
+  /* What the next write sets. */
+  ript_call_state state;
+  int64_t state_ms;
+  char *state_reason;
+  int64_t expires_ms; /* ended: when the record goes; 0: by the lease */
+  int busy;           /* a write is in flight */
+  int dirty;          /* something to write after it */
+  int detached;       /* the call is gone: free after the last write */
+};
+
+static void call_sync_free(riptd_call_sync *y) {
+  riptd_call_rec_free(&y->rec);
+  free(y->state_reason);
+  free(y);
+}
+
+static void call_sync_write(riptd_call_sync *y);
+
+static void call_sync_done(void *data, int rv, const riptd_call_rec *rec) {
+  riptd_call_sync *y = data;
+  riptd_call_rec copy;
+  y->busy = 0;
+  if (rec && riptd_call_rec_copy(&copy, rec) == 0) {
+    riptd_call_rec_free(&y->rec);
+    y->rec = copy;
+  }
+  if (rv == RIPTD_STORE_CONFLICT)
+    y->dirty = 1;
+  else if (rv != 0)
+    /* Gone, or unavailable: the call goes on with what it holds, and the
+     * next renewal writes again. */
+    fprintf(stderr, "riptd: call %s: cannot store state %s: %s\n", y->rec.uuid,
+            ript_call_state_name(y->state),
+            rv == RIPTD_STORE_NOT_FOUND     ? "the record is gone"
+            : rv == RIPTD_STORE_UNAVAILABLE ? "the store is unavailable"
+                                            : ript_strerror(rv));
+  if (y->dirty && (rv == 0 || rv == RIPTD_STORE_CONFLICT))
+    call_sync_write(y);
+  else if (y->detached)
+    call_sync_free(y);
+}
+
+static void call_sync_write(riptd_call_sync *y) {
+  if (y->busy) {
+    y->dirty = 1;
     return;
-  rec.state = c->state;
-  if (riptd_store_call_replace(store, &rec) != 0)
-    fprintf(stderr, "riptd: call %s: cannot store state %s\n", c->uuid,
-            ript_call_state_name(c->state));
-  riptd_call_rec_free(&rec);
+  }
+  y->dirty = 0;
+  y->busy = 1;
+  int64_t now = riptd_wall_ms();
+  riptd_call_rec next = y->rec; /* borrowed: the store copies it */
+  next.state = y->state;
+  next.state_ms = y->state_ms;
+  next.state_reason = y->state_reason;
+  riptd_store_call_lease(y->store, &next, now);
+  if (y->expires_ms)
+    next.expires_ms = y->expires_ms;
+  riptd_store_call_update(y->store, &next, now, call_sync_done, y);
+}
+
+/* The state just changed to |ev|'s: stored (an ended call's record goes
+ * ended-call-keep-ms later). */
+static void call_store_state(riptd_call *c, const ript_event *ev) {
+  riptd_call_sync *y = c->sync;
+  char *reason = ev->reason ? strdup(ev->reason) : NULL;
+  free(y->state_reason);
+  y->state_reason = reason;
+  y->state = c->state;
+  y->state_ms = ev->timestamp_ms;
+  if (call_ended(c))
+    y->expires_ms = riptd_wall_ms() + c->live->app->cfg->ended_call_keep_ms;
+  call_sync_write(y);
 }
 
 /* ---- events out ---- */
@@ -175,7 +246,7 @@ static int call_send(riptd_call *c, const ript_event *ev) {
       c->state_event = copy;
     }
     c->state = next;
-    call_store_state(c);
+    call_store_state(c, ev);
   }
   if (c->nbw[RIPTD_BW_EVENTS_GET]) {
     for (riptd_bw *bw = c->bw[RIPTD_BW_EVENTS_GET], *n; bw; bw = n) {
@@ -496,6 +567,7 @@ void riptd_call_schedule(riptd_call *call) {
     int64_t a = call_action_deadline(call);
     int64_t m = riptd_cmedia_deadline(call);
     t = a < m ? a : m;
+    t = call->renew_at < t ? call->renew_at : t;
     if (call->lonely_since >= 0) {
       int64_t lonely = call->lonely_since +
                        call->live->app->cfg->no_byway_timeout_ms;
@@ -526,7 +598,12 @@ static void call_free(riptd_call *c) {
   if (c->action_ops)
     c->action_ops->del(c->action);
   riptd_cmedia_free(c);
+  if (c->sync && !c->sync->busy)
+    call_sync_free(c->sync);
+  else if (c->sync)
+    c->sync->detached = 1;
   free(c->uri);
+  free(c->customer);
   free(c->tg);
   free(c->to);
   free(c);
@@ -539,11 +616,9 @@ static void call_timer_closed(uv_handle_t *handle) {
   riptd_live_timer_closed(live);
 }
 
-/* The record's time is up (decision 10): GET {call} answers 404 now. */
-static void call_expire(riptd_call *c) {
-  riptd_store_call_remove(c->live->app->store, c->uuid);
-  riptd_call_close(c);
-}
+/* The record's time is up (decision 10): it went from the store by
+ * itself, so GET {call} answers 404 now; the live call goes too. */
+static void call_expire(riptd_call *c) { riptd_call_close(c); }
 
 static void call_on_timer(uv_timer_t *timer) {
   riptd_call *c = timer->data;
@@ -561,6 +636,11 @@ static void call_on_timer(uv_timer_t *timer) {
                                      "ms",
              (long long)limit);
     riptd_call_event(c, RIPT_EVENT_END, reason);
+  }
+  if (!call_ended(c) && now >= c->renew_at) {
+    /* The lease is renewed halfway through. */
+    c->renew_at = now + c->live->app->store->cfg.lease_ms / 2;
+    call_sync_write(c->sync);
   }
   if (!call_ended(c)) {
     c->action_ops->tick(c->action, riptd_wall_ms());
@@ -590,6 +670,7 @@ static int call_init(riptd_call *c, riptd_live *live,
   c->state = RIPT_CALL_PROCEEDING;
   c->lonely_since = riptd_mono_ms(live);
   c->armed_at = c->expire_at = INT64_MAX;
+  c->renew_at = c->lonely_since + live->app->store->cfg.lease_ms / 2;
   c->media.ack_at = INT64_MAX;
   if (!tg || rec->route >= tg->nroutes)
     return RIPT_ERR_INVALID_ARGUMENT;
@@ -603,9 +684,16 @@ static int call_init(riptd_call *c, riptd_live *live,
   }
   c->uri = (char *)uri.data;
   ript_event ev;
-  if (!(c->tg = strdup(rec->tg)) || !(c->to = strdup(rec->to)) ||
-      ript_call_announce(RIPT_CALL_PROCEEDING, c->uri, rec->created_ms,
-                         &ev) != 0 ||
+  if (!(c->sync = calloc(1, sizeof(*c->sync))) ||
+      riptd_call_rec_copy(&c->sync->rec, rec) != 0)
+    return RIPT_ERR_NOMEM;
+  c->sync->store = live->app->store;
+  c->sync->state = rec->state;
+  c->sync->state_ms = rec->state_ms;
+  if (!(c->customer = strdup(rec->customer)) || !(c->tg = strdup(rec->tg)) ||
+      !(c->to = strdup(rec->to)) ||
+      ript_call_announce(RIPT_CALL_PROCEEDING, c->uri, rec->created_ms, &ev) !=
+          0 ||
       ript_event_copy(&c->state_event, &ev, NULL) != 0)
     return RIPT_ERR_NOMEM;
   return riptd_cmedia_init(c, rec);

@@ -45,6 +45,8 @@ enum {
 };
 
 typedef struct riptd_call riptd_call;
+/* How a call's record is written to the store (call.c). */
+typedef struct riptd_call_sync riptd_call_sync;
 
 /* ---- byways: one per exchange a call holds ---- */
 
@@ -107,7 +109,7 @@ struct riptd_call {
   riptd_live *live;
   riptd_call *map_next; /* the registry's bucket chain */
   char uuid[RIPT_URI_UUID_LEN + 1];
-  char *uri, *tg, *to;
+  char *uri, *customer, *tg, *to;
   const riptd_route *route; /* into the configuration */
   ript_call_state state;
   ript_event state_event; /* the event that entered |state| (owned) */
@@ -124,6 +126,8 @@ struct riptd_call {
   uv_timer_t timer;
   int64_t armed_at;     /* mono: when the timer fires; INT64_MAX: stopped */
   int64_t expire_at;    /* mono: the record goes; INT64_MAX: not yet */
+  int64_t renew_at;     /* mono: the lease in the store is renewed */
+  riptd_call_sync *sync; /* writes the record */
   int closing;          /* riptd_call_close ran: the timer is closing */
   riptd_cmedia media;
   const riptd_action_ops *action_ops; /* the route's row */

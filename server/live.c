@@ -213,20 +213,25 @@ int riptd_live_new(riptd_live **plive, uv_loop_t *loop, riptd_app *app) {
   return 0;
 }
 
-/* A byway of a call riptd does not hold live (never started, or gone). */
-static void live_no_call(ript_http_exchange *ex, const char *uuid) {
+/* A byway of a call riptd does not hold live (never started, gone, or
+ * not the customer's on that TG). */
+static void live_no_call(ript_http_exchange *ex, const riptd_byway *byway) {
   riptd_bw bw;
   memset(&bw, 0, sizeof(bw));
   bw.ex = ex;
-  riptd_bw_error(&bw, 404, "not-found", "call %s has ended", uuid);
+  riptd_bw_error(&bw, 404, "not-found", "there is no call %s on TG %s",
+                 byway->uuid, byway->tg->name);
 }
 
 void riptd_live_take(riptd_live *live, ript_http_exchange *ex,
                      const riptd_byway *byway) {
   riptd_call *call = live->closing ? NULL
                                    : riptd_live_find(live, byway->uuid);
+  if (call && (strcmp(call->customer, byway->customer->name) != 0 ||
+               strcmp(call->tg, byway->tg->name) != 0))
+    call = NULL;
   if (!call)
-    live_no_call(ex, byway->uuid);
+    live_no_call(ex, byway);
   else
     riptd_call_take(call, ex, byway->kind);
 }

@@ -32,7 +32,9 @@ int riptd_live_new(riptd_live **plive, uv_loop_t *loop, riptd_app *app);
 /*
  * Takes over the exchange of a byway request the router accepted
  * (riptd_router_byway): installs its callbacks and answers it now or
- * later. A call that no longer takes byways answers 404.
+ * later. A call this riptd does not hold, or that is not |byway|'s
+ * customer's on its TG, answers 404 "there is no call"; a call that no
+ * longer takes byways answers 404 too.
  */
 void riptd_live_take(riptd_live *live, ript_http_exchange *ex,
                      const riptd_byway *byway);
