@@ -1,10 +1,10 @@
 /*
  * Fuzzes riptd's request layer: whole HTTP requests (method, path, header
  * fields, body) go through the router exactly as the front hands them over
- * (a byway check first, then the resource), with the transport replaced by
- * memory. The server is riptd --dev's: its configuration, STIR CA, built-in
- * authorization server and a call in the store, made once in a temporary
- * directory.
+ * (a byway check first, then the resource, the loop run until it answers),
+ * with the transport replaced by memory. The server is riptd --dev's: its
+ * configuration, STIR CA, built-in authorization server and a call in the
+ * store, made once in a temporary directory.
  *
  * Input: "METHOD\nPATH\n", then "name: value\n" header lines up to an
  * empty line, then the body. In header values "$TOKEN" becomes the dev
@@ -31,6 +31,7 @@ static const char fuzz_call_uuid[] = "3f2b8c4e-9a1d-4b7e-8c5f-1e2d3c4b5a69";
 static struct {
   char dir[64];
   riptd_config cfg;
+  uv_loop_t loop; /* the store's */
   riptd_app *app;
   char jwt[1024];
   int64_t now_ms;
@@ -39,6 +40,8 @@ static struct {
 
 static void fuzz_cleanup(void) {
   riptd_app_del(fz.app);
+  uv_run(&fz.loop, UV_RUN_DEFAULT);
+  uv_loop_close(&fz.loop);
   riptd_config_free(&fz.cfg);
   char cmd[128];
   snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fz.dir);
@@ -46,7 +49,28 @@ static void fuzz_cleanup(void) {
     fprintf(stderr, "request_fuzz: could not remove %s\n", fz.dir);
 }
 
-/* A call of the dev customer on TG main, so byway paths find one. */
+static void fuzz_done(void *data) { ++*(int *)data; }
+
+/* Runs the loop until |*done|; nonzero when it ran out of work first. */
+static int fuzz_run(const int *done) {
+  while (!*done)
+    if (!uv_run(&fz.loop, UV_RUN_ONCE) && !*done)
+      return -1;
+  return 0;
+}
+
+typedef struct fuzz_added {
+  int done, rv;
+} fuzz_added;
+
+static void fuzz_call_added(void *data, int rv, const riptd_call_rec *rec) {
+  fuzz_added *a = data;
+  (void)rec;
+  a->rv = rv;
+  a->done = 1;
+}
+
+/* A call of the dev customer on TG main, so call paths find one. */
 static int fuzz_store_call(void) {
   riptd_call_rec rec;
   memset(&rec, 0, sizeof(rec));
@@ -60,14 +84,16 @@ static int fuzz_store_call(void) {
   rec.server_directives = "1 to 1: PCMU;";
   rec.state = RIPT_CALL_ANSWERED;
   rec.created_ms = fz.now_ms;
-  return riptd_store_call_add(fz.app->store, &rec);
+  fuzz_added a = {0, 0};
+  riptd_store_call_add(fz.app->store, &rec, 1, fz.now_ms, fuzz_call_added, &a);
+  return fuzz_run(&a.done) == 0 ? a.rv : -1;
 }
 
 static int fuzz_init(void) {
   char err[1024], path[512];
   snprintf(fz.dir, sizeof(fz.dir), "/tmp/ript-request-fuzz-XXXXXX");
-  if (!mkdtemp(fz.dir) ||
-      riptd_dev_prepare(fz.dir, "127.0.0.1:4433", 0, path, sizeof(path), err,
+  if (!mkdtemp(fz.dir) || uv_loop_init(&fz.loop) != 0 ||
+      riptd_dev_prepare(fz.dir, "127.0.0.1:4433", 0, 0, path, sizeof(path), err,
                         sizeof(err)) != 0 ||
       riptd_config_load(&fz.cfg, path, err, sizeof(err)) != 0) {
     fprintf(stderr, "request_fuzz: %s\n", err);
@@ -78,7 +104,7 @@ static int fuzz_init(void) {
   ript_buf jwt;
   ript_buf_init(&jwt, NULL);
   fz.now_ms = 1795000000000;
-  if (riptd_app_new(&fz.app, &fz.cfg, err, sizeof(err)) != 0 ||
+  if (riptd_app_new(&fz.app, &fz.cfg, &fz.loop, err, sizeof(err)) != 0 ||
       riptd_app_set_port(fz.app, 4433) != 0 || fuzz_store_call() != 0 ||
       riptd_oauth_server_issue(fz.app->oauth, &fz.cfg.oauth.clients[0],
                                fz.cfg.oauth.clients[0].scope, fz.now_ms,
@@ -179,12 +205,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     return 0;
   riptd_response resp;
   riptd_response_init(&resp);
-  riptd_byway byway;
+  riptd_byway_path byway;
   int rv = riptd_router_byway(fz.app, &r.req, &resp, &byway);
   if (rv == RIPTD_ROUTER_ANSWERED)
     fuzz_check(&resp);
   else if (rv == RIPTD_ROUTER_NOT_BYWAY) {
-    riptd_router_handle(fz.app, &r.req, &resp);
+    int done = 0;
+    riptd_router_handle(fz.app, &r.req, &resp, fuzz_done, &done);
+    if (fuzz_run(&done) != 0)
+      abort(); /* an answer that never comes */
     fuzz_check(&resp);
   }
   riptd_response_free(&resp);

@@ -115,7 +115,7 @@ void riptd_action_env_free(riptd_action_env *env);
 typedef struct riptd_action_ctx {
   riptd_action_host host;
   riptd_action_env *env;
-  const riptd_route *route; /* its action names the row that starts */
+  const riptd_route *route; /* its kind names the action */
   const char *uuid; /* the call's */
   const char *tg, *to;
   /* The streams the audio uses: the first of the server directive (what
@@ -131,14 +131,15 @@ typedef struct riptd_action_ctx {
 
 typedef struct riptd_action_ops {
   riptd_action_kind kind;
-  /* Makes the action for |ctx| and starts it where its call is at |now|
-   * (a new call: proceeding, created now). It sends nothing yet: what is
-   * due at |now| (fail's `failed`) goes at the first ->tick, for which
-   * ->deadline answers |now|. Returns 0 and stores it in |*paction|, or
-   * RIPT_ERR_NOMEM (nothing stored) or RIPT_ERR_INVALID_ARGUMENT (no
-   * route, or a route of another kind). An action whose media cannot be
-   * set up (no codec, a file that cannot be read, no memory) still runs its
-   * timeline, silent, and says why on stderr once. */
+  /* Makes the action of ctx->route (of its kind: call the start of
+   * riptd_action_ops_of(ctx->route->action)) and starts it where its call
+   * is at |now| (a new call: proceeding, created now). It sends nothing
+   * yet: what is due at |now| (fail's `failed`) goes at the first ->tick,
+   * for which ->deadline answers |now|. Returns 0 and stores it in
+   * |*paction|, or RIPT_ERR_NOMEM or RIPT_ERR_INVALID_ARGUMENT (no route or
+   * env, a kind out of range), nothing stored. An action whose media cannot
+   * be set up (no codec, a file that cannot be read, no memory) still runs
+   * its timeline, silent, and says why on stderr once. */
   int (*start)(riptd_action **paction, const riptd_action_ctx *ctx,
                int64_t now);
   /* A media frame from the client that riptd opened. */

@@ -175,8 +175,39 @@ static int app_check_files(const riptd_config *cfg, app_err *e) {
   return 0;
 }
 
-int riptd_app_new(riptd_app **papp, const riptd_config *cfg, char *errbuf,
-                  size_t errlen) {
+/* The node id: the configured one, else a random one for this run. */
+static int app_node_id(riptd_app *app, app_err *e) {
+  const char *conf = app->cfg->store.node_id;
+  uint8_t raw[8];
+  char hex[2 * sizeof(raw) + 1];
+  if (!conf) {
+    if (riptd_app_random(raw, sizeof(raw)) != 0)
+      return app_fail(e, "$.store.node-id", "no random bytes");
+    for (size_t i = 0; i < sizeof(raw); ++i)
+      snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+    conf = hex;
+  }
+  return (app->node_id = strdup(conf)) ? 0 : app_fail(e, "$", "out of memory");
+}
+
+/* The store the configuration names, on |loop|. */
+static int app_store(riptd_app *app, uv_loop_t *loop, app_err *e) {
+  const riptd_config *cfg = app->cfg;
+  riptd_store_config scfg = {app->node_id, cfg->store.lease_ms,
+                             cfg->no_byway_timeout_ms, 0};
+  char err[512];
+  if (cfg->store.kind == RIPTD_STORE_MEMORY)
+    return riptd_store_mem_new(&app->store, loop, &scfg) == 0
+               ? 0
+               : app_fail(e, "$", "out of memory");
+  if (riptd_store_sqlite_new(&app->store, loop, &scfg, cfg->store.path, err,
+                             sizeof(err)) != 0)
+    return app_fail(e, "$.store.path", "%s", err);
+  return 0;
+}
+
+int riptd_app_new(riptd_app **papp, const riptd_config *cfg, uv_loop_t *loop,
+                  char *errbuf, size_t errlen) {
   app_err e = {cfg, errbuf, errlen};
   riptd_app *app = calloc(1, sizeof(*app));
   if (!app)
@@ -201,8 +232,10 @@ int riptd_app_new(riptd_app **papp, const riptd_config *cfg, char *errbuf,
        !(app->token_rates = calloc(cfg->oauth.nclients + 1,
                                    sizeof(*app->token_rates)))))
     rv = app_fail(&e, "$", "out of memory");
-  if (rv == 0 && riptd_store_mem_new(&app->store) != 0)
-    rv = app_fail(&e, "$", "out of memory");
+  if (rv == 0)
+    rv = app_node_id(app, &e);
+  if (rv == 0)
+    rv = app_store(app, loop, &e);
   if (rv != 0) {
     riptd_app_del(app);
     return -1;
@@ -211,10 +244,17 @@ int riptd_app_new(riptd_app **papp, const riptd_config *cfg, char *errbuf,
   return 0;
 }
 
+void riptd_app_close_store(riptd_app *app, void (*cb)(void *data), void *data) {
+  riptd_store *store = app->store;
+  app->store = NULL;
+  riptd_store_close(store, cb, data);
+}
+
 void riptd_app_del(riptd_app *app) {
   if (!app)
     return;
-  riptd_store_del(app->store);
+  riptd_app_close_store(app, NULL, NULL);
+  free(app->node_id);
   riptd_oauth_del(app->oauth);
   free(app->rates);
   free(app->token_rates);

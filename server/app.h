@@ -20,7 +20,8 @@
 
 typedef struct riptd_app {
   const riptd_config *cfg; /* borrowed: outlives the app */
-  riptd_store *store;
+  riptd_store *store;      /* NULL once riptd_app_close_store ran */
+  char *node_id;           /* the configured one, or random for this run */
   ript_stir_cert *stir_ca;
   ript_stir_key *stir_ca_key;
   char *stir_ca_pem;     /* the CA certificate, PEM (a TG's "origins") */
@@ -32,27 +33,39 @@ typedef struct riptd_app {
                               one for requests that name none */
   char *authority;       /* host[:port] in every URI riptd gives out */
   char *root;            /* https://AUTHORITY/.well-known/ript */
-  /* Told about every call POST {tg}/calls stores, before the 201 goes out,
-   * and about every call POST {call} negotiates again, before its new
-   * directives are stored (NULL: nobody, as in the router's unit tests):
-   * riptd's live calls (live.h) start the call, or move its media to the
-   * new directives. Returns 0, or a RIPT_ERR_* code: a new call is then
-   * removed, a renegotiation not stored, and the POST answered 500. */
+  /* Told about every call POST {tg}/calls stores, before the 201 goes out
+   * (NULL: nobody, as in the router's unit tests): riptd's live calls
+   * (live.h) start it. Returns 0, or a RIPT_ERR_* code: the call is then
+   * removed and the POST answered 500. */
   int (*on_call)(void *data, const riptd_call_rec *rec);
+  /* Told about every call POST {call} negotiates again, before its new
+   * directives are stored (NULL: nobody): the live call moves its media to
+   * them. Returns 0; RIPT_ERR_HTTP_STATE when this node does not run the
+   * call (the POST answers 421 and names the node that does); another
+   * RIPT_ERR_* code (the POST answers 500). Nothing is stored unless 0. */
+  int (*on_renegotiate)(void *data, const riptd_call_rec *rec);
   void *on_call_data;
 } riptd_app;
 
 /*
  * Loads what |cfg| names (STIR CA certificate and key, trust anchors) and
  * checks the files riptd will need (TLS certificate and key, the play
- * files, the directories of the record files), and creates an in-memory
- * store. Returns 0, or -1 with one line "FILE: $.path: problem" in
- * |errbuf| (a configuration error).
+ * files, the directories of the record files), and opens the store it
+ * names on |loop| (memory, or the SQLite file). Returns 0, or -1 with one
+ * line "FILE: $.path: problem" in |errbuf| (a configuration error, or a
+ * store file that cannot be used: "FILE: $.store.path: DB: problem").
  */
-int riptd_app_new(riptd_app **papp, const riptd_config *cfg, char *errbuf,
-                  size_t errlen);
+int riptd_app_new(riptd_app **papp, const riptd_config *cfg, uv_loop_t *loop,
+                  char *errbuf, size_t errlen);
 
-/* Frees the app and its store. NULL is a no-op. */
+/* Closes the store (riptd_store_close: what is in flight completes, a
+ * SQLite store's last writes land), then calls |cb| (may be NULL). Call it
+ * once nothing uses the store any more: after the live calls ended. */
+void riptd_app_close_store(riptd_app *app, void (*cb)(void *data), void *data);
+
+/* Frees the app. A store still open is closed as riptd_app_close_store
+ * does, which completes on the loop: run it afterwards. NULL is a
+ * no-op. */
 void riptd_app_del(riptd_app *app);
 
 /*

@@ -32,7 +32,7 @@ const char *riptd_action_name(riptd_action_kind kind) {
 
 /* ---- parse context: the file, the JSON path, the error line ---- */
 
-int cfg_fail(cfg_ctx *c, const char *fmt, ...) {
+int riptd_cfg_fail(riptd_cfg_ctx *c, const char *fmt, ...) {
   int n = snprintf(c->err, c->errlen, "%s: %s: ", c->file, c->path);
   if (n >= 0 && (size_t)n < c->errlen) {
     va_list ap;
@@ -43,7 +43,9 @@ int cfg_fail(cfg_ctx *c, const char *fmt, ...) {
   return -1;
 }
 
-int cfg_nomem(cfg_ctx *c) { return cfg_fail(c, "out of memory"); }
+int riptd_cfg_nomem(riptd_cfg_ctx *c) {
+  return riptd_cfg_fail(c, "out of memory");
+}
 
 static int cfg_key_is_plain(const char *key) {
   if (!*key)
@@ -56,8 +58,8 @@ static int cfg_key_is_plain(const char *key) {
 }
 
 /* Appends ".key" (or ["key"] for unusual keys, non-printables as '?') to
- * the path; returns the length to restore with cfg_pop. */
-size_t cfg_push_key(cfg_ctx *c, const char *key) {
+ * the path; returns the length to restore with riptd_cfg_pop. */
+size_t riptd_cfg_push_key(riptd_cfg_ctx *c, const char *key) {
   size_t saved = c->pathlen;
   size_t room = sizeof(c->path) - c->pathlen;
   int n;
@@ -77,7 +79,7 @@ size_t cfg_push_key(cfg_ctx *c, const char *key) {
   return saved;
 }
 
-size_t cfg_push_index(cfg_ctx *c, size_t i) {
+size_t riptd_cfg_push_index(riptd_cfg_ctx *c, size_t i) {
   size_t saved = c->pathlen;
   size_t room = sizeof(c->path) - c->pathlen;
   int n = snprintf(c->path + c->pathlen, room, "[%zu]", i);
@@ -86,7 +88,7 @@ size_t cfg_push_index(cfg_ctx *c, size_t i) {
   return saved;
 }
 
-void cfg_pop(cfg_ctx *c, size_t saved) {
+void riptd_cfg_pop(riptd_cfg_ctx *c, size_t saved) {
   c->pathlen = saved;
   c->path[saved] = '\0';
 }
@@ -95,7 +97,8 @@ void cfg_pop(cfg_ctx *c, size_t saved) {
 
 /* Refuses members not in |allowed| (NULL-terminated); members whose name
  * starts with '_' are comments. */
-int cfg_members(cfg_ctx *c, json_t *obj, const char *const *allowed) {
+int riptd_cfg_members(riptd_cfg_ctx *c, json_t *obj,
+                      const char *const *allowed) {
   const char *key;
   json_t *value;
   json_object_foreach(obj, key, value) {
@@ -105,9 +108,9 @@ int cfg_members(cfg_ctx *c, json_t *obj, const char *const *allowed) {
     while (allowed[i] && strcmp(allowed[i], key) != 0)
       ++i;
     if (!allowed[i]) {
-      cfg_push_key(c, key);
-      return cfg_fail(c, "unknown member (names starting with \"_\" are "
-                         "comments)");
+      riptd_cfg_push_key(c, key);
+      return riptd_cfg_fail(c, "unknown member (names starting with \"_\" are "
+                               "comments)");
     }
   }
   return 0;
@@ -115,122 +118,122 @@ int cfg_members(cfg_ctx *c, json_t *obj, const char *const *allowed) {
 
 /* The member |key| of |obj| with the path pushed; NULL (nothing pushed)
  * when absent, which is an error if |required|. */
-json_t *cfg_get(cfg_ctx *c, json_t *obj, const char *key,
-                       int required, size_t *saved, int *rv) {
+json_t *riptd_cfg_get(riptd_cfg_ctx *c, json_t *obj, const char *key,
+                      int required, size_t *saved, int *rv) {
   json_t *v = json_object_get(obj, key);
   *rv = 0;
   if (!v) {
     if (required)
-      *rv = cfg_fail(c, "missing member \"%s\"", key);
+      *rv = riptd_cfg_fail(c, "missing member \"%s\"", key);
     return NULL;
   }
-  *saved = cfg_push_key(c, key);
+  *saved = riptd_cfg_push_key(c, key);
   return v;
 }
 
-int cfg_object(cfg_ctx *c, json_t *obj, const char *key, int required,
-                      json_t **out, size_t *saved) {
+int riptd_cfg_object(riptd_cfg_ctx *c, json_t *obj, const char *key,
+                     int required, json_t **out, size_t *saved) {
   int rv;
-  *out = cfg_get(c, obj, key, required, saved, &rv);
+  *out = riptd_cfg_get(c, obj, key, required, saved, &rv);
   if (*out && !json_is_object(*out))
-    return cfg_fail(c, "expected an object");
+    return riptd_cfg_fail(c, "expected an object");
   return rv;
 }
 
 /* |v| as a non-empty string, copied (jansson refuses \u0000 in strings);
  * the path is |v|'s. */
-int cfg_string_value(cfg_ctx *c, json_t *v, char **out) {
+int riptd_cfg_string_value(riptd_cfg_ctx *c, json_t *v, char **out) {
   if (!json_is_string(v))
-    return cfg_fail(c, "expected a string");
+    return riptd_cfg_fail(c, "expected a string");
   if (json_string_length(v) == 0)
-    return cfg_fail(c, "must not be empty");
+    return riptd_cfg_fail(c, "must not be empty");
   if (!(*out = strdup(json_string_value(v))))
-    return cfg_nomem(c);
+    return riptd_cfg_nomem(c);
   return 0;
 }
 
-int cfg_string(cfg_ctx *c, json_t *obj, const char *key, int required,
-                      char **out) {
+int riptd_cfg_string(riptd_cfg_ctx *c, json_t *obj, const char *key,
+                     int required, char **out) {
   size_t saved;
   int rv;
-  json_t *v = cfg_get(c, obj, key, required, &saved, &rv);
+  json_t *v = riptd_cfg_get(c, obj, key, required, &saved, &rv);
   if (!v)
     return rv;
-  if ((rv = cfg_string_value(c, v, out)) != 0)
+  if ((rv = riptd_cfg_string_value(c, v, out)) != 0)
     return rv;
-  cfg_pop(c, saved);
+  riptd_cfg_pop(c, saved);
   return 0;
 }
 
-int cfg_int(cfg_ctx *c, json_t *obj, const char *key, int64_t min,
-                   int64_t max, int64_t *out) {
+int riptd_cfg_int(riptd_cfg_ctx *c, json_t *obj, const char *key, int64_t min,
+                  int64_t max, int64_t *out) {
   size_t saved;
   int rv;
-  json_t *v = cfg_get(c, obj, key, 0, &saved, &rv);
+  json_t *v = riptd_cfg_get(c, obj, key, 0, &saved, &rv);
   if (!v)
     return rv;
   if (!json_is_integer(v) || json_integer_value(v) < min ||
       json_integer_value(v) > max)
-    return cfg_fail(c, "expected an integer from %lld to %lld",
-                    (long long)min, (long long)max);
+    return riptd_cfg_fail(c, "expected an integer from %lld to %lld",
+                          (long long)min, (long long)max);
   *out = json_integer_value(v);
-  cfg_pop(c, saved);
+  riptd_cfg_pop(c, saved);
   return 0;
 }
 
-int cfg_bool(cfg_ctx *c, json_t *obj, const char *key, int *out) {
+int riptd_cfg_bool(riptd_cfg_ctx *c, json_t *obj, const char *key, int *out) {
   size_t saved;
   int rv;
-  json_t *v = cfg_get(c, obj, key, 0, &saved, &rv);
+  json_t *v = riptd_cfg_get(c, obj, key, 0, &saved, &rv);
   if (!v)
     return rv;
   if (!json_is_boolean(v))
-    return cfg_fail(c, "expected true or false");
+    return riptd_cfg_fail(c, "expected true or false");
   *out = json_is_true(v);
-  cfg_pop(c, saved);
+  riptd_cfg_pop(c, saved);
   return 0;
 }
 
 /* The array member |key| with the path pushed; |min| elements at least. */
-int cfg_array(cfg_ctx *c, json_t *obj, const char *key, int required,
-                     size_t min, json_t **out, size_t *saved) {
+int riptd_cfg_array(riptd_cfg_ctx *c, json_t *obj, const char *key,
+                    int required, size_t min, json_t **out, size_t *saved) {
   int rv;
-  *out = cfg_get(c, obj, key, required, saved, &rv);
+  *out = riptd_cfg_get(c, obj, key, required, saved, &rv);
   if (!*out)
     return rv;
   if (!json_is_array(*out))
-    return cfg_fail(c, "expected an array");
+    return riptd_cfg_fail(c, "expected an array");
   if (json_array_size(*out) < min)
-    return cfg_fail(c, "expected at least %zu element%s", min,
-                    min == 1 ? "" : "s");
+    return riptd_cfg_fail(c, "expected at least %zu element%s", min,
+                          min == 1 ? "" : "s");
   return 0;
 }
 
-int cfg_elements(cfg_ctx *c, json_t *obj, const char *key, int required,
-                 size_t min, size_t size, void **out, size_t *n,
-                 cfg_element_fn fn, void *ctx) {
+int riptd_cfg_elements(riptd_cfg_ctx *c, json_t *obj, const char *key,
+                       int required, size_t min, size_t size, void **out,
+                       size_t *n, riptd_cfg_element_fn fn, void *ctx) {
   json_t *arr;
   size_t saved;
-  int rv = cfg_array(c, obj, key, required, min, &arr, &saved);
+  int rv = riptd_cfg_array(c, obj, key, required, min, &arr, &saved);
   if (rv != 0 || !arr)
     return rv;
   size_t count = json_array_size(arr);
   if (count && !(*out = calloc(count, size)))
-    return cfg_nomem(c);
+    return riptd_cfg_nomem(c);
   for (size_t i = 0; i < count; ++i) {
-    size_t at = cfg_push_index(c, i);
+    size_t at = riptd_cfg_push_index(c, i);
     ++*n;
     if ((rv = fn(c, json_array_get(arr, i), (char *)*out + i * size, ctx)) !=
         0)
       return rv;
-    cfg_pop(c, at);
+    riptd_cfg_pop(c, at);
   }
-  cfg_pop(c, saved);
+  riptd_cfg_pop(c, saved);
   return 0;
 }
 
 /* A relative |name| is taken relative to the configuration file. */
-static char *cfg_resolve(const cfg_ctx *c, const char *name) {
+static char *cfg_resolve(const riptd_cfg_ctx *c, const char *name) {
   ript_buf b;
   ript_buf_init(&b, NULL);
   if (name[0] == '/' || !c->slash)
@@ -244,30 +247,30 @@ static char *cfg_resolve(const cfg_ctx *c, const char *name) {
 }
 
 /* |v| as a file name, resolved; the path is |v|'s. */
-int cfg_file_value(cfg_ctx *c, json_t *v, char **out) {
+int riptd_cfg_file_value(riptd_cfg_ctx *c, json_t *v, char **out) {
   char *name = NULL;
-  int rv = cfg_string_value(c, v, &name);
+  int rv = riptd_cfg_string_value(c, v, &name);
   if (rv != 0)
     return rv;
   *out = cfg_resolve(c, name);
   free(name);
-  return *out ? 0 : cfg_nomem(c);
+  return *out ? 0 : riptd_cfg_nomem(c);
 }
 
-int cfg_file(cfg_ctx *c, json_t *obj, const char *key, int required,
-                    char **out) {
+int riptd_cfg_file(riptd_cfg_ctx *c, json_t *obj, const char *key, int required,
+                   char **out) {
   size_t saved;
   int rv;
-  json_t *v = cfg_get(c, obj, key, required, &saved, &rv);
+  json_t *v = riptd_cfg_get(c, obj, key, required, &saved, &rv);
   if (!v)
     return rv;
-  if ((rv = cfg_file_value(c, v, out)) != 0)
+  if ((rv = riptd_cfg_file_value(c, v, out)) != 0)
     return rv;
-  cfg_pop(c, saved);
+  riptd_cfg_pop(c, saved);
   return 0;
 }
 
-static int cfg_is_name(const char *s) {
+int riptd_config_is_name(const char *s) {
   size_t len = strlen(s);
   if (len > CONFIG_NAME_MAX || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
     return 0;
@@ -279,17 +282,22 @@ static int cfg_is_name(const char *s) {
 }
 
 /* "name": used as a URI path segment (TG) or an identifier (customer). */
-static int cfg_name(cfg_ctx *c, json_t *obj, char **out) {
-  int rv = cfg_string(c, obj, "name", 1, out);
-  if (rv != 0)
+/* The string member |key| (when present) as a name; NULL |out| when
+ * absent. */
+static int cfg_named(riptd_cfg_ctx *c, json_t *obj, const char *key,
+                     int required, char **out) {
+  int rv = riptd_cfg_string(c, obj, key, required, out);
+  if (rv != 0 || !*out || riptd_config_is_name(*out))
     return rv;
-  if (!cfg_is_name(*out)) {
-    cfg_push_key(c, "name");
-    return cfg_fail(c, "expected 1 to %d of A-Z a-z 0-9 - . _ ~ (not \".\" "
-                       "or \"..\")",
-                    CONFIG_NAME_MAX);
-  }
-  return 0;
+  riptd_cfg_push_key(c, key);
+  return riptd_cfg_fail(c,
+                        "expected 1 to %d of A-Z a-z 0-9 - . _ ~ (not \".\" "
+                        "or \"..\")",
+                        CONFIG_NAME_MAX);
+}
+
+static int cfg_name(riptd_cfg_ctx *c, json_t *obj, char **out) {
+  return cfg_named(c, obj, "name", 1, out);
 }
 
 /* ---- sections ---- */
@@ -330,9 +338,9 @@ int riptd_config_split_listen(const char *text, char *addr, size_t addrlen,
   return 0;
 }
 
-static int cfg_listen(cfg_ctx *c, json_t *root, riptd_config *cfg) {
+static int cfg_listen(riptd_cfg_ctx *c, json_t *root, riptd_config *cfg) {
   char *text = NULL;
-  int rv = cfg_string(c, root, "listen", 0, &text);
+  int rv = riptd_cfg_string(c, root, "listen", 0, &text);
   if (rv != 0)
     return rv;
   char addr[64];
@@ -341,18 +349,19 @@ static int cfg_listen(cfg_ctx *c, json_t *root, riptd_config *cfg) {
                                  sizeof(addr), &port);
   free(text);
   if (rv != 0) {
-    cfg_push_key(c, "listen");
-    return cfg_fail(c, "expected ADDRESS:PORT or [IPv6]:PORT with a numeric "
-                       "address and a port from 0 to 65535");
+    riptd_cfg_push_key(c, "listen");
+    return riptd_cfg_fail(c,
+                          "expected ADDRESS:PORT or [IPv6]:PORT with a numeric "
+                          "address and a port from 0 to 65535");
   }
   cfg->listen_port = port;
   if (!(cfg->listen_address = strdup(addr)))
-    return cfg_nomem(c);
+    return riptd_cfg_nomem(c);
   return 0;
 }
 
-static int cfg_authority(cfg_ctx *c, json_t *root, riptd_config *cfg) {
-  int rv = cfg_string(c, root, "authority", 0, &cfg->authority);
+static int cfg_authority(riptd_cfg_ctx *c, json_t *root, riptd_config *cfg) {
+  int rv = riptd_cfg_string(c, root, "authority", 0, &cfg->authority);
   if (rv != 0 || !cfg->authority)
     return rv;
   ript_buf b;
@@ -360,83 +369,84 @@ static int cfg_authority(cfg_ctx *c, json_t *root, riptd_config *cfg) {
   rv = ript_uri_root(cfg->authority, &b);
   ript_buf_free(&b);
   if (rv == RIPT_ERR_NOMEM)
-    return cfg_nomem(c);
+    return riptd_cfg_nomem(c);
   if (rv != 0) {
-    cfg_push_key(c, "authority");
-    return cfg_fail(c, "expected HOST or HOST:PORT (no scheme, no path)");
+    riptd_cfg_push_key(c, "authority");
+    return riptd_cfg_fail(c, "expected HOST or HOST:PORT (no scheme, no path)");
   }
   return 0;
 }
 
-static int cfg_tls(cfg_ctx *c, json_t *root, riptd_config *cfg) {
+static int cfg_tls(riptd_cfg_ctx *c, json_t *root, riptd_config *cfg) {
   static const char *const members[] = {"cert", "key", NULL};
   json_t *tls;
   size_t saved;
-  int rv = cfg_object(c, root, "tls", 1, &tls, &saved);
+  int rv = riptd_cfg_object(c, root, "tls", 1, &tls, &saved);
   if (rv != 0)
     return rv;
-  if ((rv = cfg_members(c, tls, members)) != 0 ||
-      (rv = cfg_file(c, tls, "cert", 1, &cfg->tls_cert)) != 0 ||
-      (rv = cfg_file(c, tls, "key", 1, &cfg->tls_key)) != 0)
+  if ((rv = riptd_cfg_members(c, tls, members)) != 0 ||
+      (rv = riptd_cfg_file(c, tls, "cert", 1, &cfg->tls_cert)) != 0 ||
+      (rv = riptd_cfg_file(c, tls, "key", 1, &cfg->tls_key)) != 0)
     return rv;
-  cfg_pop(c, saved);
+  riptd_cfg_pop(c, saved);
   return 0;
 }
 
-static int cfg_trust(cfg_ctx *c, json_t *stir, riptd_config *cfg) {
+static int cfg_trust(riptd_cfg_ctx *c, json_t *stir, riptd_config *cfg) {
   json_t *arr;
   size_t saved;
-  int rv = cfg_array(c, stir, "trust", 0, 1, &arr, &saved);
+  int rv = riptd_cfg_array(c, stir, "trust", 0, 1, &arr, &saved);
   if (rv != 0)
     return rv;
   size_t n = arr ? json_array_size(arr) : 1;
   if (!(cfg->stir_trust = calloc(n, sizeof(*cfg->stir_trust))))
-    return cfg_nomem(c);
+    return riptd_cfg_nomem(c);
   if (!arr) {
     if (!(cfg->stir_trust[0] = strdup(cfg->stir_ca_cert)))
-      return cfg_nomem(c);
+      return riptd_cfg_nomem(c);
     cfg->nstir_trust = 1;
     return 0;
   }
   for (size_t i = 0; i < n; ++i) {
-    size_t at = cfg_push_index(c, i);
-    if ((rv = cfg_file_value(c, json_array_get(arr, i),
-                             &cfg->stir_trust[i])) != 0)
+    size_t at = riptd_cfg_push_index(c, i);
+    if ((rv = riptd_cfg_file_value(c, json_array_get(arr, i),
+                                   &cfg->stir_trust[i])) != 0)
       return rv;
     cfg->nstir_trust = i + 1;
-    cfg_pop(c, at);
+    riptd_cfg_pop(c, at);
   }
-  cfg_pop(c, saved);
+  riptd_cfg_pop(c, saved);
   return 0;
 }
 
-static int cfg_stir(cfg_ctx *c, json_t *root, riptd_config *cfg) {
+static int cfg_stir(riptd_cfg_ctx *c, json_t *root, riptd_config *cfg) {
   static const char *const members[] = {"ca-cert", "ca-key", "trust",
                                         "cert-lifetime-s", NULL};
   json_t *stir;
   size_t saved;
-  int rv = cfg_object(c, root, "stir", 1, &stir, &saved);
+  int rv = riptd_cfg_object(c, root, "stir", 1, &stir, &saved);
   if (rv != 0)
     return rv;
   cfg->cert_lifetime_s = RIPTD_DEFAULT_CERT_LIFETIME_S;
-  if ((rv = cfg_members(c, stir, members)) != 0 ||
-      (rv = cfg_file(c, stir, "ca-cert", 1, &cfg->stir_ca_cert)) != 0 ||
-      (rv = cfg_file(c, stir, "ca-key", 1, &cfg->stir_ca_key)) != 0 ||
+  if ((rv = riptd_cfg_members(c, stir, members)) != 0 ||
+      (rv = riptd_cfg_file(c, stir, "ca-cert", 1, &cfg->stir_ca_cert)) != 0 ||
+      (rv = riptd_cfg_file(c, stir, "ca-key", 1, &cfg->stir_ca_key)) != 0 ||
       (rv = cfg_trust(c, stir, cfg)) != 0 ||
-      (rv = cfg_int(c, stir, "cert-lifetime-s", 60, 315360000,
-                    &cfg->cert_lifetime_s)) != 0)
+      (rv = riptd_cfg_int(c, stir, "cert-lifetime-s", 60, 315360000,
+                          &cfg->cert_lifetime_s)) != 0)
     return rv;
-  cfg_pop(c, saved);
+  riptd_cfg_pop(c, saved);
   return 0;
 }
 
-static int cfg_advertisement(cfg_ctx *c, json_t *root, riptd_config *cfg) {
-  int rv = cfg_string(c, root, "advertisement", 0, &cfg->advertisement);
+static int cfg_advertisement(riptd_cfg_ctx *c, json_t *root,
+                             riptd_config *cfg) {
+  int rv = riptd_cfg_string(c, root, "advertisement", 0, &cfg->advertisement);
   if (rv != 0)
     return rv;
   if (!cfg->advertisement &&
       !(cfg->advertisement = strdup(RIPTD_DEFAULT_ADVERTISEMENT)))
-    return cfg_nomem(c);
+    return riptd_cfg_nomem(c);
   ript_advert *adv = NULL;
   ript_parse_error err = {0, NULL};
   rv = ript_advert_parse(&adv, cfg->advertisement,
@@ -444,16 +454,18 @@ static int cfg_advertisement(cfg_ctx *c, json_t *root, riptd_config *cfg) {
                          RIPT_ADVERT_KIND_ADVERTISEMENT, &err, NULL);
   ript_advert_del(adv);
   if (rv == RIPT_ERR_NOMEM)
-    return cfg_nomem(c);
+    return riptd_cfg_nomem(c);
   if (rv != 0) {
-    cfg_push_key(c, "advertisement");
-    return cfg_fail(c, "not a valid advertisement: at byte %zu expected %s",
-                    err.offset, err.expected ? err.expected : "more");
+    riptd_cfg_push_key(c, "advertisement");
+    return riptd_cfg_fail(c,
+                          "not a valid advertisement: at byte %zu expected %s",
+                          err.offset, err.expected ? err.expected : "more");
   }
   return 0;
 }
 
-static int cfg_timers_limits(cfg_ctx *c, json_t *root, riptd_config *cfg) {
+static int cfg_timers_limits(riptd_cfg_ctx *c, json_t *root,
+                             riptd_config *cfg) {
   static const char *const timer_members[] = {
       "no-byway-timeout-ms", "ring-timeout-ms", "ended-call-keep-ms", NULL};
   static const char *const limit_members[] = {
@@ -468,21 +480,21 @@ static int cfg_timers_limits(cfg_ctx *c, json_t *root, riptd_config *cfg) {
   cfg->no_byway_timeout_ms = RIPTD_DEFAULT_NO_BYWAY_TIMEOUT_MS;
   cfg->ring_timeout_ms = RIPTD_DEFAULT_RING_TIMEOUT_MS;
   cfg->ended_call_keep_ms = RIPTD_DEFAULT_ENDED_CALL_KEEP_MS;
-  int rv = cfg_object(c, root, "timers", 0, &obj, &saved);
+  int rv = riptd_cfg_object(c, root, "timers", 0, &obj, &saved);
   if (rv != 0)
     return rv;
   if (obj) {
-    if ((rv = cfg_members(c, obj, timer_members)) != 0 ||
-        (rv = cfg_int(c, obj, "no-byway-timeout-ms", 1000, 3600000,
-                      &cfg->no_byway_timeout_ms)) != 0 ||
-        (rv = cfg_int(c, obj, "ring-timeout-ms", 1000, 3600000,
-                      &cfg->ring_timeout_ms)) != 0 ||
-        (rv = cfg_int(c, obj, "ended-call-keep-ms", 1000, 86400000,
-                      &cfg->ended_call_keep_ms)) != 0)
+    if ((rv = riptd_cfg_members(c, obj, timer_members)) != 0 ||
+        (rv = riptd_cfg_int(c, obj, "no-byway-timeout-ms", 1000, 3600000,
+                            &cfg->no_byway_timeout_ms)) != 0 ||
+        (rv = riptd_cfg_int(c, obj, "ring-timeout-ms", 1000, 3600000,
+                            &cfg->ring_timeout_ms)) != 0 ||
+        (rv = riptd_cfg_int(c, obj, "ended-call-keep-ms", 1000, 86400000,
+                            &cfg->ended_call_keep_ms)) != 0)
       return rv;
-    cfg_pop(c, saved);
+    riptd_cfg_pop(c, saved);
   }
-  if ((rv = cfg_object(c, root, "limits", 0, &obj, &saved)) != 0)
+  if ((rv = riptd_cfg_object(c, root, "limits", 0, &obj, &saved)) != 0)
     return rv;
   riptd_limits *l = &cfg->limits;
   *l = (riptd_limits){RIPTD_DEFAULT_CALLS_PER_CUSTOMER,
@@ -494,34 +506,35 @@ static int cfg_timers_limits(cfg_ctx *c, json_t *root, riptd_config *cfg) {
                       RIPTD_DEFAULT_EVENT_STREAM_MAX_BYTES,
                       RIPTD_DEFAULT_JSON_MAX_DEPTH};
   if (obj) {
-    if ((rv = cfg_members(c, obj, limit_members)) != 0 ||
-        (rv = cfg_int(c, obj, "document-max-bytes", 1024, 16777216,
-                      &doc_max)) != 0 ||
-        (rv = cfg_int(c, obj, "calls-per-customer", 1, 1000000,
-                      &l->calls_per_customer)) != 0 ||
-        (rv = cfg_int(c, obj, "handlers-per-customer", 1, 100000,
-                      &l->handlers_per_customer)) != 0 ||
-        (rv = cfg_int(c, obj, "requests-per-second", 1, 1000000,
-                      &l->requests_per_second)) != 0 ||
-        (rv = cfg_int(c, obj, "media-byways-per-call", 20, 1000,
-                      &l->media_gets_per_call)) != 0 ||
-        (rv = cfg_int(c, obj, "signaling-byways-per-call", 1, 1000,
-                      &l->events_byways_per_call)) != 0 ||
-        (rv = cfg_int(c, obj, "media-put-max-bytes", 1500, 1048576,
-                      &l->media_put_max_bytes)) != 0 ||
-        (rv = cfg_int(c, obj, "event-stream-max-bytes", 4096, 1073741824,
-                      &l->event_stream_max_bytes)) != 0 ||
-        (rv = cfg_int(c, obj, "json-max-depth", 2, RIPT_DOC_MAX_DEPTH,
-                      &l->json_max_depth)) != 0)
+    if ((rv = riptd_cfg_members(c, obj, limit_members)) != 0 ||
+        (rv = riptd_cfg_int(c, obj, "document-max-bytes", 1024, 16777216,
+                            &doc_max)) != 0 ||
+        (rv = riptd_cfg_int(c, obj, "calls-per-customer", 1, 1000000,
+                            &l->calls_per_customer)) != 0 ||
+        (rv = riptd_cfg_int(c, obj, "handlers-per-customer", 1, 100000,
+                            &l->handlers_per_customer)) != 0 ||
+        (rv = riptd_cfg_int(c, obj, "requests-per-second", 1, 1000000,
+                            &l->requests_per_second)) != 0 ||
+        (rv = riptd_cfg_int(c, obj, "media-byways-per-call", 20, 1000,
+                            &l->media_gets_per_call)) != 0 ||
+        (rv = riptd_cfg_int(c, obj, "signaling-byways-per-call", 1, 1000,
+                            &l->events_byways_per_call)) != 0 ||
+        (rv = riptd_cfg_int(c, obj, "media-put-max-bytes", 1500, 1048576,
+                            &l->media_put_max_bytes)) != 0 ||
+        (rv = riptd_cfg_int(c, obj, "event-stream-max-bytes", 4096, 1073741824,
+                            &l->event_stream_max_bytes)) != 0 ||
+        (rv = riptd_cfg_int(c, obj, "json-max-depth", 2, RIPT_DOC_MAX_DEPTH,
+                            &l->json_max_depth)) != 0)
       return rv;
-    cfg_pop(c, saved);
+    riptd_cfg_pop(c, saved);
   }
   cfg->document_max_bytes = (size_t)doc_max;
   return 0;
 }
 
 /* "transport-limits": each member optional, 0 or absent = the default. */
-static int cfg_transport_limits(cfg_ctx *c, json_t *root, riptd_config *cfg) {
+static int cfg_transport_limits(riptd_cfg_ctx *c, json_t *root,
+                                riptd_config *cfg) {
   static const struct {
     const char *key;
     int64_t max;
@@ -554,42 +567,44 @@ static int cfg_transport_limits(cfg_ctx *c, json_t *root, riptd_config *cfg) {
   members[NLIMITS] = NULL;
   json_t *obj;
   size_t saved;
-  int rv = cfg_object(c, root, "transport-limits", 0, &obj, &saved);
+  int rv = riptd_cfg_object(c, root, "transport-limits", 0, &obj, &saved);
   if (rv != 0 || !obj)
     return rv;
-  if ((rv = cfg_members(c, obj, members)) != 0)
+  if ((rv = riptd_cfg_members(c, obj, members)) != 0)
     return rv;
   for (size_t i = 0; i < NLIMITS; ++i) {
     int64_t *field = (int64_t *)((char *)&cfg->transport + limits[i].off);
-    if ((rv = cfg_int(c, obj, limits[i].key, 0, limits[i].max, field)) != 0)
+    if ((rv = riptd_cfg_int(c, obj, limits[i].key, 0, limits[i].max, field)) !=
+        0)
       return rv;
   }
-  cfg_pop(c, saved);
+  riptd_cfg_pop(c, saved);
   return 0;
 }
 
 /* A destination pattern list (ript/dest.h), parsed into |*list|. */
-static int cfg_patterns(cfg_ctx *c, json_t *obj, const char *key,
+static int cfg_patterns(riptd_cfg_ctx *c, json_t *obj, const char *key,
                         int required, char **text, ript_dest_list **list) {
-  int rv = cfg_string(c, obj, key, required, text);
+  int rv = riptd_cfg_string(c, obj, key, required, text);
   if (rv != 0 || !*text)
     return rv;
   ript_parse_error err = {0, NULL};
   rv = ript_dest_list_new(list, *text, strlen(*text), &err, NULL);
   if (rv == RIPT_ERR_NOMEM)
-    return cfg_nomem(c);
+    return riptd_cfg_nomem(c);
   if (rv != 0) {
-    cfg_push_key(c, key);
-    return cfg_fail(c, "not a destination pattern list: at byte %zu "
-                       "expected %s",
-                    err.offset, err.expected ? err.expected : "more");
+    riptd_cfg_push_key(c, key);
+    return riptd_cfg_fail(c,
+                          "not a destination pattern list: at byte %zu "
+                          "expected %s",
+                          err.offset, err.expected ? err.expected : "more");
   }
   return 0;
 }
 
-static int cfg_action(cfg_ctx *c, json_t *obj, riptd_route *route) {
+static int cfg_action(riptd_cfg_ctx *c, json_t *obj, riptd_route *route) {
   char *name = NULL;
-  int rv = cfg_string(c, obj, "action", 1, &name);
+  int rv = riptd_cfg_string(c, obj, "action", 1, &name);
   if (rv != 0)
     return rv;
   size_t i = 0;
@@ -597,9 +612,9 @@ static int cfg_action(cfg_ctx *c, json_t *obj, riptd_route *route) {
     ++i;
   free(name);
   if (i == CONFIG_NACTIONS) {
-    cfg_push_key(c, "action");
-    return cfg_fail(c, "expected one of echo, play, record, conference, "
-                       "decline, fail, noanswer");
+    riptd_cfg_push_key(c, "action");
+    return riptd_cfg_fail(c, "expected one of echo, play, record, conference, "
+                             "decline, fail, noanswer");
   }
   route->action = (riptd_action_kind)i;
   return 0;
@@ -607,9 +622,9 @@ static int cfg_action(cfg_ctx *c, json_t *obj, riptd_route *route) {
 
 /* "media-key": "ID:SECRET", as ript call --media-key (the secret never in
  * a message). */
-static int cfg_media_key(cfg_ctx *c, json_t *obj, riptd_route *route) {
+static int cfg_media_key(riptd_cfg_ctx *c, json_t *obj, riptd_route *route) {
   char *text = NULL;
-  int rv = cfg_string(c, obj, "media-key", 0, &text);
+  int rv = riptd_cfg_string(c, obj, "media-key", 0, &text);
   if (rv != 0 || !text)
     return rv;
   ript_parse_error err = {0, NULL};
@@ -618,24 +633,25 @@ static int cfg_media_key(cfg_ctx *c, json_t *obj, riptd_route *route) {
   gnutls_memset(text, 0, len);
   free(text);
   if (rv != 0) {
-    cfg_push_key(c, "media-key");
-    return cfg_fail(c, "not a media key (ID:SECRET): at character %zu "
-                       "expected %s",
-                    err.offset, err.expected ? err.expected : "more");
+    riptd_cfg_push_key(c, "media-key");
+    return riptd_cfg_fail(c,
+                          "not a media key (ID:SECRET): at character %zu "
+                          "expected %s",
+                          err.offset, err.expected ? err.expected : "more");
   }
   route->has_media_key = 1;
   return 0;
 }
 
-static int cfg_route(cfg_ctx *c, json_t *obj, void *elem, void *ctx) {
+static int cfg_route(riptd_cfg_ctx *c, json_t *obj, void *elem, void *ctx) {
   riptd_route *route = elem;
   (void)ctx;
   static const char *const members[] = {"match", "action", "file",
                                         "media-key", NULL};
   if (!json_is_object(obj))
-    return cfg_fail(c, "expected an object");
+    return riptd_cfg_fail(c, "expected an object");
   int rv;
-  if ((rv = cfg_members(c, obj, members)) != 0 ||
+  if ((rv = riptd_cfg_members(c, obj, members)) != 0 ||
       (rv = cfg_patterns(c, obj, "match", 1, &route->match, &route->dest)) !=
           0 ||
       (rv = cfg_action(c, obj, route)) != 0 ||
@@ -644,55 +660,56 @@ static int cfg_route(cfg_ctx *c, json_t *obj, void *elem, void *ctx) {
   int wants_file = route->action == RIPTD_ACTION_PLAY ||
                    route->action == RIPTD_ACTION_RECORD;
   if (!wants_file && json_object_get(obj, "file")) {
-    cfg_push_key(c, "file");
-    return cfg_fail(c, "only the play and record actions take a file");
+    riptd_cfg_push_key(c, "file");
+    return riptd_cfg_fail(c, "only the play and record actions take a file");
   }
-  return cfg_file(c, obj, "file", wants_file, &route->file);
+  return riptd_cfg_file(c, obj, "file", wants_file, &route->file);
 }
 
-static int cfg_tg(cfg_ctx *c, json_t *obj, void *elem, void *ctx) {
+static int cfg_tg(riptd_cfg_ctx *c, json_t *obj, void *elem, void *ctx) {
   riptd_tg_conf *tg = elem;
   riptd_config *cfg = ctx;
   static const char *const members[] = {
       "name",   "description", "destinations", "retry-backoff-ms",
       "media-timeout-ms", "origins", "routes", NULL};
   if (!json_is_object(obj))
-    return cfg_fail(c, "expected an object");
+    return riptd_cfg_fail(c, "expected an object");
   tg->retry_backoff_ms = 2000;
   tg->media_timeout_ms = 5000;
   int rv;
-  if ((rv = cfg_members(c, obj, members)) != 0 ||
+  if ((rv = riptd_cfg_members(c, obj, members)) != 0 ||
       (rv = cfg_name(c, obj, &tg->name)) != 0)
     return rv;
   for (size_t i = 0; i < cfg->ntgs - 1; ++i) {
     if (strcmp(cfg->tgs[i].name, tg->name) == 0) {
-      cfg_push_key(c, "name");
-      return cfg_fail(c, "TG \"%s\" is already defined", tg->name);
+      riptd_cfg_push_key(c, "name");
+      return riptd_cfg_fail(c, "TG \"%s\" is already defined", tg->name);
     }
   }
-  if ((rv = cfg_string(c, obj, "description", 0, &tg->description)) != 0 ||
+  if ((rv = riptd_cfg_string(c, obj, "description", 0, &tg->description)) !=
+          0 ||
       (rv = cfg_patterns(c, obj, "destinations", 0, &tg->destinations,
                          &tg->dest)) != 0 ||
-      (rv = cfg_int(c, obj, "retry-backoff-ms", 2000, 86400000,
-                    &tg->retry_backoff_ms)) != 0 ||
-      (rv = cfg_int(c, obj, "media-timeout-ms", 1, 3600000,
-                    &tg->media_timeout_ms)) != 0 ||
-      (rv = cfg_bool(c, obj, "origins", &tg->origins)) != 0 ||
-      (rv = cfg_elements(c, obj, "routes", 0, 0, sizeof(*tg->routes),
-                         (void **)&tg->routes, &tg->nroutes, cfg_route,
-                         NULL)) != 0)
+      (rv = riptd_cfg_int(c, obj, "retry-backoff-ms", 2000, 86400000,
+                          &tg->retry_backoff_ms)) != 0 ||
+      (rv = riptd_cfg_int(c, obj, "media-timeout-ms", 1, 3600000,
+                          &tg->media_timeout_ms)) != 0 ||
+      (rv = riptd_cfg_bool(c, obj, "origins", &tg->origins)) != 0 ||
+      (rv = riptd_cfg_elements(c, obj, "routes", 0, 0, sizeof(*tg->routes),
+                               (void **)&tg->routes, &tg->nroutes, cfg_route,
+                               NULL)) != 0)
     return rv;
   if (!tg->destinations) {
     if (!(tg->destinations = strdup("*")) ||
         ript_dest_list_new(&tg->dest, "*", 1, NULL, NULL) != 0)
-      return cfg_nomem(c);
+      return riptd_cfg_nomem(c);
   }
   return 0;
 }
 
 /* RFC 6750 b64token: 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" /
  * "/" ) *"=". */
-int cfg_is_b64token(const char *s) {
+int riptd_cfg_is_b64token(const char *s) {
   const char *p = s;
   while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
          (*p >= '0' && *p <= '9') || (*p && strchr("-._~+/", *p)))
@@ -712,34 +729,34 @@ static const char *cfg_token_owner(const riptd_config *cfg, const char *tok) {
   return NULL;
 }
 
-static int cfg_tokens(cfg_ctx *c, json_t *obj, riptd_config *cfg,
+static int cfg_tokens(riptd_cfg_ctx *c, json_t *obj, riptd_config *cfg,
                       riptd_customer *cu) {
   json_t *arr;
   size_t saved;
-  int rv = cfg_array(c, obj, "tokens", 0, 1, &arr, &saved);
+  int rv = riptd_cfg_array(c, obj, "tokens", 0, 1, &arr, &saved);
   if (rv != 0 || !arr)
     return rv;
   if (!(cu->tokens = calloc(json_array_size(arr), sizeof(*cu->tokens))))
-    return cfg_nomem(c);
+    return riptd_cfg_nomem(c);
   for (size_t i = 0; i < json_array_size(arr); ++i) {
-    size_t at = cfg_push_index(c, i);
+    size_t at = riptd_cfg_push_index(c, i);
     char *tok = NULL;
-    if ((rv = cfg_string_value(c, json_array_get(arr, i), &tok)) != 0)
+    if ((rv = riptd_cfg_string_value(c, json_array_get(arr, i), &tok)) != 0)
       return rv;
     const char *owner = cfg_token_owner(cfg, tok);
     cu->tokens[cu->ntokens++] = tok;
-    if (!cfg_is_b64token(tok))
-      return cfg_fail(c, "a bearer token is 1*(A-Z a-z 0-9 - . _ ~ + /) "
-                         "*\"=\" (RFC 6750 b64token)");
+    if (!riptd_cfg_is_b64token(tok))
+      return riptd_cfg_fail(c, "a bearer token is 1*(A-Z a-z 0-9 - . _ ~ + /) "
+                               "*\"=\" (RFC 6750 b64token)");
     if (strlen(tok) < CONFIG_TOKEN_MIN)
-      return cfg_fail(c, "a bearer token needs at least %d characters",
-                      CONFIG_TOKEN_MIN);
+      return riptd_cfg_fail(c, "a bearer token needs at least %d characters",
+                            CONFIG_TOKEN_MIN);
     if (owner)
-      return cfg_fail(c, "this token is already a token of customer \"%s\"",
-                      owner);
-    cfg_pop(c, at);
+      return riptd_cfg_fail(
+          c, "this token is already a token of customer \"%s\"", owner);
+    riptd_cfg_pop(c, at);
   }
-  cfg_pop(c, saved);
+  riptd_cfg_pop(c, saved);
   return 0;
 }
 
@@ -756,82 +773,83 @@ static int cfg_is_number(const char *s) {
   return *p == '\0' && digits <= 15;
 }
 
-static int cfg_numbers(cfg_ctx *c, json_t *obj, riptd_customer *cu) {
+static int cfg_numbers(riptd_cfg_ctx *c, json_t *obj, riptd_customer *cu) {
   json_t *arr;
   size_t saved;
-  int rv = cfg_array(c, obj, "numbers", 1, 1, &arr, &saved);
+  int rv = riptd_cfg_array(c, obj, "numbers", 1, 1, &arr, &saved);
   if (rv != 0)
     return rv;
   ript_buf list;
   ript_buf_init(&list, NULL);
   for (size_t i = 0; i < json_array_size(arr) && rv == 0; ++i) {
-    size_t at = cfg_push_index(c, i);
+    size_t at = riptd_cfg_push_index(c, i);
     json_t *v = json_array_get(arr, i);
     if (!json_is_string(v) || !cfg_is_number(json_string_value(v)))
-      rv = cfg_fail(c, "expected an E.164 number (\"+\" and 1 to 15 digits) "
-                       "or a prefix of one ending in \"*\"");
+      rv = riptd_cfg_fail(c,
+                          "expected an E.164 number (\"+\" and 1 to 15 digits) "
+                          "or a prefix of one ending in \"*\"");
     else if (ript_buf_printf(&list, "%s%s", i ? ", " : "",
                              json_string_value(v)) != 0)
-      rv = cfg_nomem(c);
+      rv = riptd_cfg_nomem(c);
     else
-      cfg_pop(c, at);
+      riptd_cfg_pop(c, at);
   }
   if (rv == 0 && ript_dest_list_new(&cu->numbers, (const char *)list.data,
                                     list.len, NULL, NULL) != 0)
-    rv = cfg_nomem(c);
+    rv = riptd_cfg_nomem(c);
   if (rv == 0) {
     cu->numbers_text = (char *)list.data;
-    cfg_pop(c, saved);
+    riptd_cfg_pop(c, saved);
   } else {
     ript_buf_free(&list);
   }
   return rv;
 }
 
-static int cfg_customer_tgs(cfg_ctx *c, json_t *obj, riptd_config *cfg,
+static int cfg_customer_tgs(riptd_cfg_ctx *c, json_t *obj, riptd_config *cfg,
                             riptd_customer *cu) {
   json_t *arr;
   size_t saved;
-  int rv = cfg_array(c, obj, "tgs", 1, 1, &arr, &saved);
+  int rv = riptd_cfg_array(c, obj, "tgs", 1, 1, &arr, &saved);
   if (rv != 0)
     return rv;
   if (!(cu->tgs = calloc(json_array_size(arr), sizeof(*cu->tgs))))
-    return cfg_nomem(c);
+    return riptd_cfg_nomem(c);
   for (size_t i = 0; i < json_array_size(arr); ++i) {
-    size_t at = cfg_push_index(c, i);
+    size_t at = riptd_cfg_push_index(c, i);
     json_t *v = json_array_get(arr, i);
     if (!json_is_string(v))
-      return cfg_fail(c, "expected the name of a TG");
+      return riptd_cfg_fail(c, "expected the name of a TG");
     const riptd_tg_conf *tg = riptd_config_tg(cfg, json_string_value(v));
     if (!tg)
-      return cfg_fail(c, "no TG is named \"%s\" in $.tgs",
-                      json_string_value(v));
+      return riptd_cfg_fail(c, "no TG is named \"%s\" in $.tgs",
+                            json_string_value(v));
     size_t index = (size_t)(tg - cfg->tgs);
     for (size_t j = 0; j < cu->ntgs; ++j)
       if (cu->tgs[j] == index)
-        return cfg_fail(c, "TG \"%s\" is listed twice", tg->name);
+        return riptd_cfg_fail(c, "TG \"%s\" is listed twice", tg->name);
     cu->tgs[cu->ntgs++] = index;
-    cfg_pop(c, at);
+    riptd_cfg_pop(c, at);
   }
-  cfg_pop(c, saved);
+  riptd_cfg_pop(c, saved);
   return 0;
 }
 
-static int cfg_customer(cfg_ctx *c, json_t *obj, void *elem, void *ctx) {
+static int cfg_customer(riptd_cfg_ctx *c, json_t *obj, void *elem, void *ctx) {
   riptd_customer *cu = elem;
   riptd_config *cfg = ctx;
   static const char *const members[] = {"name", "tokens", "numbers", "tgs",
                                         NULL};
   if (!json_is_object(obj))
-    return cfg_fail(c, "expected an object");
+    return riptd_cfg_fail(c, "expected an object");
   int rv;
-  if ((rv = cfg_members(c, obj, members)) != 0 ||
+  if ((rv = riptd_cfg_members(c, obj, members)) != 0 ||
       (rv = cfg_name(c, obj, &cu->name)) != 0)
     return rv;
   for (size_t i = 0; i < cfg->ncustomers - 1; ++i) {
     if (strcmp(cfg->customers[i].name, cu->name) == 0) {
-      cfg_push_key(c, "name");
-      return cfg_fail(c, "customer \"%s\" is already defined", cu->name);
+      riptd_cfg_push_key(c, "name");
+      return riptd_cfg_fail(c, "customer \"%s\" is already defined", cu->name);
     }
   }
   if ((rv = cfg_tokens(c, obj, cfg, cu)) != 0 ||
@@ -841,37 +859,78 @@ static int cfg_customer(cfg_ctx *c, json_t *obj, void *elem, void *ctx) {
   return 0;
 }
 
+/* "store": {"type": "memory" | "sqlite", "path", "node-id", "lease-ms"}. */
+static int cfg_store(riptd_cfg_ctx *c, json_t *root, riptd_config *cfg) {
+  static const char *const members[] = {"type", "path", "node-id", "lease-ms",
+                                        NULL};
+  riptd_store_conf *st = &cfg->store;
+  json_t *obj;
+  size_t saved;
+  char *type = NULL;
+  st->lease_ms = RIPTD_DEFAULT_LEASE_MS;
+  int rv = riptd_cfg_object(c, root, "store", 0, &obj, &saved);
+  if (rv != 0 || !obj)
+    return rv;
+  if ((rv = riptd_cfg_members(c, obj, members)) != 0 ||
+      (rv = riptd_cfg_string(c, obj, "type", 0, &type)) != 0)
+    return rv;
+  if (type && strcmp(type, "sqlite") == 0)
+    st->kind = RIPTD_STORE_SQLITE;
+  else if (type && strcmp(type, "memory") != 0) {
+    free(type);
+    riptd_cfg_push_key(c, "type");
+    return riptd_cfg_fail(c, "expected \"memory\" or \"sqlite\"");
+  }
+  free(type);
+  int sqlite = st->kind == RIPTD_STORE_SQLITE;
+  if (!sqlite && json_object_get(obj, "path")) {
+    riptd_cfg_push_key(c, "path");
+    return riptd_cfg_fail(c, "only the sqlite store takes a path");
+  }
+  if ((rv = riptd_cfg_file(c, obj, "path", sqlite, &st->path)) != 0 ||
+      (rv = cfg_named(c, obj, "node-id", 0, &st->node_id)) != 0 ||
+      (rv = riptd_cfg_int(c, obj, "lease-ms", 1000, 3600000, &st->lease_ms)) !=
+          0)
+    return rv;
+  riptd_cfg_pop(c, saved);
+  return 0;
+}
+
 /* ---- the whole file ---- */
 
-static int cfg_root(cfg_ctx *c, json_t *root, riptd_config *cfg) {
+static int cfg_root(riptd_cfg_ctx *c, json_t *root, riptd_config *cfg) {
   static const char *const members[] = {
-      "listen", "authority", "tls",    "stir",      "oauth",
-      "advertisement", "timers", "limits", "transport-limits", "customers",
-      "tgs", NULL};
+      "listen",    "authority", "tls",
+      "stir",      "oauth",     "advertisement",
+      "timers",    "limits",    "transport-limits",
+      "customers", "store",     "tgs",
+      NULL};
   int rv;
   if (!json_is_object(root))
-    return cfg_fail(c, "expected a JSON object");
-  if ((rv = cfg_members(c, root, members)) != 0 ||
+    return riptd_cfg_fail(c, "expected a JSON object");
+  if ((rv = riptd_cfg_members(c, root, members)) != 0 ||
       (rv = cfg_listen(c, root, cfg)) != 0 ||
       (rv = cfg_authority(c, root, cfg)) != 0 ||
-      (rv = cfg_tls(c, root, cfg)) != 0 ||
-      (rv = cfg_stir(c, root, cfg)) != 0 ||
+      (rv = cfg_tls(c, root, cfg)) != 0 || (rv = cfg_stir(c, root, cfg)) != 0 ||
       (rv = cfg_advertisement(c, root, cfg)) != 0 ||
       (rv = cfg_timers_limits(c, root, cfg)) != 0 ||
       (rv = cfg_transport_limits(c, root, cfg)) != 0 ||
-      (rv = cfg_elements(c, root, "tgs", 1, 1, sizeof(*cfg->tgs),
-                         (void **)&cfg->tgs, &cfg->ntgs, cfg_tg, cfg)) != 0 ||
-      (rv = cfg_elements(c, root, "customers", 1, 1, sizeof(*cfg->customers),
-                         (void **)&cfg->customers, &cfg->ncustomers,
-                         cfg_customer, cfg)) != 0 ||
-      (rv = cfg_oauth(c, root, cfg)) != 0)
+      (rv = cfg_store(c, root, cfg)) != 0 ||
+      (rv = riptd_cfg_elements(c, root, "tgs", 1, 1, sizeof(*cfg->tgs),
+                               (void **)&cfg->tgs, &cfg->ntgs, cfg_tg, cfg)) !=
+          0 ||
+      (rv =
+           riptd_cfg_elements(c, root, "customers", 1, 1,
+                              sizeof(*cfg->customers), (void **)&cfg->customers,
+                              &cfg->ncustomers, cfg_customer, cfg)) != 0 ||
+      (rv = riptd_cfg_oauth(c, root, cfg)) != 0)
     return rv;
   return 0;
 }
 
 int riptd_config_parse(riptd_config *cfg, const char *path, const char *json,
                        size_t len, char *errbuf, size_t errlen) {
-  cfg_ctx c;
+  riptd_cfg_ctx c;
   memset(&c, 0, sizeof(c));
   memset(cfg, 0, sizeof(*cfg));
   c.file = path;
@@ -888,7 +947,7 @@ int riptd_config_parse(riptd_config *cfg, const char *path, const char *json,
     return -1;
   }
   int rv = (cfg->path = strdup(path)) ? cfg_root(&c, root, cfg)
-                                      : cfg_nomem(&c);
+                                      : riptd_cfg_nomem(&c);
   json_decref(root);
   if (rv != 0)
     riptd_config_free(cfg);
@@ -943,7 +1002,7 @@ void riptd_config_free(riptd_config *cfg) {
   free(cfg->stir_ca_key);
   config_free_strings(cfg->stir_trust, cfg->nstir_trust);
   free(cfg->advertisement);
-  cfg_oauth_free(&cfg->oauth);
+  riptd_cfg_oauth_free(&cfg->oauth);
   for (size_t i = 0; i < cfg->ncustomers; ++i) {
     riptd_customer *cu = &cfg->customers[i];
     free(cu->name);
@@ -956,6 +1015,8 @@ void riptd_config_free(riptd_config *cfg) {
   for (size_t i = 0; i < cfg->ntgs; ++i)
     config_free_tg(&cfg->tgs[i]);
   free(cfg->tgs);
+  free(cfg->store.path);
+  free(cfg->store.node_id);
   memset(cfg, 0, sizeof(*cfg));
 }
 

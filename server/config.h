@@ -134,6 +134,20 @@ typedef struct riptd_limits {
   int64_t json_max_depth;        /* a JSON request body nests: 400 */
 } riptd_limits;
 
+/* "store": where handlers, calls and certificates are kept (store.h). */
+typedef enum riptd_store_kind {
+  RIPTD_STORE_MEMORY = 0, /* gone when riptd exits */
+  RIPTD_STORE_SQLITE      /* one database file, shareable on one machine */
+} riptd_store_kind;
+
+typedef struct riptd_store_conf {
+  riptd_store_kind kind;
+  char *path;       /* sqlite: the database file (resolved); else NULL */
+  char *node_id;    /* this riptd's id as the owner of its calls; NULL: a
+                       random one made at every start */
+  int64_t lease_ms; /* how long a live call is held without renewal */
+} riptd_store_conf;
+
 typedef struct riptd_config {
   char *path;            /* the configuration file, as given */
   char *listen_address;  /* numeric, without brackets */
@@ -152,6 +166,7 @@ typedef struct riptd_config {
   size_t document_max_bytes;
   riptd_limits limits;
   riptd_transport_limits transport;
+  riptd_store_conf store;
   riptd_customer *customers;
   size_t ncustomers;
   riptd_tg_conf *tgs;
@@ -181,6 +196,7 @@ typedef struct riptd_config {
 #define RIPTD_DEFAULT_JWKS_REFRESH_S 300
 #define RIPTD_DEFAULT_TOKEN_LIFETIME_S 3600
 #define RIPTD_DEFAULT_TOKEN_REQUESTS_PER_SECOND 10
+#define RIPTD_DEFAULT_LEASE_MS 10000
 
 /*
  * Parses the |len| bytes of |json| as the configuration in file |path|
@@ -205,6 +221,10 @@ void riptd_config_free(riptd_config *cfg);
  */
 int riptd_config_split_listen(const char *text, char *addr, size_t addrlen,
                               uint16_t *port);
+
+/* Nonzero if |s| is a name riptd takes for a TG, a customer or a node:
+ * 1 to 64 of A-Z a-z 0-9 - . _ ~, not "." or "..". */
+int riptd_config_is_name(const char *s);
 
 /* The customer named |name|, or NULL. */
 const riptd_customer *riptd_config_customer(const riptd_config *cfg,

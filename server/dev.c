@@ -226,7 +226,16 @@ typedef struct dev_secrets {
   char token[256];         /* the customer's static bearer token */
   char client_secret[256]; /* client "dev" of the authorization server */
   char refresh_token[256]; /* a refresh token of that client */
+  char node_id[256];       /* this riptd's id: the same after a restart */
 } dev_secrets;
+
+/* "store": in memory, or (|durable|) the SQLite file riptd.db next to the
+ * configuration; the node id either way. */
+static json_t *dev_store(const dev_secrets *sec, int durable) {
+  return json_pack("{s:s, s:s*, s:s}", "type", durable ? "sqlite" : "memory",
+                   "path", durable ? "riptd.db" : NULL, "node-id",
+                   sec->node_id);
+}
 
 static json_t *dev_oauth(const dev_secrets *sec, int64_t token_lifetime_s) {
   return json_pack("{s:{s:s, s:I, s:[{s:s, s:s, s:s, s:[s]}]}}", "server",
@@ -237,12 +246,14 @@ static json_t *dev_oauth(const dev_secrets *sec, int64_t token_lifetime_s) {
 }
 
 static json_t *dev_config(const char *listen, const dev_secrets *sec,
-                          int64_t token_lifetime_s) {
+                          int64_t token_lifetime_s, int durable) {
   json_t *routes = dev_routes();
   json_t *oauth = dev_oauth(sec, token_lifetime_s);
-  if (!routes || !oauth) {
+  json_t *store = dev_store(sec, durable);
+  if (!routes || !oauth || !store) {
     json_decref(routes);
     json_decref(oauth);
+    json_decref(store);
     return NULL;
   }
   return json_pack(
@@ -251,20 +262,17 @@ static json_t *dev_config(const char *listen, const dev_secrets *sec,
       " s:{s:s, s:s, s:[s]},"
       " s:o,"
       " s:{s:i},"
+      " s:o,"
       " s:[{s:s, s:[s], s:[s], s:[s]}],"
       " s:[{s:s, s:s, s:s, s:b, s:o}]}",
       "_comment", "written by riptd --dev at every start; edit a copy",
-      "listen", listen,
-      "tls", "cert", "server.pem", "key", "server-key.pem",
-      "stir", "ca-cert", "stir-ca.pem", "ca-key", "stir-ca-key.pem",
-      "trust", "stir-ca.pem",
-      "oauth", oauth,
-      "timers", "ring-timeout-ms", DEV_RING_TIMEOUT_MS,
-      "customers", "name", "dev", "tokens", sec->token, "numbers",
-      "+1555010000*", "tgs", "main",
-      "tgs", "name", "main", "description",
-      "riptd development TG: one number per action", "destinations",
-      "+1555*", "origins", 1, "routes", routes);
+      "listen", listen, "tls", "cert", "server.pem", "key", "server-key.pem",
+      "stir", "ca-cert", "stir-ca.pem", "ca-key", "stir-ca-key.pem", "trust",
+      "stir-ca.pem", "oauth", oauth, "timers", "ring-timeout-ms",
+      DEV_RING_TIMEOUT_MS, "store", store, "customers", "name", "dev", "tokens",
+      sec->token, "numbers", "+1555010000*", "tgs", "main", "tgs", "name",
+      "main", "description", "riptd development TG: one number per action",
+      "destinations", "+1555*", "origins", 1, "routes", routes);
 }
 
 /* The address, unless the loopback names the dev certificate always has. */
@@ -282,8 +290,8 @@ static int dev_tls(dev_ctx *d, const char *listen) {
 }
 
 int riptd_dev_prepare(const char *state_dir, const char *listen,
-                      int64_t token_lifetime_s, char *config_path, size_t len,
-                      char *errbuf, size_t errlen) {
+                      int64_t token_lifetime_s, int durable, char *config_path,
+                      size_t len, char *errbuf, size_t errlen) {
   dev_ctx d = {state_dir, errbuf, errlen};
   if (mkdir(state_dir, 0700) != 0 && errno != EEXIST)
     return dev_fail(&d, "cannot create the state directory: %s",
@@ -295,6 +303,7 @@ int riptd_dev_prepare(const char *state_dir, const char *listen,
                  sizeof(sec.client_secret)) != 0 ||
       dev_secret(&d, "refresh-token", sec.refresh_token,
                  sizeof(sec.refresh_token)) != 0 ||
+      dev_secret(&d, "node-id", sec.node_id, sizeof(sec.node_id)) != 0 ||
       dev_oauth_key(&d) != 0 || dev_tone(&d) != 0)
     return -1;
   char path[PATH_MAX];
@@ -302,10 +311,10 @@ int riptd_dev_prepare(const char *state_dir, const char *listen,
       dev_path(config_path, len, state_dir, "riptd.json") != 0)
     return dev_fail(&d, "the path is too long");
   unlink(path); /* scripts wait for the new one */
-  json_t *cfg = dev_config(listen, &sec,
-                           token_lifetime_s > 0
-                               ? token_lifetime_s
-                               : RIPTD_DEFAULT_TOKEN_LIFETIME_S);
+  json_t *cfg = dev_config(
+      listen, &sec,
+      token_lifetime_s > 0 ? token_lifetime_s : RIPTD_DEFAULT_TOKEN_LIFETIME_S,
+      durable);
   int rv = cfg ? json_dump_file(cfg, config_path,
                                 JSON_INDENT(2) | JSON_PRESERVE_ORDER)
                : -1;

@@ -10,13 +10,17 @@
  *   oauth-key.pem                  the dev authorization server's signing key
  *   client-secret, refresh-token   its client "dev" (customer "dev")
  *   tone.wav                       2 s of 440 Hz, 8 kHz 16-bit mono (play)
+ *   node-id                        riptd's node id (store.node-id), so a
+ *                                  restart on this directory is the same
+ *                                  node
+ *   riptd.db                       with --durable: the SQLite store
  * and, written at every start:
  *   riptd.json   the configuration riptd then loads like any other: one
  *                customer "dev", one TG "main" whose routes give one
  *                number per action (record writes DIR/record.wav), and a
  *                ring timeout of 3 s (noanswer); riptd is also an
  *                OAuth authorization server (oauth.server) for client
- *                "dev"
+ *                "dev"; the store is in memory, or riptd.db
  *   dev.json     once listening: what scripts need (see riptd_dev_info).
  */
 #ifndef RIPTD_DEV_H
@@ -34,12 +38,13 @@
 /*
  * Prepares |state_dir| and writes its riptd.json for listening on
  * |listen| ("ADDR:PORT"), its access tokens living |token_lifetime_s|
- * (0: RIPTD_DEFAULT_TOKEN_LIFETIME_S); the configuration's path goes to
- * |config_path| (|len| bytes). Returns 0, or -1 with one line in |errbuf|.
+ * (0: RIPTD_DEFAULT_TOKEN_LIFETIME_S), its store in memory or (|durable|)
+ * in riptd.db; the configuration's path goes to |config_path| (|len|
+ * bytes). Returns 0, or -1 with one line in |errbuf|.
  */
 int riptd_dev_prepare(const char *state_dir, const char *listen,
-                      int64_t token_lifetime_s, char *config_path, size_t len,
-                      char *errbuf, size_t errlen);
+                      int64_t token_lifetime_s, int durable, char *config_path,
+                      size_t len, char *errbuf, size_t errlen);
 
 /*
  * Writes |state_dir|/dev.json (atomically: a temporary file renamed) for

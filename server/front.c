@@ -21,15 +21,28 @@ struct riptd_front {
   ript_http_server *server;
   uv_timer_t stats_timer;
   ript_http_server_stats logged; /* what the log last said */
+  size_t waiting;                /* requests the router has not answered yet */
+  int live_closed;               /* closing: the live calls are gone */
   void (*on_closed)(void *);
   void *on_closed_data;
 };
 
-/* One request in flight. */
+/*
+ * One request in flight: the user data of its exchange, and of the
+ * router while it works on the answer. Its exchange may close first (the
+ * client went away): the request then lives on, with its copies of the
+ * method, path and header fields, until the answer comes and is dropped.
+ */
 typedef struct front_req {
   riptd_front *front;
+  ript_http_exchange *ex; /* NULL once closed */
   ript_buf body;
-  int answered;
+  int answered; /* handed to the router, or refused */
+  int waiting;  /* the router has not answered yet */
+  riptd_request req;
+  riptd_response resp;
+  ript_http_header *headers;
+  char *strings; /* what |req| and |headers| point into */
 } front_req;
 
 static int64_t front_now_ms(void) {
@@ -98,39 +111,94 @@ static ript_http_header *front_headers(ript_http_exchange *ex, size_t *n) {
   return headers;
 }
 
+/* Copies the method, path and header fields of |ex| into |r->req|, so
+ * the request outlives its exchange. Returns 0 or RIPT_ERR_NOMEM. */
+static int front_copy_request(front_req *r, ript_http_exchange *ex) {
+  const char *method = ript_http_exchange_method(ex);
+  const char *path = ript_http_exchange_path(ex);
+  size_t n = ript_http_exchange_header_count(ex);
+  size_t room = strlen(method) + 1 + (path ? strlen(path) : 0) + 1;
+  for (size_t i = 0; i < n; ++i) {
+    const ript_http_header *h = ript_http_exchange_header_at(ex, i);
+    room += strlen(h->name) + strlen(h->value) + 2;
+  }
+  r->headers = calloc(n ? n : 1, sizeof(*r->headers));
+  char *p = r->strings = malloc(room);
+  if (!r->headers || !p)
+    return RIPT_ERR_NOMEM;
+#define FRONT_COPY(dst, src)                                                   \
+  do {                                                                         \
+    size_t len_ = strlen(src) + 1;                                             \
+    memcpy(p, src, len_);                                                      \
+    (dst) = p;                                                                 \
+    p += len_;                                                                 \
+  } while (0)
+  FRONT_COPY(r->req.method, method);
+  FRONT_COPY(r->req.path, path ? path : "");
+  for (size_t i = 0; i < n; ++i) {
+    const ript_http_header *h = ript_http_exchange_header_at(ex, i);
+    FRONT_COPY(r->headers[i].name, h->name);
+    FRONT_COPY(r->headers[i].value, h->value);
+  }
+#undef FRONT_COPY
+  r->req.headers = r->headers;
+  r->req.nheaders = n;
+  return 0;
+}
+
+static void front_req_free(front_req *r) {
+  riptd_response_free(&r->resp);
+  ript_buf_free(&r->body);
+  free(r->headers);
+  free(r->strings);
+  free(r);
+}
+
+static void front_finish_close(riptd_front *front);
+
+/* The router's answer: sent if the exchange is still open. */
+static void front_answered(void *data) {
+  front_req *r = data;
+  riptd_front *front = r->front;
+  r->waiting = 0;
+  --front->waiting;
+  if (r->resp.status >= 500)
+    fprintf(stderr, "riptd: %s %s: %d %s\n", r->req.method, r->req.path,
+            r->resp.status, (const char *)r->resp.body.data);
+  if (r->ex) {
+    front_send(r->ex, &r->resp);
+    riptd_response_free(&r->resp);
+    ript_buf_free(&r->body);
+  } else {
+    front_req_free(r);
+  }
+  front_finish_close(front);
+}
+
 static void front_on_body_end(ript_http_exchange *ex, void *user_data) {
   front_req *r = user_data;
   if (r->answered)
     return;
   r->answered = 1;
-  size_t n;
-  ript_http_header *headers = front_headers(ex, &n);
-  if (!headers) {
+  if (front_copy_request(r, ex) != 0) {
     front_refuse(r, ex, 500);
     return;
   }
-  const char *path = ript_http_exchange_path(ex);
-  riptd_request req = {ript_http_exchange_method(ex), path ? path : "",
-                       headers, n, r->body.data, r->body.len,
-                       front_now_ms()};
-  riptd_response resp;
-  riptd_response_init(&resp);
-  riptd_router_handle(r->front->app, &req, &resp);
-  if (resp.status >= 500)
-    fprintf(stderr, "riptd: %s %s: %d %s\n", req.method, req.path,
-            resp.status, (const char *)resp.body.data);
-  front_send(ex, &resp);
-  riptd_response_free(&resp);
-  free(headers);
-  ript_buf_free(&r->body);
+  r->req.body = r->body.data;
+  r->req.body_len = r->body.len;
+  r->req.now_ms = front_now_ms();
+  r->waiting = 1;
+  ++r->front->waiting;
+  riptd_router_handle(r->front->app, &r->req, &r->resp, front_answered, r);
 }
 
 static void front_on_close(ript_http_exchange *ex, int error,
                            void *user_data) {
   front_req *r = user_data;
   (void)ex, (void)error;
-  ript_buf_free(&r->body);
-  free(r);
+  r->ex = NULL;
+  if (!r->waiting)
+    front_req_free(r);
 }
 
 /* A Content-Length over the limit is refused before any body arrives. */
@@ -181,7 +249,9 @@ static void front_on_request(ript_http_exchange *ex, void *user_data) {
     return;
   }
   r->front = front;
+  r->ex = ex;
   ript_buf_init(&r->body, NULL);
+  riptd_response_init(&r->resp);
   ript_http_exchange_callbacks cbs = {NULL, front_on_body, front_on_body_end,
                                       NULL, front_on_close};
   ript_http_exchange_set_callbacks(ex, &cbs, r);
@@ -289,9 +359,16 @@ static void front_stats_closed(uv_handle_t *handle) {
     on_closed(data);
 }
 
+/* Once the live calls are gone and every request was answered. */
+static void front_finish_close(riptd_front *front) {
+  if (front->live_closed && !front->waiting)
+    uv_close((uv_handle_t *)&front->stats_timer, front_stats_closed);
+}
+
 static void front_live_closed(void *user_data) {
   riptd_front *front = user_data;
-  uv_close((uv_handle_t *)&front->stats_timer, front_stats_closed);
+  front->live_closed = 1;
+  front_finish_close(front);
 }
 
 /* Every exchange is closed now: the calls end. */

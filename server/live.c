@@ -186,19 +186,26 @@ static live_call *live_find(riptd_live *live, const char *uuid) {
   return n ? RIPT_MAP_ENTRY(n, live_call, node) : NULL;
 }
 
-/* POST {tg}/calls stored a new call, or POST {call} new directives. */
+/* POST {tg}/calls stored a new call. */
 static int live_on_call(void *data, const riptd_call_rec *rec) {
   riptd_live *live = data;
   if (live->closing)
     return RIPT_ERR_INVALID_ARGUMENT;
-  live_call *lc = live_find(live, rec->uuid);
-  if (lc && lc->call)
-    return riptd_call_renegotiate(lc->call, rec, live_now(live));
-  if (rec->version > 1)
-    return RIPT_ERR_HTTP_STATE; /* not run here: its owner moves it */
   int rv;
   live_start(live, rec, &rv);
   return rv;
+}
+
+/* POST {call} negotiated new directives: the call moves to them here, or
+ * its owner is another node. */
+static int live_on_renegotiate(void *data, const riptd_call_rec *rec) {
+  riptd_live *live = data;
+  live_call *lc = live_find(live, rec->uuid);
+  if (live->closing)
+    return RIPT_ERR_INVALID_ARGUMENT;
+  return lc && lc->call
+             ? riptd_call_renegotiate(lc->call, rec, live_now(live))
+             : RIPT_ERR_HTTP_STATE;
 }
 
 /* ---- answering byways without a call ---- */
@@ -427,8 +434,8 @@ static void live_lookup_add(riptd_live *live, ript_http_exchange *ex,
   if (w && fresh && (lk = calloc(1, sizeof(*lk))) != NULL) {
     memcpy(lk->uuid, path->uuid, sizeof(lk->uuid));
     lk->live = live;
-    lk->customer = path->customer;
-    lk->tg = path->tg;
+    lk->customer = path->customer->name;
+    lk->tg = path->tg->name;
     if (ript_map_insert(&live->lookups, &lk->node, lk->uuid,
                         RIPT_URI_UUID_LEN) != 0) {
       free(lk);
@@ -480,10 +487,10 @@ void riptd_live_take(riptd_live *live, ript_http_exchange *ex,
     live_lookup_add(live, ex, type, path);
     return;
   }
-  if (!riptd_call_belongs(lc->call, path->customer, path->tg)) {
+  if (!riptd_call_belongs(lc->call, path->customer->name, path->tg->name)) {
     char reason[160];
     snprintf(reason, sizeof(reason), "there is no call %s on TG %s",
-             path->uuid, path->tg);
+             path->uuid, path->tg->name);
     live_answer(live, ex, type, 404, "not-found", NULL, NULL, reason);
     return;
   }
@@ -539,6 +546,7 @@ int riptd_live_new(riptd_live **plive, uv_loop_t *loop, riptd_app *app) {
   uv_timer_init(loop, &live->closer);
   live->closer.data = live;
   app->on_call = live_on_call;
+  app->on_renegotiate = live_on_renegotiate;
   app->on_call_data = live;
   *plive = live;
   return 0;
@@ -581,6 +589,7 @@ void riptd_live_close(riptd_live *live, void (*on_closed)(void *),
   live->on_closed = on_closed;
   live->on_closed_data = user_data;
   live->app->on_call = NULL;
+  live->app->on_renegotiate = NULL;
   int64_t now = live_now(live);
   for (ript_map_node *node = ript_map_first(&live->calls), *next; node;
        node = next) {

@@ -24,12 +24,22 @@ enum { EXIT_USAGE = 2 };
 typedef struct riptd_main {
   uv_loop_t loop;
   uv_signal_t sigint, sigterm, sigusr1;
+  riptd_app *app;
   riptd_front *front;
   riptd_jwks_fetch *jwks;
   int closing;
 } riptd_main;
 
-/* Closes the signal handles and the server; the loop then ends. */
+/* The live calls have ended: what they and the requests wrote lands, then
+ * the store closes. */
+static void main_front_closed(void *data) {
+  riptd_main *m = data;
+  if (m->app)
+    riptd_app_close_store(m->app, NULL, NULL);
+}
+
+/* Closes the signal handles, the server and then the store; the loop then
+ * ends. */
 static void main_stop(riptd_main *m) {
   if (m->closing)
     return;
@@ -38,7 +48,9 @@ static void main_stop(riptd_main *m) {
   uv_close((uv_handle_t *)&m->sigterm, NULL);
   uv_close((uv_handle_t *)&m->sigusr1, NULL);
   if (m->front)
-    riptd_front_close(m->front, NULL, NULL);
+    riptd_front_close(m->front, main_front_closed, m);
+  else
+    main_front_closed(m);
   riptd_jwks_fetch_close(m->jwks);
 }
 
@@ -85,10 +97,10 @@ static int main_config(const riptd_options *opt, riptd_config *cfg) {
   const char *file = opt->config;
   if (opt->dev) {
     const char *state = opt->state ? opt->state : RIPTD_DEFAULT_STATE;
-    if (riptd_dev_prepare(state, opt->listen ? opt->listen
-                                             : RIPTD_DEFAULT_LISTEN,
-                          opt->token_lifetime_s, path, sizeof(path), err,
-                          sizeof(err)) != 0) {
+    if (riptd_dev_prepare(state,
+                          opt->listen ? opt->listen : RIPTD_DEFAULT_LISTEN,
+                          opt->token_lifetime_s, opt->durable, path,
+                          sizeof(path), err, sizeof(err)) != 0) {
       fprintf(stderr, "riptd: %s\n", err);
       return EXIT_FAILURE;
     }
@@ -109,6 +121,15 @@ static int main_config(const riptd_options *opt, riptd_config *cfg) {
     }
     free(cfg->listen_address);
     cfg->listen_address = copy;
+  }
+  if (opt->node_id) {
+    char *copy = strdup(opt->node_id);
+    if (!copy) {
+      fprintf(stderr, "riptd: out of memory\n");
+      return EXIT_FAILURE;
+    }
+    free(cfg->store.node_id);
+    cfg->store.node_id = copy;
   }
   return 0;
 }
@@ -149,10 +170,11 @@ static int main_serve(riptd_main *m, const riptd_options *opt,
                       riptd_config *cfg, riptd_app **papp) {
   char err[1024];
   int rv = main_config(opt, cfg);
-  if (rv == 0 && riptd_app_new(papp, cfg, err, sizeof(err)) != 0) {
+  if (rv == 0 && riptd_app_new(papp, cfg, &m->loop, err, sizeof(err)) != 0) {
     fprintf(stderr, "riptd: %s\n", err);
     rv = EXIT_USAGE;
   }
+  m->app = *papp;
   if (rv == 0)
     rv = main_listen(m, *papp);
   if (rv == 0 && opt->dev &&

@@ -8,9 +8,9 @@
 #include "ript_prog.h"
 
 const char *riptd_options_usage(void) {
-  return "usage: riptd --config FILE [--listen ADDR:PORT]\n"
-         "       riptd --dev [--state DIR] [--listen ADDR:PORT]\n"
-         "                   [--token-lifetime SECONDS]\n"
+  return "usage: riptd --config FILE [--listen ADDR:PORT] [--node-id ID]\n"
+         "       riptd --dev [--state DIR] [--durable] [--listen ADDR:PORT]\n"
+         "                   [--token-lifetime SECONDS] [--node-id ID]\n"
          "\n"
          "  --config FILE       run with the configuration FILE (JSON; see\n"
          "                      server/riptd.example.md)\n"
@@ -19,13 +19,19 @@ const char *riptd_options_usage(void) {
          "                      customer with a bearer token and one TG are\n"
          "                      made in the state directory, which also gets\n"
          "                      dev.json (root URI, token, CA, numbers)\n"
-         "  --state DIR         the state directory of --dev (default "
-         RIPTD_DEFAULT_STATE ")\n"
+         "  --state DIR         the state directory of --dev "
+         "(default " RIPTD_DEFAULT_STATE ")\n"
+         "  --durable           keep handlers, calls and certificates in\n"
+         "                      DIR/riptd.db (SQLite), so a restart keeps\n"
+         "                      them; without it they are in memory\n"
          "  --token-lifetime S  how long the dev authorization server's\n"
          "                      access tokens live (5..86400 s; default "
          "3600)\n"
          "  --listen ADDR:PORT  listen there instead (numeric address;\n"
          "                      [IPv6]:PORT; port 0 picks a free one)\n"
+         "  --node-id ID        this riptd's id as the owner of its calls,\n"
+         "                      instead of the configuration's (riptd\n"
+         "                      processes sharing a store need their own)\n"
          "  --help, --version\n"
          "\n"
          "signals: SIGINT, SIGTERM end every call and exit 0; SIGUSR1 asks\n"
@@ -35,6 +41,8 @@ const char *riptd_options_usage(void) {
 static int options_flag(const char *arg, riptd_options *opt) {
   if (strcmp(arg, "--dev") == 0)
     opt->dev = 1;
+  else if (strcmp(arg, "--durable") == 0)
+    opt->durable = 1;
   else if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0)
     opt->help = 1;
   else if (strcmp(arg, "--version") == 0)
@@ -76,6 +84,13 @@ static int options_check(const riptd_options *opt, char *errbuf,
     snprintf(errbuf, errlen, "--state belongs to --dev");
   else if (!opt->dev && opt->token_lifetime_s)
     snprintf(errbuf, errlen, "--token-lifetime belongs to --dev");
+  else if (!opt->dev && opt->durable)
+    snprintf(errbuf, errlen, "--durable belongs to --dev");
+  else if (opt->node_id && !riptd_config_is_name(opt->node_id))
+    snprintf(errbuf, errlen,
+             "--node-id %s: expected 1 to 64 of A-Z a-z 0-9 - . _ ~ (not "
+             "\".\" or \"..\")",
+             opt->node_id);
   else if (opt->listen && riptd_config_split_listen(opt->listen, addr,
                                                     sizeof(addr), &port) != 0)
     snprintf(errbuf, errlen,
@@ -98,6 +113,7 @@ int riptd_options_parse(riptd_options *opt, int argc, char **argv,
     if ((rv = ript_cmdline_value("--config", argc, argv, &i, &opt->config)) ||
         (rv = ript_cmdline_value("--state", argc, argv, &i, &opt->state)) ||
         (rv = ript_cmdline_value("--listen", argc, argv, &i, &opt->listen)) ||
+        (rv = ript_cmdline_value("--node-id", argc, argv, &i, &opt->node_id)) ||
         (rv = options_lifetime(argc, argv, &i, opt, errbuf, errlen))) {
       if (rv == -2)
         return -1;

@@ -7,6 +7,7 @@
 
 #include "reply.h"
 #include "ript/doc.h"
+#include "store.h"
 
 /* The body of a fault when even an error document cannot be built. */
 static const char reply_fault_body[] =
@@ -164,6 +165,37 @@ void riptd_reply_doc(riptd_response *r, int status, const ript_buf *uri,
     rv = riptd_response_add(r, "location", (const char *)uri->data);
   if (rv != 0)
     riptd_reply_fault(r, what);
+}
+
+void riptd_reply_store_failure(riptd_response *r, int rv, const char *what) {
+  char after[16];
+  if (rv != RIPTD_STORE_UNAVAILABLE) {
+    char fault[160];
+    snprintf(fault, sizeof(fault), "riptd could not %s", what);
+    riptd_reply_fault(r, fault);
+    return;
+  }
+  snprintf(after, sizeof(after), "%d", RIPTD_STORE_RETRY_AFTER_S);
+  riptd_reply_error_with(r, 503, "store-unavailable", "retry-after", after,
+                         "riptd could not %s: its store is unavailable now; "
+                         "retry after %s s",
+                         what, after);
+}
+
+void riptd_ctx_done(riptd_ctx *ctx) {
+  void (*done)(void *) = ctx->done;
+  void *data = ctx->done_data;
+  free(ctx);
+  done(data);
+}
+
+void *riptd_ctx_alloc(riptd_ctx *ctx, size_t size) {
+  void *p = calloc(1, size);
+  if (p)
+    return p;
+  riptd_reply_fault(ctx->resp, "riptd ran out of memory");
+  riptd_ctx_done(ctx);
+  return NULL;
 }
 
 size_t riptd_json_depth(const uint8_t *body, size_t len) {

@@ -105,4 +105,52 @@ void riptd_reply_doc(riptd_response *r, int status, const ript_buf *uri,
 /* Replaces whatever |r| held with 500 "internal-error" naming |what|. */
 void riptd_reply_fault(riptd_response *r, const char *what);
 
+/* How long a client waits before it asks again when the store is
+ * unavailable (Retry-After, seconds). */
+#define RIPTD_STORE_RETRY_AFTER_S 1
+
+/*
+ * Answers the failure |rv| of a store operation (store.h) that was to
+ * |what| ("store the handler"): RIPTD_STORE_UNAVAILABLE is 503
+ * "store-unavailable" with Retry-After, anything else a 500 fault.
+ */
+void riptd_reply_store_failure(riptd_response *r, int rv, const char *what);
+
+/* ---- the context a resource answers in ---- */
+
+struct riptd_app;
+struct riptd_customer;
+struct riptd_tg_conf;
+
+enum { RIPTD_CTX_ID_MAX = 128 }; /* the longest path segment routed */
+
+/*
+ * One request on its way through a resource. The router makes it
+ * (riptd_router_handle) and hands it to the resource, which fills |resp|
+ * and then calls riptd_ctx_done exactly once: before it returns, or later
+ * from the loop once its store operations completed. |req| and |resp| are
+ * the caller's and stay valid until then.
+ */
+typedef struct riptd_ctx {
+  struct riptd_app *app;
+  const riptd_request *req;
+  riptd_response *resp;
+  const struct riptd_customer *customer; /* NULL: the resource needs no
+                                            token */
+  const struct riptd_tg_conf *tg;        /* the {tg} of the path, or NULL */
+  const char *id; /* the {id}, {serial} or {uuid} of the path, or NULL */
+  /* private */
+  void (*done)(void *data);
+  void *done_data;
+  char idbuf[RIPTD_CTX_ID_MAX + 1];
+} riptd_ctx;
+
+/* The answer in |ctx->resp| is complete: tells whoever waits for it and
+ * frees |ctx|. */
+void riptd_ctx_done(riptd_ctx *ctx);
+
+/* |size| zeroed bytes for what a resource keeps while the store works, or
+ * NULL after answering 500 and riptd_ctx_done. */
+void *riptd_ctx_alloc(riptd_ctx *ctx, size_t size);
+
 #endif /* RIPTD_REPLY_H */

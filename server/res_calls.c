@@ -118,25 +118,6 @@ static int calls_negotiate(riptd_ctx *ctx, const char *handler_advert,
 
 /* ---- the PASSporT ---- */
 
-/* The leaf of the chain riptd issued at |x5u|, or NULL after a 403. */
-static ript_stir_cert *calls_signer(riptd_ctx *ctx, const char *x5u) {
-  riptd_cert_rec rec;
-  memset(&rec, 0, sizeof(rec));
-  ript_stir_cert *cert = NULL;
-  int rv = riptd_store_cert_get(ctx->app->store, x5u, &rec);
-  if (rv == RIPTD_STORE_NOT_FOUND)
-    riptd_reply_error(ctx->resp, 403, "untrusted-certificate",
-                      "the PASSporT's x5u %.300s is not a certificate this "
-                      "server issued",
-                      x5u);
-  else if (rv != 0 ||
-           ript_stir_cert_parse(&cert, (const uint8_t *)rec.chain_pem,
-                                strlen(rec.chain_pem), NULL, NULL) != 0)
-    riptd_reply_fault(ctx->resp, "riptd could not read a certificate");
-  riptd_cert_rec_free(&rec);
-  return cert;
-}
-
 /* Maps ript_stir_passport_verify's findings to 403s. */
 static void calls_refuse(riptd_ctx *ctx, int rv,
                          const ript_stir_passport *pp) {
@@ -179,14 +160,12 @@ static int calls_orig_allowed(riptd_ctx *ctx, const char *orig_e164) {
   return 0;
 }
 
-/* The checks of docs/PROTOCOL.md §11 in order; fills |orig_e164|. */
+/* The checks of docs/PROTOCOL.md §11 after the signer's certificate was
+ * found (|leaf|), in order; fills |orig_e164|. */
 static int calls_verify(riptd_ctx *ctx, const ript_stir_passport *pp,
-                        const char *dest,
+                        const ript_stir_cert *leaf, const char *dest,
                         char orig_e164[RIPT_STIR_E164_BUFLEN]) {
   int64_t now = ctx->req->now_ms / 1000;
-  ript_stir_cert *leaf = calls_signer(ctx, pp->x5u);
-  if (!leaf)
-    return -1;
   int rv = ript_stir_trust_verify(ctx->app->trust, leaf, NULL, 0, now);
   if (rv == RIPT_ERR_UNTRUSTED)
     riptd_reply_error(ctx->resp, 403, "untrusted-certificate",
@@ -197,7 +176,6 @@ static int calls_verify(riptd_ctx *ctx, const ript_stir_passport *pp,
   else if ((rv = ript_stir_passport_verify(pp, leaf, now,
                                            RIPT_STIR_PASSPORT_MAX_AGE)) != 0)
     calls_refuse(ctx, rv, pp);
-  ript_stir_cert_del(leaf);
   if (rv != 0)
     return -1;
   if (ript_stir_tn_to_e164(pp->orig, orig_e164, RIPT_STIR_E164_BUFLEN) < 0) {
@@ -215,74 +193,48 @@ static int calls_verify(riptd_ctx *ctx, const ript_stir_passport *pp,
   return rv == 0 ? 0 : -1;
 }
 
-static int calls_passport(riptd_ctx *ctx, const char *jws, const char *dest,
-                          char orig_e164[RIPT_STIR_E164_BUFLEN]) {
-  ript_stir_passport pp;
+/* The PASSporT parsed into |pp|; nonzero after a 400 or 500. */
+static int calls_passport(riptd_ctx *ctx, const char *jws,
+                          ript_stir_passport *pp) {
   ript_parse_error err = {0, NULL};
-  ript_stir_passport_init(&pp, NULL);
-  int rv = ript_stir_passport_parse(&pp, jws, strlen(jws), &err);
+  int rv = ript_stir_passport_parse(pp, jws, strlen(jws), &err);
   if (rv == RIPT_ERR_PARSE)
     riptd_reply_error(ctx->resp, 400, "bad-passport",
                       "the PASSporT is malformed: at byte %zu expected %s",
                       err.offset, err.expected ? err.expected : "more");
   else if (rv != 0)
     riptd_reply_fault(ctx->resp, "riptd could not read the PASSporT");
-  else
-    rv = calls_verify(ctx, &pp, dest, orig_e164);
-  ript_stir_passport_free(&pp);
   return rv;
 }
 
-/* ---- the call request ---- */
+/* ---- the call request: POST {tg}/calls ----
+ *
+ * In the order of docs/PROTOCOL.md §11: the handler (from the store), the
+ * route, the PASSporT (its signer's certificate from the store), the
+ * negotiation, then the call is added if the customer is below its limit
+ * (one step of the store) and started. */
 
-/* The id of the customer's handler on this TG that |uri| names, or NULL
- * after a 422 "unknown-handler". Fills |advert| with its advertisement. */
-static char *calls_handler(riptd_ctx *ctx, const char *uri, char **advert) {
-  ript_buf prefix;
-  ript_buf_init(&prefix, NULL);
-  riptd_handler_rec rec;
-  memset(&rec, 0, sizeof(rec));
-  int rv = riptd_app_tg_uri(ctx->app, ctx->tg->name, "handlers/", &prefix);
-  if (rv == 0) {
-    rv = RIPTD_STORE_NOT_FOUND;
-    if (strncmp(uri, (const char *)prefix.data, prefix.len) == 0 &&
-        uri[prefix.len] && !strchr(uri + prefix.len, '/'))
-      rv = riptd_store_handler_get(ctx->app->store, ctx->customer->name,
-                                   ctx->tg->name, uri + prefix.len, &rec);
-  }
-  ript_buf_free(&prefix);
-  if (rv == RIPTD_STORE_NOT_FOUND)
-    riptd_reply_error(ctx->resp, 422, "unknown-handler",
-                      "%.300s is not a handler of customer %s on TG %s", uri,
-                      ctx->customer->name, ctx->tg->name);
-  else if (rv != 0)
-    riptd_reply_fault(ctx->resp, "riptd could not read the handler");
-  if (rv != 0)
-    return NULL;
-  char *id = rec.id;
-  *advert = rec.advertisement;
-  rec.id = rec.advertisement = NULL;
-  riptd_handler_rec_free(&rec);
-  return id;
-}
+typedef struct calls_post_op {
+  riptd_ctx *ctx;
+  ript_doc_call_request req;
+  ript_stir_passport pp;
+  char *advert; /* the handler's advertisement */
+  const riptd_route *route;
+  char orig[RIPT_STIR_E164_BUFLEN];
+  riptd_call_rec rec; /* handler_id, directives and owner_uri owned */
+} calls_post_op;
 
-/* The route that answers |dest|, after the TG's destination policy; NULL
- * after a 403 or 404. */
-static const riptd_route *calls_route(riptd_ctx *ctx, const char *dest) {
-  const riptd_tg_conf *tg = ctx->tg;
-  if (ript_dest_list_match(tg->dest, dest, strlen(dest), NULL) != 1) {
-    riptd_reply_error(ctx->resp, 403, "destination-excluded",
-                      "destination %s is excluded by TG %s (destinations "
-                      "\"%s\")",
-                      dest, tg->name, tg->destinations);
-    return NULL;
-  }
-  const riptd_route *route = riptd_config_route(tg, dest);
-  if (!route)
-    riptd_reply_error(ctx->resp, 404, "no-route",
-                      "no route of TG %s reaches destination %s", tg->name,
-                      dest);
-  return route;
+static void calls_post_end(calls_post_op *op) {
+  riptd_ctx *ctx = op->ctx;
+  ript_doc_call_request_free(&op->req);
+  ript_stir_passport_free(&op->pp);
+  free(op->advert);
+  free(op->rec.handler_id);
+  free(op->rec.client_directives);
+  free(op->rec.server_directives);
+  free(op->rec.owner_uri);
+  free(op);
+  riptd_ctx_done(ctx);
 }
 
 static int calls_read(riptd_ctx *ctx, ript_doc_call_request *req) {
@@ -305,134 +257,329 @@ static int calls_read(riptd_ctx *ctx, ript_doc_call_request *req) {
   return rv;
 }
 
-/* Stores the new call under a fresh UUID and answers 201. */
-static void calls_create(riptd_ctx *ctx, riptd_call_rec *rec) {
+static void calls_unknown_handler(riptd_ctx *ctx, const char *uri) {
+  riptd_reply_error(ctx->resp, 422, "unknown-handler",
+                    "%.300s is not a handler of customer %s on TG %s", uri,
+                    ctx->customer->name, ctx->tg->name);
+}
+
+/* The route that answers |dest|, after the TG's destination policy; NULL
+ * after a 403 or 404. */
+static const riptd_route *calls_route(riptd_ctx *ctx, const char *dest) {
+  const riptd_tg_conf *tg = ctx->tg;
+  if (ript_dest_list_match(tg->dest, dest, strlen(dest), NULL) != 1) {
+    riptd_reply_error(ctx->resp, 403, "destination-excluded",
+                      "destination %s is excluded by TG %s (destinations "
+                      "\"%s\")",
+                      dest, tg->name, tg->destinations);
+    return NULL;
+  }
+  const riptd_route *route = riptd_config_route(tg, dest);
+  if (!route)
+    riptd_reply_error(ctx->resp, 404, "no-route",
+                      "no route of TG %s reaches destination %s", tg->name,
+                      dest);
+  return route;
+}
+
+static void calls_forgotten(void *data, int rv) {
+  (void)rv; /* gone, or going by itself */
+  calls_post_end(data);
+}
+
+/* The stored call is told to the live calls, then described. */
+static void calls_added(void *data, int rv, const riptd_call_rec *rec) {
+  calls_post_op *op = data;
+  riptd_ctx *ctx = op->ctx;
+  riptd_app *app = ctx->app;
+  if (rv == RIPTD_STORE_LIMIT)
+    riptd_reply_error(ctx->resp, 429, "too-many-calls",
+                      "customer %s already has %lld calls; end one first",
+                      ctx->customer->name,
+                      (long long)app->cfg->limits.calls_per_customer);
+  else if (rv != 0)
+    riptd_reply_store_failure(ctx->resp, rv, "store the call");
+  else if (app->on_call && app->on_call(app->on_call_data, rec) != 0) {
+    /* A call the live calls cannot start is not kept: answered once
+     * gone. */
+    riptd_reply_fault(ctx->resp, "riptd could not start the call");
+    riptd_store_call_remove(app->store, rec->uuid, calls_forgotten, op);
+    return;
+  } else {
+    calls_reply(ctx, 201, rec);
+  }
+  calls_post_end(op);
+}
+
+/* Stores the new call under a fresh UUID, owned and leased by this node,
+ * if the customer is below its limit of live calls. */
+static void calls_create(calls_post_op *op) {
+  riptd_ctx *ctx = op->ctx;
+  riptd_call_rec *rec = &op->rec;
   uint8_t random[16];
+  ript_buf uri;
+  ript_buf_init(&uri, NULL);
   int rv = riptd_app_random(random, sizeof(random));
   if (rv == 0)
     rv = ript_uri_uuid_format(random, rec->uuid);
   if (rv == 0)
-    rv = riptd_store_call_add(ctx->app->store, rec);
+    rv = riptd_app_tg_uri(ctx->app, ctx->tg->name, "calls", &uri);
+  if (rv == 0)
+    rv = ript_buf_printf(&uri, "/%s", rec->uuid);
   if (rv != 0) {
+    ript_buf_free(&uri);
     riptd_reply_fault(ctx->resp, "riptd could not store the call");
+    calls_post_end(op);
     return;
   }
-  if (ctx->app->on_call &&
-      ctx->app->on_call(ctx->app->on_call_data, rec) != 0) {
-    riptd_store_call_remove(ctx->app->store, rec->uuid);
-    riptd_reply_fault(ctx->resp, "riptd could not start the call");
-    return;
-  }
-  calls_reply(ctx, 201, rec);
+  int64_t now = ctx->req->now_ms;
+  rec->customer = ctx->customer->name;
+  rec->tg = ctx->tg->name;
+  rec->from = op->orig;
+  rec->to = (char *)(uintptr_t)op->req.destination;
+  rec->route = (size_t)(op->route - ctx->tg->routes);
+  rec->state = RIPT_CALL_PROCEEDING;
+  rec->created_ms = rec->state_ms = now;
+  rec->owner_uri = (char *)uri.data;
+  riptd_store_call_lease(ctx->app->store, rec, now);
+  riptd_store_call_add(ctx->app->store, rec,
+                       ctx->app->cfg->limits.calls_per_customer, now,
+                       calls_added, op);
 }
 
-/* The customer's calls not yet ended are within the limit; else 429. */
-static int calls_within_limit(riptd_ctx *ctx) {
-  size_t handlers, live;
-  riptd_store_usage(ctx->app->store, ctx->customer->name, &handlers, &live);
-  int64_t max = ctx->app->cfg->limits.calls_per_customer;
-  if ((int64_t)live < max)
-    return 1;
-  riptd_reply_error(ctx->resp, 429, "too-many-calls",
-                    "customer %s already has %lld calls; end one first",
-                    ctx->customer->name, (long long)max);
-  return 0;
+static void calls_signer_got(void *data, int rv, const riptd_cert_rec *cert) {
+  calls_post_op *op = data;
+  riptd_ctx *ctx = op->ctx;
+  ript_stir_cert *leaf = NULL;
+  if (rv == RIPTD_STORE_NOT_FOUND)
+    riptd_reply_error(ctx->resp, 403, "untrusted-certificate",
+                      "the PASSporT's x5u %.300s is not a certificate this "
+                      "server issued",
+                      op->pp.x5u);
+  else if (rv != 0)
+    riptd_reply_store_failure(ctx->resp, rv, "read a certificate");
+  else if (ript_stir_cert_parse(&leaf, (const uint8_t *)cert->chain_pem,
+                                strlen(cert->chain_pem), NULL, NULL) != 0)
+    riptd_reply_fault(ctx->resp, "riptd could not read a certificate");
+  int ok =
+      leaf &&
+      calls_verify(ctx, &op->pp, leaf, op->req.destination, op->orig) == 0 &&
+      calls_negotiate(ctx, op->advert, &op->rec) == 0;
+  ript_stir_cert_del(leaf);
+  if (ok)
+    calls_create(op);
+  else
+    calls_post_end(op);
+}
+
+static void calls_handler_got(void *data, int rv, const riptd_handler_rec *h) {
+  calls_post_op *op = data;
+  riptd_ctx *ctx = op->ctx;
+  if (rv == RIPTD_STORE_NOT_FOUND)
+    calls_unknown_handler(ctx, op->req.handler);
+  else if (rv != 0)
+    riptd_reply_store_failure(ctx->resp, rv, "read the handler");
+  else if (!(op->rec.handler_id = strdup(h->id)) ||
+           !(op->advert = strdup(h->advertisement ? h->advertisement : "")))
+    riptd_reply_fault(ctx->resp, "riptd ran out of memory");
+  else if ((op->route = calls_route(ctx, op->req.destination)) &&
+           calls_passport(ctx, op->req.passport, &op->pp) == 0) {
+    riptd_store_cert_get(ctx->app->store, op->pp.x5u, calls_signer_got, op);
+    return;
+  }
+  calls_post_end(op);
+}
+
+/* The handler-id in |uri| when it names a handler URI of this TG, else
+ * NULL. */
+static const char *calls_handler_id(riptd_ctx *ctx, const char *uri,
+                                    int *nomem) {
+  ript_buf prefix;
+  ript_buf_init(&prefix, NULL);
+  const char *id = NULL;
+  *nomem = riptd_app_tg_uri(ctx->app, ctx->tg->name, "handlers/", &prefix);
+  if (!*nomem && strncmp(uri, (const char *)prefix.data, prefix.len) == 0 &&
+      uri[prefix.len] && !strchr(uri + prefix.len, '/'))
+    id = uri + prefix.len;
+  ript_buf_free(&prefix);
+  return id;
 }
 
 void riptd_res_calls_post(riptd_ctx *ctx) {
-  ript_doc_call_request req;
-  ript_doc_call_request_init(&req);
-  if (!calls_within_limit(ctx) || calls_read(ctx, &req) != 0)
+  calls_post_op *op = riptd_ctx_alloc(ctx, sizeof(*op));
+  if (!op)
     return;
-  riptd_call_rec rec;
-  memset(&rec, 0, sizeof(rec));
-  char *advert = NULL;
-  char orig[RIPT_STIR_E164_BUFLEN];
-  const riptd_route *route = NULL;
-  rec.handler_id = calls_handler(ctx, req.handler, &advert);
-  if (rec.handler_id && (route = calls_route(ctx, req.destination)) &&
-      calls_passport(ctx, req.passport, req.destination, orig) == 0 &&
-      calls_negotiate(ctx, advert, &rec) == 0) {
-    rec.customer = ctx->customer->name;
-    rec.tg = ctx->tg->name;
-    rec.from = orig;
-    rec.to = (char *)(uintptr_t)req.destination;
-    rec.route = (size_t)(route - ctx->tg->routes);
-    rec.state = RIPT_CALL_PROCEEDING;
-    rec.created_ms = ctx->req->now_ms;
-    calls_create(ctx, &rec);
+  op->ctx = ctx;
+  ript_doc_call_request_init(&op->req);
+  ript_stir_passport_init(&op->pp, NULL);
+  if (calls_read(ctx, &op->req) != 0) {
+    calls_post_end(op);
+    return;
   }
-  free(advert);
-  free(rec.handler_id);
-  free(rec.client_directives);
-  free(rec.server_directives);
-  ript_doc_call_request_free(&req);
+  int nomem;
+  const char *id = calls_handler_id(ctx, op->req.handler, &nomem);
+  if (id) {
+    riptd_store_handler_get(ctx->app->store, ctx->customer->name, ctx->tg->name,
+                            id, calls_handler_got, op);
+    return;
+  }
+  if (nomem)
+    riptd_reply_fault(ctx->resp, "riptd could not read the handler");
+  else
+    calls_unknown_handler(ctx, op->req.handler);
+  calls_post_end(op);
 }
 
-/* The customer's call on this TG named by the path, or nonzero after 404. */
-static int calls_get(riptd_ctx *ctx, riptd_call_rec *rec) {
-  memset(rec, 0, sizeof(*rec));
-  int rv = RIPTD_STORE_NOT_FOUND;
-  if (ript_uri_uuid_check(ctx->id, strlen(ctx->id), NULL) == 0)
-    rv = riptd_store_call_get(ctx->app->store, ctx->id, rec);
+/* ---- one call: GET and POST {call} ---- */
+
+/* Whether the call |rec| (|rv| its lookup) is the customer's on this TG;
+ * else a 404 (or the store's failure). */
+static int calls_found(riptd_ctx *ctx, int rv, const riptd_call_rec *rec) {
   if (rv == 0 && (strcmp(rec->customer, ctx->customer->name) != 0 ||
-                  strcmp(rec->tg, ctx->tg->name) != 0)) {
-    riptd_call_rec_free(rec);
+                  strcmp(rec->tg, ctx->tg->name) != 0))
     rv = RIPTD_STORE_NOT_FOUND;
-  }
   if (rv == RIPTD_STORE_NOT_FOUND)
     riptd_reply_error(ctx->resp, 404, "not-found",
                       "there is no call %s on TG %s", ctx->id, ctx->tg->name);
   else if (rv != 0)
-    riptd_reply_fault(ctx->resp, "riptd could not read the call");
-  return rv;
+    riptd_reply_store_failure(ctx->resp, rv, "read the call");
+  return rv == 0;
 }
 
-void riptd_res_call_get(riptd_ctx *ctx) {
-  riptd_call_rec rec;
-  if (calls_get(ctx, &rec) != 0)
+/* Looks the call of the path up, or answers 404 for what is no UUID. */
+static void calls_lookup(riptd_ctx *ctx, riptd_store_call_cb cb, void *data) {
+  if (ript_uri_uuid_check(ctx->id, strlen(ctx->id), NULL) == 0) {
+    riptd_store_call_get(ctx->app->store, ctx->id, ctx->req->now_ms, cb, data);
     return;
-  calls_reply(ctx, 200, &rec);
-  riptd_call_rec_free(&rec);
+  }
+  calls_found(ctx, RIPTD_STORE_NOT_FOUND, NULL);
+  riptd_ctx_done(ctx);
 }
 
-/* Negotiates |rec| again with its handler's current advertisement. */
-static void calls_renegotiate(riptd_ctx *ctx, riptd_call_rec *rec) {
-  riptd_handler_rec h;
-  memset(&h, 0, sizeof(h));
-  int rv = riptd_store_handler_get(ctx->app->store, rec->customer, rec->tg,
-                                   rec->handler_id, &h);
+static void calls_got(void *data, int rv, const riptd_call_rec *rec) {
+  riptd_ctx *ctx = data;
+  if (calls_found(ctx, rv, rec))
+    calls_reply(ctx, 200, rec);
+  riptd_ctx_done(ctx);
+}
+
+void riptd_res_call_get(riptd_ctx *ctx) { calls_lookup(ctx, calls_got, ctx); }
+
+/* POST {call}: the handler's current advertisement, negotiated again,
+ * applied to the live call, then stored with compare-and-set (again on the
+ * record as it is, when something else changed it meanwhile). */
+enum { CALLS_RETRIES = 8 };
+
+typedef struct calls_reneg_op {
+  riptd_ctx *ctx;
+  riptd_call_rec rec; /* owned */
+  int tries;
+} calls_reneg_op;
+
+static void calls_reneg_end(calls_reneg_op *op) {
+  riptd_ctx *ctx = op->ctx;
+  riptd_call_rec_free(&op->rec);
+  free(op);
+  riptd_ctx_done(ctx);
+}
+
+static void calls_reneg_handler(void *data, int rv, const riptd_handler_rec *h);
+
+/* The call as the store has it: refused when it ended, else negotiated
+ * again with its handler. */
+static void calls_reneg_start(calls_reneg_op *op, const riptd_call_rec *rec) {
+  riptd_ctx *ctx = op->ctx;
+  riptd_call_rec_free(&op->rec);
+  if (riptd_call_rec_copy(&op->rec, rec) != 0) {
+    riptd_reply_fault(ctx->resp, "riptd ran out of memory");
+    calls_reneg_end(op);
+  } else if (ript_call_state_is_terminal(rec->state)) {
+    riptd_reply_error(ctx->resp, 409, "call-ended",
+                      "call %s has ended (state %s)", rec->uuid,
+                      ript_call_state_name(rec->state));
+    calls_reneg_end(op);
+  } else {
+    riptd_store_handler_get(ctx->app->store, rec->customer, rec->tg,
+                            rec->handler_id ? rec->handler_id : "",
+                            calls_reneg_handler, op);
+  }
+}
+
+static void calls_reneg_stored(void *data, int rv, const riptd_call_rec *rec) {
+  calls_reneg_op *op = data;
+  riptd_ctx *ctx = op->ctx;
+  if (rv == RIPTD_STORE_CONFLICT && ++op->tries < CALLS_RETRIES) {
+    calls_reneg_start(op, rec);
+    return;
+  }
+  if (rv == 0)
+    calls_reply(ctx, 200, rec);
+  else if (rv == RIPTD_STORE_NOT_FOUND)
+    calls_found(ctx, rv, NULL);
+  else
+    riptd_reply_store_failure(
+        ctx->resp, rv == RIPTD_STORE_CONFLICT ? RIPTD_STORE_UNAVAILABLE : rv,
+        "store the call");
+  calls_reneg_end(op);
+}
+
+/* The live call could not move to the new directives: another node runs
+ * it (421, docs/PROTOCOL.md decision 82), or a fault. */
+static void calls_reneg_refused(riptd_ctx *ctx, int rv,
+                                const riptd_call_rec *rec) {
+  if (rv == RIPT_ERR_HTTP_STATE)
+    riptd_reply_error_with(ctx->resp, 421, "misdirected", "retry-after", "1",
+                           "call %s is held by another riptd node; POST it "
+                           "at %.300s",
+                           rec->uuid, rec->owner_uri ? rec->owner_uri : "it");
+  else
+    riptd_reply_fault(ctx->resp, "riptd could not apply the new directives");
+}
+
+static void calls_reneg_handler(void *data, int rv,
+                                const riptd_handler_rec *h) {
+  calls_reneg_op *op = data;
+  riptd_ctx *ctx = op->ctx;
+  riptd_app *app = ctx->app;
   if (rv == RIPTD_STORE_NOT_FOUND)
     riptd_reply_error(ctx->resp, 422, "unknown-handler",
                       "the call's handler %s no longer exists",
-                      rec->handler_id);
+                      op->rec.handler_id ? op->rec.handler_id : "");
   else if (rv != 0)
-    riptd_reply_fault(ctx->resp, "riptd could not read the handler");
-  else if (calls_negotiate(ctx, h.advertisement, rec) == 0) {
-    if (ctx->app->on_call &&
-        ctx->app->on_call(ctx->app->on_call_data, rec) != 0)
-      riptd_reply_fault(ctx->resp, "riptd could not apply the new "
-                                   "directives");
-    else if (riptd_store_call_replace(ctx->app->store, rec) == 0)
-      calls_reply(ctx, 200, rec);
-    else
-      riptd_reply_fault(ctx->resp, "riptd could not store the call");
+    riptd_reply_store_failure(ctx->resp, rv, "read the handler");
+  else if (calls_negotiate(ctx, h->advertisement ? h->advertisement : "",
+                           &op->rec) != 0)
+    ;
+  else if (app->on_renegotiate &&
+           (rv = app->on_renegotiate(app->on_call_data, &op->rec)) != 0)
+    calls_reneg_refused(ctx, rv, &op->rec);
+  else {
+    riptd_store_call_update(app->store, &op->rec, ctx->req->now_ms,
+                            calls_reneg_stored, op);
+    return;
   }
-  riptd_handler_rec_free(&h);
+  calls_reneg_end(op);
+}
+
+static void calls_reneg_got(void *data, int rv, const riptd_call_rec *rec) {
+  riptd_ctx *ctx = data;
+  if (!calls_found(ctx, rv, rec)) {
+    riptd_ctx_done(ctx);
+    return;
+  }
+  calls_reneg_op *op = riptd_ctx_alloc(ctx, sizeof(*op));
+  if (!op)
+    return;
+  op->ctx = ctx;
+  calls_reneg_start(op, rec);
 }
 
 void riptd_res_call_post(riptd_ctx *ctx) {
-  riptd_call_rec rec;
-  if (calls_get(ctx, &rec) != 0)
-    return;
-  if (ctx->req->body_len)
+  if (ctx->req->body_len) {
     riptd_reply_error(ctx->resp, 400, "bad-request",
                       "a POST on a call takes no body");
-  else if (ript_call_state_is_terminal(rec.state))
-    riptd_reply_error(ctx->resp, 409, "call-ended",
-                      "call %s has ended (state %s)", rec.uuid,
-                      ript_call_state_name(rec.state));
-  else
-    calls_renegotiate(ctx, &rec);
-  riptd_call_rec_free(&rec);
+    riptd_ctx_done(ctx);
+    return;
+  }
+  calls_lookup(ctx, calls_reneg_got, ctx);
 }

@@ -87,86 +87,128 @@ static int certs_issue(riptd_ctx *ctx, const ript_stir_csr *csr,
   return rv;
 }
 
-/* Builds and stores the record of an issued certificate. */
-static int certs_store(riptd_ctx *ctx, const ript_stir_cert *cert,
-                       const uint8_t *serial, const char *e164,
-                       ript_buf *url, ript_buf *chain) {
-  int rv = riptd_app_tg_uri(ctx->app, ctx->tg->name, "certs/", url);
-  if (rv == 0)
-    rv = certs_hex(url, serial, CERTS_SERIAL_LEN);
-  if (rv == 0)
-    rv = ript_stir_cert_export(cert, RIPT_STIR_FORMAT_PEM, chain);
-  if (rv == 0)
-    rv = ript_buf_append_str(chain, ctx->app->stir_ca_pem);
-  if (rv != 0)
-    return rv;
-  riptd_cert_rec rec = {(char *)url->data, ctx->tg->name,
-                        ctx->customer->name, (char *)(uintptr_t)e164,
-                        (char *)chain->data};
-  return riptd_store_cert_add(ctx->app->store, &rec);
+/* An issued certificate on its way into the store. */
+typedef struct certs_op {
+  riptd_ctx *ctx;
+  ript_buf url, chain;
+} certs_op;
+
+static void certs_end(certs_op *op) {
+  riptd_ctx *ctx = op->ctx;
+  ript_buf_free(&op->url);
+  ript_buf_free(&op->chain);
+  free(op);
+  riptd_ctx_done(ctx);
 }
 
-static void certs_grant(riptd_ctx *ctx, const ript_stir_csr *csr) {
+static void certs_stored(void *data, int rv) {
+  certs_op *op = data;
+  riptd_ctx *ctx = op->ctx;
+  if (rv == 0 &&
+      riptd_reply(ctx->resp, 201, certs_chain_type, op->chain.data,
+                  op->chain.len) == 0 &&
+      riptd_response_add(ctx->resp, "location", (const char *)op->url.data) !=
+          0)
+    riptd_reply_fault(ctx->resp, "riptd could not issue the certificate");
+  else if (rv != 0)
+    riptd_reply_store_failure(ctx->resp, rv, "store the certificate");
+  certs_end(op);
+}
+
+/* Builds the record of an issued certificate and stores it; the answer
+ * comes when it is stored. */
+static int certs_store(certs_op *op, const ript_stir_cert *cert,
+                       const uint8_t *serial, const char *e164) {
+  riptd_ctx *ctx = op->ctx;
+  int rv = riptd_app_tg_uri(ctx->app, ctx->tg->name, "certs/", &op->url);
+  if (rv == 0)
+    rv = certs_hex(&op->url, serial, CERTS_SERIAL_LEN);
+  if (rv == 0)
+    rv = ript_stir_cert_export(cert, RIPT_STIR_FORMAT_PEM, &op->chain);
+  if (rv == 0)
+    rv = ript_buf_append_str(&op->chain, ctx->app->stir_ca_pem);
+  if (rv != 0)
+    return rv;
+  riptd_cert_rec rec = {(char *)op->url.data, ctx->tg->name,
+                        ctx->customer->name, (char *)(uintptr_t)e164,
+                        (char *)op->chain.data};
+  riptd_store_cert_add(ctx->app->store, &rec, certs_stored, op);
+  return 0;
+}
+
+/* Issues the certificate and stores it; nonzero after answering. */
+static int certs_grant(riptd_ctx *ctx, const ript_stir_csr *csr) {
   char e164[RIPT_STIR_E164_BUFLEN];
   if (ript_stir_tn_to_e164(ript_stir_csr_tn(csr), e164, sizeof(e164)) < 0) {
     riptd_reply_fault(ctx->resp, "riptd could not read the CSR's number");
-    return;
+    return -1;
   }
   if (!riptd_auth_may_use_number(ctx->customer, e164)) {
     riptd_reply_error(ctx->resp, 403, "number-not-allowed",
                       "customer %s may not use %s as caller ID",
                       ctx->customer->name, e164);
-    return;
+    return -1;
   }
   uint8_t serial[CERTS_SERIAL_LEN];
   ript_stir_cert *cert = NULL;
-  ript_buf url, chain;
-  ript_buf_init(&url, NULL);
-  ript_buf_init(&chain, NULL);
-  int rv = certs_issue(ctx, csr, serial, &cert);
+  certs_op *op = calloc(1, sizeof(*op));
+  int rv = op ? certs_issue(ctx, csr, serial, &cert) : RIPT_ERR_NOMEM;
+  if (op) {
+    op->ctx = ctx;
+    ript_buf_init(&op->url, NULL);
+    ript_buf_init(&op->chain, NULL);
+  }
   if (rv == 0)
-    rv = certs_store(ctx, cert, serial, e164, &url, &chain);
-  if (rv == 0 && riptd_reply(ctx->resp, 201, certs_chain_type, chain.data,
-                             chain.len) == 0)
-    rv = riptd_response_add(ctx->resp, "location", (const char *)url.data);
+    rv = certs_store(op, cert, serial, e164);
+  ript_stir_cert_del(cert);
+  if (rv == 0)
+    return 0;
+  if (op) {
+    ript_buf_free(&op->url);
+    ript_buf_free(&op->chain);
+    free(op);
+  }
   if (rv == RIPT_ERR_RANGE)
     riptd_reply_fault(ctx->resp, "the STIR CA certificate has expired");
-  else if (rv != 0)
+  else
     riptd_reply_fault(ctx->resp, "riptd could not issue the certificate");
-  ript_stir_cert_del(cert);
-  ript_buf_free(&url);
-  ript_buf_free(&chain);
+  return -1;
 }
 
 void riptd_res_certs_post(riptd_ctx *ctx) {
-  if (certs_check_type(ctx) != 0)
-    return;
-  ript_stir_csr *csr = certs_parse(ctx);
-  if (!csr)
-    return;
-  certs_grant(ctx, csr);
+  ript_stir_csr *csr = NULL;
+  if (certs_check_type(ctx) != 0 || !(csr = certs_parse(ctx)) ||
+      certs_grant(ctx, csr) != 0)
+    riptd_ctx_done(ctx);
   ript_stir_csr_del(csr);
 }
 
-void riptd_res_cert_get(riptd_ctx *ctx) {
-  ript_buf url;
-  ript_buf_init(&url, NULL);
-  riptd_cert_rec rec;
-  memset(&rec, 0, sizeof(rec));
-  int rv = riptd_app_tg_uri(ctx->app, ctx->tg->name, "certs", &url);
+static void certs_got(void *data, int rv, const riptd_cert_rec *rec) {
+  riptd_ctx *ctx = data;
   if (rv == 0)
-    rv = ript_buf_printf(&url, "/%s", ctx->id);
-  if (rv == 0)
-    rv = riptd_store_cert_get(ctx->app->store, (const char *)url.data, &rec);
-  if (rv == 0)
-    riptd_reply(ctx->resp, 200, certs_chain_type, rec.chain_pem,
-                strlen(rec.chain_pem));
+    riptd_reply(ctx->resp, 200, certs_chain_type, rec->chain_pem,
+                strlen(rec->chain_pem));
   else if (rv == RIPTD_STORE_NOT_FOUND)
     riptd_reply_error(ctx->resp, 404, "not-found",
                       "there is no certificate %s on TG %s", ctx->id,
                       ctx->tg->name);
   else
+    riptd_reply_store_failure(ctx->resp, rv, "read the certificate");
+  riptd_ctx_done(ctx);
+}
+
+void riptd_res_cert_get(riptd_ctx *ctx) {
+  ript_buf url;
+  ript_buf_init(&url, NULL);
+  int rv = riptd_app_tg_uri(ctx->app, ctx->tg->name, "certs", &url);
+  if (rv == 0)
+    rv = ript_buf_printf(&url, "/%s", ctx->id);
+  if (rv == 0)
+    riptd_store_cert_get(ctx->app->store, (const char *)url.data, certs_got,
+                         ctx);
+  else {
     riptd_reply_fault(ctx->resp, "riptd could not read the certificate");
-  riptd_cert_rec_free(&rec);
+    riptd_ctx_done(ctx);
+  }
   ript_buf_free(&url);
 }

@@ -1,6 +1,8 @@
 /* server/res_certs.h - {tg}/certs and {tg}/certs/{serial}
  * (docs/PROTOCOL.md §2, §11): riptd's STIR CA issues RFC 8226
- * certificates for the numbers a customer may use. */
+ * certificates for the numbers a customer may use. Both answer once the
+ * store did (riptd_ctx_done, maybe later); a store that is unavailable
+ * makes it a 503 "store-unavailable" with Retry-After. */
 #ifndef RIPTD_RES_CERTS_H
 #define RIPTD_RES_CERTS_H
 

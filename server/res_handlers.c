@@ -90,37 +90,105 @@ static riptd_handler_rec handlers_rec(const riptd_ctx *ctx, const char *id,
   return rec;
 }
 
-/* The customer's handlers are below the limit; else 429. */
-static int handlers_within_limit(riptd_ctx *ctx) {
-  size_t handlers, live;
-  riptd_store_usage(ctx->app->store, ctx->customer->name, &handlers, &live);
-  int64_t max = ctx->app->cfg->limits.handlers_per_customer;
-  if ((int64_t)handlers < max)
-    return 1;
-  riptd_reply_error(ctx->resp, 429, "too-many-handlers",
-                    "customer %s already has %lld handlers; remove one first",
-                    ctx->customer->name, (long long)max);
-  return 0;
+static void handlers_missing(riptd_ctx *ctx) {
+  riptd_reply_error(ctx->resp, 404, "not-found",
+                    "there is no handler %s on TG %s", ctx->id, ctx->tg->name);
 }
 
-void riptd_res_handlers_post(riptd_ctx *ctx) {
+/* ---- POST and PUT: a description in the body, then the store ---- */
+
+/* A request whose description waits for the store. */
+typedef struct handlers_write_op {
+  riptd_ctx *ctx;
   ript_doc_handler doc;
-  ript_doc_handler_init(&doc);
-  if (!handlers_within_limit(ctx) || handlers_read(ctx, &doc) != 0)
-    return;
-  riptd_handler_rec rec = handlers_rec(ctx, doc.handler_id, doc.advertisement);
-  int rv = riptd_store_handler_add(ctx->app->store, &rec);
+} handlers_write_op;
+
+/* The description of the body, or NULL once answered (and done). */
+static handlers_write_op *handlers_begin(riptd_ctx *ctx) {
+  handlers_write_op *op = riptd_ctx_alloc(ctx, sizeof(*op));
+  if (!op)
+    return NULL;
+  op->ctx = ctx;
+  ript_doc_handler_init(&op->doc);
+  if (handlers_read(ctx, &op->doc) == 0)
+    return op;
+  free(op);
+  riptd_ctx_done(ctx);
+  return NULL;
+}
+
+static void handlers_end(handlers_write_op *op) {
+  riptd_ctx *ctx = op->ctx;
+  ript_doc_handler_free(&op->doc);
+  free(op);
+  riptd_ctx_done(ctx);
+}
+
+static void handlers_added(void *data, int rv) {
+  handlers_write_op *op = data;
+  riptd_ctx *ctx = op->ctx;
+  riptd_handler_rec rec =
+      handlers_rec(ctx, op->doc.handler_id, op->doc.advertisement);
   if (rv == 0)
     handlers_reply(ctx, 201, &rec);
   else if (rv == RIPTD_STORE_EXISTS)
     riptd_reply_error(ctx->resp, 409, "handler-exists",
                       "handler-id %s is already registered on TG %s; PUT its "
                       "URI to change it",
-                      doc.handler_id, ctx->tg->name);
+                      op->doc.handler_id, ctx->tg->name);
+  else if (rv == RIPTD_STORE_LIMIT)
+    riptd_reply_error(ctx->resp, 429, "too-many-handlers",
+                      "customer %s already has %lld handlers; remove one "
+                      "first",
+                      ctx->customer->name,
+                      (long long)ctx->app->cfg->limits.handlers_per_customer);
   else
-    riptd_reply_fault(ctx->resp, "riptd could not store the handler");
-  ript_doc_handler_free(&doc);
+    riptd_reply_store_failure(ctx->resp, rv, "store the handler");
+  handlers_end(op);
 }
+
+/* The customer's handlers stay within the limit: the store adds it only
+ * then, in one step. */
+void riptd_res_handlers_post(riptd_ctx *ctx) {
+  handlers_write_op *op = handlers_begin(ctx);
+  if (!op)
+    return;
+  riptd_handler_rec rec =
+      handlers_rec(ctx, op->doc.handler_id, op->doc.advertisement);
+  riptd_store_handler_add(ctx->app->store, &rec,
+                          ctx->app->cfg->limits.handlers_per_customer,
+                          handlers_added, op);
+}
+
+static void handlers_replaced(void *data, int rv) {
+  handlers_write_op *op = data;
+  riptd_ctx *ctx = op->ctx;
+  riptd_handler_rec rec = handlers_rec(ctx, ctx->id, op->doc.advertisement);
+  if (rv == 0)
+    handlers_reply(ctx, 200, &rec);
+  else if (rv == RIPTD_STORE_NOT_FOUND)
+    handlers_missing(ctx);
+  else
+    riptd_reply_store_failure(ctx->resp, rv, "store the handler");
+  handlers_end(op);
+}
+
+void riptd_res_handler_put(riptd_ctx *ctx) {
+  handlers_write_op *op = handlers_begin(ctx);
+  if (!op)
+    return;
+  if (strcmp(op->doc.handler_id, ctx->id) != 0) {
+    riptd_reply_error(ctx->resp, 400, "bad-request",
+                      "the body's handler-id %s is not the URI's %s",
+                      op->doc.handler_id, ctx->id);
+    handlers_end(op);
+    return;
+  }
+  riptd_handler_rec rec = handlers_rec(ctx, ctx->id, op->doc.advertisement);
+  riptd_store_handler_replace(ctx->app->store, &rec, handlers_replaced, op);
+}
+
+/* ---- GET and DELETE ---- */
 
 static int handlers_write_list(riptd_ctx *ctx, const riptd_handler_rec *recs,
                                size_t n, ript_buf *body) {
@@ -150,73 +218,54 @@ static int handlers_write_list(riptd_ctx *ctx, const riptd_handler_rec *recs,
   return rv;
 }
 
-void riptd_res_handlers_get(riptd_ctx *ctx) {
-  riptd_handler_rec *recs = NULL;
-  size_t n = 0;
+static void handlers_listed(void *data, int rv, const riptd_handler_rec *recs,
+                            size_t n) {
+  riptd_ctx *ctx = data;
   ript_buf body;
   ript_buf_init(&body, NULL);
-  int rv = riptd_store_handler_list(ctx->app->store, ctx->customer->name,
-                                    ctx->tg->name, &recs, &n);
-  if (rv == 0)
-    rv = handlers_write_list(ctx, recs, n, &body);
-  if (rv == 0)
+  if (rv != 0)
+    riptd_reply_store_failure(ctx->resp, rv, "list the handlers");
+  else if (handlers_write_list(ctx, recs, n, &body) == 0)
     riptd_reply(ctx->resp, 200, "application/json", body.data, body.len);
   else
     riptd_reply_fault(ctx->resp, "riptd could not list the handlers");
-  riptd_store_handlers_free(recs, n);
   ript_buf_free(&body);
+  riptd_ctx_done(ctx);
 }
 
-static void handlers_missing(riptd_ctx *ctx) {
-  riptd_reply_error(ctx->resp, 404, "not-found",
-                    "there is no handler %s on TG %s", ctx->id,
-                    ctx->tg->name);
+void riptd_res_handlers_get(riptd_ctx *ctx) {
+  riptd_store_handler_list(ctx->app->store, ctx->customer->name, ctx->tg->name,
+                           handlers_listed, ctx);
+}
+
+static void handlers_got(void *data, int rv, const riptd_handler_rec *rec) {
+  riptd_ctx *ctx = data;
+  if (rv == 0)
+    handlers_reply(ctx, 200, rec);
+  else if (rv == RIPTD_STORE_NOT_FOUND)
+    handlers_missing(ctx);
+  else
+    riptd_reply_store_failure(ctx->resp, rv, "read the handler");
+  riptd_ctx_done(ctx);
 }
 
 void riptd_res_handler_get(riptd_ctx *ctx) {
-  riptd_handler_rec rec;
-  memset(&rec, 0, sizeof(rec));
-  int rv = riptd_store_handler_get(ctx->app->store, ctx->customer->name,
-                                   ctx->tg->name, ctx->id, &rec);
-  if (rv == 0)
-    handlers_reply(ctx, 200, &rec);
-  else if (rv == RIPTD_STORE_NOT_FOUND)
-    handlers_missing(ctx);
-  else
-    riptd_reply_fault(ctx->resp, "riptd could not read the handler");
-  riptd_handler_rec_free(&rec);
+  riptd_store_handler_get(ctx->app->store, ctx->customer->name, ctx->tg->name,
+                          ctx->id, handlers_got, ctx);
 }
 
-void riptd_res_handler_put(riptd_ctx *ctx) {
-  ript_doc_handler doc;
-  ript_doc_handler_init(&doc);
-  if (handlers_read(ctx, &doc) != 0)
-    return;
-  if (strcmp(doc.handler_id, ctx->id) != 0) {
-    riptd_reply_error(ctx->resp, 400, "bad-request",
-                      "the body's handler-id %s is not the URI's %s",
-                      doc.handler_id, ctx->id);
-    ript_doc_handler_free(&doc);
-    return;
-  }
-  riptd_handler_rec rec = handlers_rec(ctx, ctx->id, doc.advertisement);
-  int rv = riptd_store_handler_replace(ctx->app->store, &rec);
-  if (rv == 0)
-    handlers_reply(ctx, 200, &rec);
-  else if (rv == RIPTD_STORE_NOT_FOUND)
-    handlers_missing(ctx);
-  else
-    riptd_reply_fault(ctx->resp, "riptd could not store the handler");
-  ript_doc_handler_free(&doc);
-}
-
-void riptd_res_handler_delete(riptd_ctx *ctx) {
-  int rv = riptd_store_handler_remove(ctx->app->store, ctx->customer->name,
-                                      ctx->tg->name, ctx->id);
+static void handlers_removed(void *data, int rv) {
+  riptd_ctx *ctx = data;
   if (rv == 0)
     riptd_reply(ctx->resp, 204, NULL, NULL, 0);
   else if (rv == RIPTD_STORE_NOT_FOUND)
     handlers_missing(ctx);
   else
-    riptd_reply_fault(ctx->resp, "riptd could not remove the handler");
+    riptd_reply_store_failure(ctx->resp, rv, "remove the handler");
+  riptd_ctx_done(ctx);
+}
+
+void riptd_res_handler_delete(riptd_ctx *ctx) {
+  riptd_store_handler_remove(ctx->app->store, ctx->customer->name,
+                             ctx->tg->name, ctx->id, handlers_removed, ctx);
 }

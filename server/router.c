@@ -1,6 +1,7 @@
 /* From method and path to a resource handler, with the checks every
  * resource shares: 404, 405 + Allow, 401, and TG visibility. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "auth.h"
@@ -16,7 +17,7 @@
 
 enum {
   ROUTER_MAX_SEGMENTS = 5,
-  ROUTER_SEGMENT_MAX = 128, /* the longest handler-id */
+  ROUTER_SEGMENT_MAX = RIPTD_CTX_ID_MAX, /* the longest handler-id */
   ROUTER_TG_MAX = 64,
 };
 
@@ -44,32 +45,35 @@ typedef struct router_route {
   const char *method;
   unsigned scopes; /* RIPTD_SCOPE_* the token needs; 0: no token */
   void (*handle)(riptd_ctx *ctx);
+  /* Nonzero: |handle| calls riptd_ctx_done itself, maybe later (it uses
+   * the store); zero: it has answered when it returns. */
+  int deferred;
 } router_route;
 
 static const router_route router_routes[] = {
-    {R_ROOT, "GET", 0, riptd_res_root_get},
-    {R_OAUTH, "GET", 0, riptd_res_oauth_get},
-    {R_AS_META, "GET", 0, riptd_res_as_metadata_get},
-    {R_AS_TOKEN, "POST", 0, riptd_res_as_token_post},
-    {R_AS_JWKS, "GET", 0, riptd_res_as_jwks_get},
-    {R_TGS, "GET", RIPTD_SCOPE_CALL, riptd_res_tgs_get},
-    {R_TG, "GET", RIPTD_SCOPE_CALL, riptd_res_tg_get},
-    {R_HANDLERS, "GET", RIPTD_SCOPE_CALL, riptd_res_handlers_get},
-    {R_HANDLERS, "POST", RIPTD_SCOPE_ADMIN, riptd_res_handlers_post},
-    {R_HANDLER, "GET", RIPTD_SCOPE_CALL, riptd_res_handler_get},
-    {R_HANDLER, "PUT", RIPTD_SCOPE_ADMIN, riptd_res_handler_put},
-    {R_HANDLER, "DELETE", RIPTD_SCOPE_ADMIN, riptd_res_handler_delete},
-    {R_CERTS, "POST", RIPTD_SCOPE_ADMIN, riptd_res_certs_post},
-    {R_CERT, "GET", 0, riptd_res_cert_get},
-    {R_CALLS, "POST", RIPTD_SCOPE_CALL, riptd_res_calls_post},
-    {R_CALL, "GET", RIPTD_SCOPE_CALL, riptd_res_call_get},
-    {R_CALL, "POST", RIPTD_SCOPE_CALL, riptd_res_call_post},
+    {R_ROOT, "GET", 0, riptd_res_root_get, 0},
+    {R_OAUTH, "GET", 0, riptd_res_oauth_get, 0},
+    {R_AS_META, "GET", 0, riptd_res_as_metadata_get, 0},
+    {R_AS_TOKEN, "POST", 0, riptd_res_as_token_post, 0},
+    {R_AS_JWKS, "GET", 0, riptd_res_as_jwks_get, 0},
+    {R_TGS, "GET", RIPTD_SCOPE_CALL, riptd_res_tgs_get, 0},
+    {R_TG, "GET", RIPTD_SCOPE_CALL, riptd_res_tg_get, 0},
+    {R_HANDLERS, "GET", RIPTD_SCOPE_CALL, riptd_res_handlers_get, 1},
+    {R_HANDLERS, "POST", RIPTD_SCOPE_ADMIN, riptd_res_handlers_post, 1},
+    {R_HANDLER, "GET", RIPTD_SCOPE_CALL, riptd_res_handler_get, 1},
+    {R_HANDLER, "PUT", RIPTD_SCOPE_ADMIN, riptd_res_handler_put, 1},
+    {R_HANDLER, "DELETE", RIPTD_SCOPE_ADMIN, riptd_res_handler_delete, 1},
+    {R_CERTS, "POST", RIPTD_SCOPE_ADMIN, riptd_res_certs_post, 1},
+    {R_CERT, "GET", 0, riptd_res_cert_get, 1},
+    {R_CALLS, "POST", RIPTD_SCOPE_CALL, riptd_res_calls_post, 1},
+    {R_CALL, "GET", RIPTD_SCOPE_CALL, riptd_res_call_get, 1},
+    {R_CALL, "POST", RIPTD_SCOPE_CALL, riptd_res_call_post, 1},
     /* Byways have no handler: the front takes them over. */
-    {R_EVENTS, "GET", RIPTD_SCOPE_CALL, NULL},
-    {R_EVENTS, "PUT", RIPTD_SCOPE_CALL, NULL},
-    {R_MEDIA, "GET", RIPTD_SCOPE_CALL, NULL},
-    {R_MEDIA, "PUT", RIPTD_SCOPE_CALL, NULL},
-    {R_MEDIA, "CONNECT", RIPTD_SCOPE_CALL, NULL},
+    {R_EVENTS, "GET", RIPTD_SCOPE_CALL, NULL, 0},
+    {R_EVENTS, "PUT", RIPTD_SCOPE_CALL, NULL, 0},
+    {R_MEDIA, "GET", RIPTD_SCOPE_CALL, NULL, 0},
+    {R_MEDIA, "PUT", RIPTD_SCOPE_CALL, NULL, 0},
+    {R_MEDIA, "CONNECT", RIPTD_SCOPE_CALL, NULL, 0},
 };
 #define ROUTER_NROUTES (sizeof(router_routes) / sizeof(router_routes[0]))
 
@@ -194,9 +198,7 @@ static const riptd_tg_conf *router_tg(riptd_ctx *ctx, const char *name) {
   return NULL;
 }
 
-/* The byway a path names: a call UUID (else 404); whether the call is the
- * customer's on this TG is the live calls' to say (they hold the call, or
- * look it up). */
+/* The call UUID a byway path names; else a 404 and -1. */
 static int router_call(riptd_ctx *ctx, riptd_byway_path *out) {
   if (ript_uri_uuid_check(ctx->id, strlen(ctx->id), NULL) != 0) {
     riptd_reply_error(ctx->resp, 404, "not-found",
@@ -204,8 +206,8 @@ static int router_call(riptd_ctx *ctx, riptd_byway_path *out) {
     return -1;
   }
   memcpy(out->uuid, ctx->id, RIPT_URI_UUID_LEN + 1);
-  out->customer = ctx->customer->name;
-  out->tg = ctx->tg->name;
+  out->customer = ctx->customer;
+  out->tg = ctx->tg;
   return 0;
 }
 
@@ -279,29 +281,42 @@ static const router_route *router_route_of(riptd_ctx *ctx, router_path *rp,
     return NULL;
   if (rp->nseg > 1 && !(ctx->tg = router_tg(ctx, rp->seg[1])))
     return NULL;
-  if (rp->nseg >= 4)
-    ctx->id = rp->seg[3];
+  if (rp->nseg >= 4) {
+    memcpy(ctx->idbuf, rp->seg[3], sizeof(ctx->idbuf));
+    ctx->id = ctx->idbuf;
+  }
   return route;
 }
 
 void riptd_router_handle(riptd_app *app, const riptd_request *req,
-                         riptd_response *resp) {
+                         riptd_response *resp, void (*done)(void *data),
+                         void *data) {
   router_path rp;
-  riptd_ctx ctx = {app, req, resp, NULL, NULL, NULL};
-  const router_route *route = router_route_of(&ctx, &rp, 0);
   riptd_byway_path byway;
-  if (!route)
+  riptd_ctx *ctx = calloc(1, sizeof(*ctx));
+  if (!ctx) {
+    riptd_reply_fault(resp, "riptd ran out of memory");
+    done(data);
     return;
-  if (route->handle)
-    route->handle(&ctx);
-  else if (router_call(&ctx, &byway) == 0)
+  }
+  *ctx = (riptd_ctx){
+      .app = app, .req = req, .resp = resp, .done = done, .done_data = data};
+  const router_route *route = router_route_of(ctx, &rp, 0);
+  if (route && route->handle) {
+    route->handle(ctx);
+    if (!route->deferred)
+      riptd_ctx_done(ctx);
+    return;
+  }
+  if (route && router_call(ctx, &byway) == 0)
     riptd_reply_fault(resp, "a byway reached riptd's request router");
+  riptd_ctx_done(ctx);
 }
 
 int riptd_router_byway(riptd_app *app, const riptd_request *req,
                        riptd_response *resp, riptd_byway_path *out) {
   router_path rp;
-  riptd_ctx ctx = {app, req, resp, NULL, NULL, NULL};
+  riptd_ctx ctx = {.app = app, .req = req, .resp = resp};
   const router_route *route = router_route_of(&ctx, &rp, 1);
   if (!route)
     return resp->status ? RIPTD_ROUTER_ANSWERED : RIPTD_ROUTER_NOT_BYWAY;

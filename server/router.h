@@ -16,7 +16,8 @@
  * unreserved characters only; a query is ignored), 405 with Allow for a
  * method the resource does not have, 401 when the resource needs a token
  * and has none valid, 404 when the path names a TG the customer may not
- * see; then the resource's own handler runs.
+ * see; then the resource's own handler runs (riptd_ctx, reply.h), which
+ * may answer later, once its store operations completed.
  */
 #ifndef RIPTD_ROUTER_H
 #define RIPTD_ROUTER_H
@@ -24,21 +25,19 @@
 #include "app.h"
 #include "reply.h"
 
-/* What a resource handler gets. */
-typedef struct riptd_ctx {
-  riptd_app *app;
-  const riptd_request *req;
-  riptd_response *resp;
-  const riptd_customer *customer; /* NULL on resources needing no token */
-  const riptd_tg_conf *tg;        /* the {tg} of the path, or NULL */
-  const char *id; /* the {id}, {serial} or {uuid} of the path, or NULL */
-} riptd_ctx;
-
-/* Answers |req| into |resp| (initialised by the caller). A byway
+/*
+ * Answers |req| into |resp| (initialised by the caller), then calls
+ * |done| with |data|, exactly once: before riptd_router_handle returns
+ * (every check of the router, and the resources that need no store), or
+ * later from the loop (a resource waiting for the store). |req|, what it
+ * points to, and |resp| must stay valid until then; nothing cancels a
+ * request (a caller whose client went away drops the answer). A byway
  * (below) is never a complete request: one that gets here passes the
- * checks and is then answered 500. */
+ * checks and is then answered 500.
+ */
 void riptd_router_handle(riptd_app *app, const riptd_request *req,
-                         riptd_response *resp);
+                         riptd_response *resp, void (*done)(void *data),
+                         void *data);
 
 /* Which byway of a call a request opens. */
 typedef enum riptd_byway_kind {
@@ -46,12 +45,11 @@ typedef enum riptd_byway_kind {
   RIPTD_BYWAY_MEDIA       /* {call}/media: GET, PUT, CONNECT */
 } riptd_byway_kind;
 
-/* The byway a request names: its resource, the call, and whose it is. */
 typedef struct riptd_byway_path {
   riptd_byway_kind kind;
-  char uuid[RIPT_URI_UUID_LEN + 1]; /* the call */
-  const char *customer; /* the token's customer (the configuration's) */
-  const char *tg;       /* the TG of the path (the configuration's) */
+  char uuid[RIPT_URI_UUID_LEN + 1]; /* the call the path names */
+  const riptd_customer *customer;   /* whose token opened it */
+  const riptd_tg_conf *tg;          /* the TG the path names */
 } riptd_byway_path;
 
 /* riptd_router_byway results. */
@@ -62,10 +60,12 @@ typedef struct riptd_byway_path {
 /*
  * Byways stream, so the front looks at them as soon as the header block
  * arrives (|req| has no body yet). For {call}/events and {call}/media this
- * runs the shared checks (405 + Allow, 401, the TG's visibility) and finds
- * the call among the customer's calls on that TG (404 otherwise); whether
- * the call still takes byways is the live call's decision. Any other path
- * is RIPTD_ROUTER_NOT_BYWAY and |resp| is untouched.
+ * runs the shared checks (405 + Allow, 401, the TG's visibility) and
+ * answers 404 for a path segment that is no call UUID; it reads no store.
+ * Whether the call exists, is the customer's on that TG and still takes
+ * byways is the live calls' decision (|out| says who asks for what). Any
+ * other path is RIPTD_ROUTER_NOT_BYWAY and |resp| is untouched. Answers
+ * before it returns.
  */
 int riptd_router_byway(riptd_app *app, const riptd_request *req,
                        riptd_response *resp, riptd_byway_path *out);

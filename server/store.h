@@ -33,8 +33,11 @@
  * Time to live. A record with |expires_ms| > 0 disappears at that time: an
  * ended call's record 5 minutes after its end (decision 10), a live call's
  * at lease_until_ms + the orphan grace (so no record outlives its purpose
- * when the node that owned it dies). Expired records are invisible at once;
- * the backend reclaims their room itself.
+ * when the node that owned it dies). An operation given a |now| at or after
+ * a record's |expires_ms| no longer sees it; the backend reclaims the room
+ * itself (memory: when an operation meets the record, and in a sweep at a
+ * call_add at most once a second of its |now|; SQLite: at every call_add
+ * and on a timer).
  *
  * Results: 0 or a negative code: the RIPTD_STORE_* below, RIPT_ERR_NOMEM,
  * RIPT_ERR_INVALID_ARGUMENT. RIPTD_STORE_UNAVAILABLE means the backend cannot
@@ -42,10 +45,12 @@
  * resource answers 503 with Retry-After, and calls in progress go on with
  * what the node holds.
  *
- * Thread-safety: none; riptd runs one loop on one thread. A store must be
- * closed (riptd_store_close) with no operation in flight ... or with some:
- * their callbacks then run with RIPTD_STORE_UNAVAILABLE before the close
- * completes.
+ * Thread-safety: none; riptd runs one loop on one thread. A store may be
+ * closed (riptd_store_close) with operations in flight: their callbacks run
+ * before the close completes, those started before the close with their
+ * results (a durable backend's last writes land), those started from such a
+ * callback after it with RIPTD_STORE_UNAVAILABLE. Nothing else may start an
+ * operation once the close began.
  */
 #ifndef RIPTD_STORE_H
 #define RIPTD_STORE_H
@@ -133,9 +138,10 @@ int riptd_handler_rec_copy(riptd_handler_rec *dst,
 int riptd_call_rec_copy(riptd_call_rec *dst, const riptd_call_rec *src);
 int riptd_cert_rec_copy(riptd_cert_rec *dst, const riptd_cert_rec *src);
 
-/* Whether |rec| counts towards its customer's calls at |now|: not in a
- * terminal state, and its lease not run out by more than |grace_ms| (a call
- * whose owner died and that nobody took over is over). */
+/* Whether |rec| counts towards its customer's calls at |now|: not expired,
+ * not in a terminal state, and its lease not run out by more than
+ * |grace_ms| (now <= lease_until_ms + grace_ms: a call whose owner died and
+ * that nobody took over is over). */
 int riptd_call_rec_is_live(const riptd_call_rec *rec, int64_t now,
                            int64_t grace_ms);
 
@@ -159,11 +165,12 @@ typedef void (*riptd_store_cert_cb)(void *data, int rv,
 /* ---- backends ---- */
 
 /* The operations a backend implements (|impl| is its state); each must call
- * its callback exactly once, later, on the loop's thread. */
+ * its callback exactly once, later, on the loop's thread, and copy what it
+ * keeps of its arguments before it returns. */
 typedef struct riptd_store_ops {
   const char *name; /* "memory", "sqlite" */
-  void (*handler_add)(void *impl, const riptd_handler_rec *rec,
-                      int64_t limit, riptd_store_done_cb cb, void *data);
+  void (*handler_add)(void *impl, const riptd_handler_rec *rec, int64_t limit,
+                      riptd_store_done_cb cb, void *data);
   void (*handler_replace)(void *impl, const riptd_handler_rec *rec,
                           riptd_store_done_cb cb, void *data);
   void (*handler_get)(void *impl, const char *customer, const char *tg,
@@ -184,8 +191,9 @@ typedef struct riptd_store_ops {
                    riptd_store_done_cb cb, void *data);
   void (*cert_get)(void *impl, const char *url, riptd_store_cert_cb cb,
                    void *data);
-  /* Completes every operation in flight (RIPTD_STORE_UNAVAILABLE where it
-   * could not finish), frees |impl|, then calls |cb|. */
+  /* Completes every operation in flight as riptd_store_close says (and
+   * RIPTD_STORE_UNAVAILABLE where one could not finish), frees |impl|,
+   * then calls |cb|. */
   void (*close)(void *impl, void (*cb)(void *data), void *data);
 } riptd_store_ops;
 
@@ -197,42 +205,64 @@ typedef struct riptd_store_config {
    * call still counts as live (the clients' no-byway timeout, >= 0). */
   int64_t lease_ms;
   int64_t orphan_grace_ms;
+  /* How long an operation waits for a backend another process holds busy
+   * (SQLite: its busy timeout) before it is RIPTD_STORE_UNAVAILABLE;
+   * 0: RIPTD_STORE_DEFAULT_TIMEOUT_MS. */
+  int64_t timeout_ms;
 } riptd_store_config;
+
+#define RIPTD_STORE_DEFAULT_TIMEOUT_MS 2000
 
 typedef struct riptd_store {
   const riptd_store_ops *ops;
   void *impl;
   uv_loop_t *loop;
   riptd_store_config cfg; /* strings owned */
+  /* private: riptd_store_close's callback */
+  void (*on_closed)(void *data);
+  void *on_closed_data;
 } riptd_store;
 
 /* A new in-memory store on |loop|. Returns 0, RIPT_ERR_NOMEM or
- * RIPT_ERR_INVALID_ARGUMENT. */
+ * RIPT_ERR_INVALID_ARGUMENT (no node id, lease_ms <= 0, a negative grace
+ * or timeout). */
 int riptd_store_mem_new(riptd_store **pstore, uv_loop_t *loop,
                         const riptd_store_config *cfg);
 
 /* A store in the SQLite database file |path| (created when missing; WAL;
- * other processes may open it too). Returns 0, or -1 with one line in
- * |errbuf| (the file cannot be opened or is not riptd's). */
+ * other processes of this machine may open it too). Returns 0, or -1 with
+ * one line in |errbuf| naming the problem (the file cannot be opened or
+ * created, is not a database, is another program's, or has a schema
+ * version this riptd does not know; a configuration riptd_store_mem_new
+ * refuses). */
 int riptd_store_sqlite_new(riptd_store **pstore, uv_loop_t *loop,
                            const riptd_store_config *cfg, const char *path,
                            char *errbuf, size_t errlen);
 
 /* Closes |store| (see riptd_store_ops.close) and frees it, then calls |cb|
  * (may be NULL). NULL |store| calls |cb| at once. */
-void riptd_store_close(riptd_store *store, void (*cb)(void *data),
-                       void *data);
+void riptd_store_close(riptd_store *store, void (*cb)(void *data), void *data);
 
-/* ---- operations (records are copied when the operation starts) ---- */
+/* Makes |rec| this node's with a fresh lease from |now|: owner = the
+ * store's node id (borrowed: valid while the store is open),
+ * lease_until_ms = now + lease_ms, expires_ms = lease_until_ms +
+ * orphan_grace_ms. The owner_uri and the rest are the caller's. */
+void riptd_store_call_lease(const riptd_store *s, riptd_call_rec *rec,
+                            int64_t now);
+
+/* ---- operations (records are copied when the operation starts) ----
+ *
+ * Keys (customer, tg and id of a handler; uuid, customer and tg of a call;
+ * url of a certificate) must be given: RIPT_ERR_INVALID_ARGUMENT. */
 
 /* Adds a handler if its customer has fewer than |limit| on all TGs: 0,
- * RIPTD_STORE_EXISTS, RIPTD_STORE_LIMIT. */
+ * RIPTD_STORE_LIMIT (checked first), RIPTD_STORE_EXISTS. */
 void riptd_store_handler_add(riptd_store *s, const riptd_handler_rec *rec,
-                             int64_t limit, riptd_store_done_cb cb,
-                             void *data);
+                             int64_t limit, riptd_store_done_cb cb, void *data);
 /* Replaces an existing handler: 0, RIPTD_STORE_NOT_FOUND. */
 void riptd_store_handler_replace(riptd_store *s, const riptd_handler_rec *rec,
                                  riptd_store_done_cb cb, void *data);
+/* 0 with the record, or RIPTD_STORE_NOT_FOUND. */
 void riptd_store_handler_get(riptd_store *s, const char *customer,
                              const char *tg, const char *id,
                              riptd_store_handler_cb cb, void *data);
@@ -240,13 +270,15 @@ void riptd_store_handler_get(riptd_store *s, const char *customer,
 void riptd_store_handler_remove(riptd_store *s, const char *customer,
                                 const char *tg, const char *id,
                                 riptd_store_done_cb cb, void *data);
+/* 0 with the handlers (none: |n| 0). */
 void riptd_store_handler_list(riptd_store *s, const char *customer,
                               const char *tg, riptd_store_handlers_cb cb,
                               void *data);
 
 /* Adds a call (|rec->version| ignored; stored as 1) if its customer has
  * fewer than |limit| live calls (riptd_call_rec_is_live at |now|): 0 with
- * the stored record, RIPTD_STORE_EXISTS, RIPTD_STORE_LIMIT. */
+ * the stored record, RIPTD_STORE_LIMIT (checked first), RIPTD_STORE_EXISTS
+ * (an expired record under the UUID is no longer there). */
 void riptd_store_call_add(riptd_store *s, const riptd_call_rec *rec,
                           int64_t limit, int64_t now, riptd_store_call_cb cb,
                           void *data);
@@ -255,11 +287,13 @@ void riptd_store_call_get(riptd_store *s, const char *uuid, int64_t now,
                           riptd_store_call_cb cb, void *data);
 /* Compare-and-set: stores |rec| with version |rec->version| + 1 if the
  * stored record still has |rec->version|: 0 with the stored record;
- * RIPTD_STORE_CONFLICT with the current one; RIPTD_STORE_NOT_FOUND. The
- * uuid, customer, tg and created_ms of a call never change. */
+ * RIPTD_STORE_CONFLICT with the current one; RIPTD_STORE_NOT_FOUND (also
+ * when it expired at |now|). The uuid, customer, tg and created_ms of a
+ * call never change: the stored ones are kept, whatever |rec| says. */
 void riptd_store_call_update(riptd_store *s, const riptd_call_rec *rec,
                              int64_t now, riptd_store_call_cb cb, void *data);
-/* 0 or RIPTD_STORE_NOT_FOUND. */
+/* 0 or RIPTD_STORE_NOT_FOUND. Takes no time: a record that expired but is
+ * still stored is removed (0). */
 void riptd_store_call_remove(riptd_store *s, const char *uuid,
                              riptd_store_done_cb cb, void *data);
 

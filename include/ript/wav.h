@@ -95,6 +95,32 @@ int ript_wav_parse(ript_wav *wav, const uint8_t *data, size_t len,
  * harmless. */
 void ript_wav_free(ript_wav *wav);
 
+/* The length of the canonical header ript_wav_write puts before the
+ * samples. */
+#define RIPT_WAV_HEADER_LEN 44u
+
+/*
+ * Writes the canonical header of a 16-bit PCM file of |frames| frames of
+ * |channels| (1 or 2) at |rate| Hz into the RIPT_WAV_HEADER_LEN bytes at
+ * |header|: what ript_wav_write puts before the samples. A file written in
+ * pieces (samples appended, then this header rewritten with the new size)
+ * is a valid file after every piece. Returns 0 or
+ * RIPT_ERR_INVALID_ARGUMENT (NULL |header|, |channels| or |rate| out of
+ * range) or RIPT_ERR_RANGE (the data does not fit a RIFF file).
+ */
+int ript_wav_header(uint8_t *header, uint64_t frames, unsigned channels,
+                    uint32_t rate);
+
+/*
+ * Reads back the RIPT_WAV_HEADER_LEN bytes at |header|: 0 with the
+ * channels, rate and frames it gives when they are exactly what
+ * ript_wav_header writes, RIPT_ERR_PARSE for any other bytes (another
+ * layout, format or bit depth: use ript_wav_parse on whole files), or
+ * RIPT_ERR_INVALID_ARGUMENT (a NULL argument).
+ */
+int ript_wav_header_parse(const uint8_t *header, unsigned *channels,
+                          uint32_t *rate, uint64_t *frames);
+
 /*
  * Appends a canonical 44-byte-header WAV file to |out|: format 1 (PCM),
  * 16 bits, |channels| (1 or 2) interleaved channels at |rate| Hz (1 ..

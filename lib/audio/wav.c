@@ -15,7 +15,6 @@ static const uint8_t wav_guid_tail[14] = {0x00, 0x00, 0x00, 0x00, 0x10,
                                           0x00, 0x80, 0x00, 0x00, 0xAA,
                                           0x00, 0x38, 0x9B, 0x71};
 
-#define WAV_HEADER_LEN 44u
 #define WAV_FMT_LEN 16u
 #define WAV_FMT_EXT_LEN 40u
 
@@ -276,20 +275,18 @@ static void wav_put32(uint8_t *b, uint32_t v) {
   wav_put16(b + 2, v >> 16);
 }
 
-int ript_wav_write(ript_buf *out, const int16_t *samples, size_t frames,
-                   unsigned channels, uint32_t rate) {
-  if (!out || (!samples && frames > 0) || channels < 1 ||
-      channels > RIPT_WAV_MAX_CHANNELS || rate < 1 || rate > RIPT_WAV_MAX_RATE)
+/* The header's fields for |frames| frames; the arguments are checked. */
+static int wav_header(uint8_t h[RIPT_WAV_HEADER_LEN], uint64_t frames,
+                      unsigned channels, uint32_t rate) {
+  if (channels < 1 || channels > RIPT_WAV_MAX_CHANNELS || rate < 1 ||
+      rate > RIPT_WAV_MAX_RATE)
     return RIPT_ERR_INVALID_ARGUMENT;
-  size_t align = 2 * (size_t)channels;
-  if (frames > (UINT32_MAX - (WAV_HEADER_LEN - 8)) / align)
+  uint64_t align = 2 * (uint64_t)channels;
+  if (frames > (UINT32_MAX - (RIPT_WAV_HEADER_LEN - 8)) / align)
     return RIPT_ERR_RANGE;
   uint32_t data_len = (uint32_t)(frames * align);
-  if (ript_buf_reserve(out, WAV_HEADER_LEN + (size_t)data_len) != 0)
-    return RIPT_ERR_NOMEM;
-  uint8_t h[WAV_HEADER_LEN];
   memcpy(h, "RIFF", 4);
-  wav_put32(h + 4, data_len + (WAV_HEADER_LEN - 8));
+  wav_put32(h + 4, data_len + (RIPT_WAV_HEADER_LEN - 8));
   memcpy(h + 8, "WAVEfmt ", 8);
   wav_put32(h + 16, WAV_FMT_LEN);
   wav_put16(h + 20, RIPT_WAV_FORMAT_PCM);
@@ -300,6 +297,45 @@ int ript_wav_write(ript_buf *out, const int16_t *samples, size_t frames,
   wav_put16(h + 34, 16);
   memcpy(h + 36, "data", 4);
   wav_put32(h + 40, data_len);
+  return 0;
+}
+
+int ript_wav_header(uint8_t *header, uint64_t frames, unsigned channels,
+                    uint32_t rate) {
+  if (!header)
+    return RIPT_ERR_INVALID_ARGUMENT;
+  return wav_header(header, frames, channels, rate);
+}
+
+int ript_wav_header_parse(const uint8_t *header, unsigned *channels,
+                          uint32_t *rate, uint64_t *frames) {
+  if (!header || !channels || !rate || !frames)
+    return RIPT_ERR_INVALID_ARGUMENT;
+  unsigned ch = wav_u16(header + 22);
+  uint32_t r = wav_u32(header + 24);
+  uint32_t data_len = wav_u32(header + 40);
+  uint8_t expect[RIPT_WAV_HEADER_LEN];
+  if (ch < 1 || ch > RIPT_WAV_MAX_CHANNELS || data_len % (2 * ch) != 0 ||
+      wav_header(expect, data_len / (2 * ch), ch, r) != 0 ||
+      memcmp(expect, header, RIPT_WAV_HEADER_LEN) != 0)
+    return RIPT_ERR_PARSE;
+  *channels = ch;
+  *rate = r;
+  *frames = data_len / (2 * ch);
+  return 0;
+}
+
+int ript_wav_write(ript_buf *out, const int16_t *samples, size_t frames,
+                   unsigned channels, uint32_t rate) {
+  uint8_t h[RIPT_WAV_HEADER_LEN];
+  if (!out || (!samples && frames > 0))
+    return RIPT_ERR_INVALID_ARGUMENT;
+  int rv = wav_header(h, frames, channels, rate);
+  if (rv != 0)
+    return rv;
+  size_t data_len = frames * 2 * channels;
+  if (ript_buf_reserve(out, RIPT_WAV_HEADER_LEN + data_len) != 0)
+    return RIPT_ERR_NOMEM;
   (void)ript_buf_append(out, h, sizeof(h)); /* cannot fail: reserved */
   uint8_t *dst = out->data + out->len;
   for (size_t i = 0; i < frames * channels; ++i)

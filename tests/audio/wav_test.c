@@ -295,6 +295,44 @@ static void test_write_appends(void **state) {
   ript_buf_free(&out);
 }
 
+/* A file written in pieces: the header alone, rewritten with each size,
+ * is the one ript_wav_write puts before the samples, and reads back. */
+static void test_header(void **state) {
+  (void)state;
+  int16_t pcm[6] = {1, -2, 3, -4, 5, -6};
+  ript_buf whole;
+  ript_buf_init(&whole, NULL);
+  assert_int_equal(ript_wav_write(&whole, pcm, 3, 2, 44100), 0);
+  uint8_t h[RIPT_WAV_HEADER_LEN];
+  assert_int_equal(ript_wav_header(h, 3, 2, 44100), 0);
+  assert_memory_equal(h, whole.data, RIPT_WAV_HEADER_LEN);
+  unsigned ch = 0;
+  uint32_t rate = 0;
+  uint64_t frames = 0;
+  assert_int_equal(ript_wav_header_parse(h, &ch, &rate, &frames), 0);
+  assert_int_equal(ch, 2);
+  assert_int_equal(rate, 44100);
+  assert_int_equal(frames, 3);
+  ript_buf_free(&whole);
+  /* Anything else is not such a header: another bit depth, an odd data
+   * size, another format tag. */
+  static const size_t fields[] = {34, 40, 20};
+  for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); ++i) {
+    uint8_t bad[RIPT_WAV_HEADER_LEN];
+    memcpy(bad, h, sizeof(bad));
+    bad[fields[i]] ^= 1;
+    assert_int_equal(ript_wav_header_parse(bad, &ch, &rate, &frames),
+                     RIPT_ERR_PARSE);
+  }
+  assert_int_equal(ript_wav_header(h, UINT64_C(1) << 31, 1, 8000),
+                   RIPT_ERR_RANGE);
+  assert_int_equal(ript_wav_header(h, 1, 3, 8000), RIPT_ERR_INVALID_ARGUMENT);
+  assert_int_equal(ript_wav_header(NULL, 1, 1, 8000),
+                   RIPT_ERR_INVALID_ARGUMENT);
+  assert_int_equal(ript_wav_header_parse(h, NULL, &rate, &frames),
+                   RIPT_ERR_INVALID_ARGUMENT);
+}
+
 static void test_write_errors(void **state) {
   (void)state;
   ript_buf out;
@@ -580,6 +618,7 @@ int main(void) {
       cmocka_unit_test(test_bad_extensible),
       cmocka_unit_test(test_invalid_arguments),
       cmocka_unit_test(test_out_of_memory),
+      cmocka_unit_test(test_header),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

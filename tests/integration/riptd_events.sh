@@ -228,6 +228,8 @@ step "an ended call's record goes after ended-call-keep-ms (4 s here)"
 CALL=$LONELY
 h2 GET "$CALL" "${AUTH[@]}"
 expect 404 not-found "there is no call $(uuid) on TG main"
+h2 GET "$CALL/events" "${AUTH[@]}"
+expect 404 not-found "there is no call $(uuid) on TG main"
 step "SIGTERM: riptd exits 0"
 stop_riptd 10
 step "all checks passed"

@@ -212,6 +212,17 @@ wait_for() {
   done
 }
 
+# wait_file FILE SECONDS: until FILE exists. riptd writes a recording off
+# its loop and renames it into place just after the call ends.
+wait_file() {
+  local tenths=0
+  until [ -f "$1" ]; do
+    [ "$tenths" -lt $(($2 * 10)) ] || fail "no $1 after $2 s: $(ls "$(dirname "$1")")"
+    sleep 0.1
+    tenths=$((tenths + 1))
+  done
+}
+
 # setup_caller HANDLER-ID ADVERTISEMENT: registers the handler and gets a
 # certificate for FROM (the first number of dev.json) with a new key; sets
 # HANDLER and CERT_URL.

@@ -41,7 +41,7 @@ step "record: the configured file (one file: the last call wins)"
 rm -f "$STATE/record.wav"
 new_call "$(dev numbers record)"
 mcall --seconds 3 --sent "$WORK/sent.wav"
-[ -f "$STATE/record.wav" ] || fail "no $STATE/record.wav"
+wait_file "$STATE/record.wav" 5
 CMP=$("$RIPT_BIN_DIR/ript-wav-compare" "$WORK/sent.wav" "$STATE/record.wav") || fail "compare: $CMP"
 echo "$TEST_NAME:   $CMP"
 at_least "$(sed -n 's/^correlation=\([^ ]*\).*/\1/p' <<<"$CMP")" 0.8 || fail "the recording: $CMP"

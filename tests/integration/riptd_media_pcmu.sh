@@ -5,7 +5,8 @@
 # and HTTP/2 byways must come back with an aligned normalized
 # cross-correlation of at least 0.9; DTMF comes back as telephone-events; a
 # recording into a directory is named after the call; a conference gives
-# each participant the others (N-1).
+# each participant the others (N-1); riptd stopped during a recording exits
+# once the file is complete.
 source "$(dirname "$0")/riptd_lib.bash"
 
 start_riptd 30
@@ -66,7 +67,7 @@ step "record into a directory: recordings/UUID.wav"
 new_call "$(number record)"
 mcall --seconds 3 --sent "$WORK/sent.wav"
 REC=$STATE/recordings/${CALL##*/}.wav
-[ -f "$REC" ] || fail "no $REC: $(ls "$STATE/recordings")"
+wait_file "$REC" 5
 CMP=$("$RIPT_BIN_DIR/ript-wav-compare" "$WORK/sent.wav" "$REC") || fail "compare: $CMP"
 echo "$TEST_NAME:   $CMP"
 at_least "$(sed -n 's/^correlation=\([^ ]*\).*/\1/p' <<<"$CMP")" 0.9 || fail "the recording: $CMP"
@@ -90,6 +91,19 @@ CMP=$("$RIPT_BIN_DIR/ript-wav-compare" "$WORK/a.wav" "$WORK/a-heard.wav") || fai
 echo "$TEST_NAME:   A: $CMP"
 at_least 0.2 "$(sed -n 's/^correlation=\([^ ]*\).*/\1/p' <<<"$CMP")" || fail "A heard itself: $CMP"
 
-step "SIGTERM: riptd exits 0"
+step "SIGTERM during a recording: riptd exits 0 once the file is complete"
+new_call "$(number record)"
+setpriv --pdeathsig KILL -- "$MCALL_BIN" call --cacert "$CACERT" --token "$TOKEN" \
+  --call "$CALL" --seconds 6 >"$WORK/cut.out" 2>&1 &
+CUT_PID=$!
+sleep 3
+REC=$STATE/recordings/${CALL##*/}.wav
+[ -f "$REC.part" ] || fail "no $REC.part while the call goes: $(ls "$STATE/recordings")"
 stop_riptd 10
+kill "$CUT_PID" 2>/dev/null || true
+wait "$CUT_PID" 2>/dev/null || true
+[ -f "$REC" ] || fail "no $REC once riptd exited: $(ls "$STATE/recordings")"
+[ ! -e "$REC.part" ] || fail "$REC.part is left behind"
+# answered 0.5 s in, ended 2.5 s later: more than 2 s of 8 kHz 16-bit PCM.
+[ "$(stat -c %s "$REC")" -gt $((44 + 2 * 8000 * 2)) ] || fail "$REC is short: $(stat -c %s "$REC") bytes"
 step "all checks passed"

@@ -17,6 +17,15 @@
 #include "testutil.h"
 
 static char dir[64];
+static uv_loop_t loop; /* the stores' */
+
+/* Frees |app| and lets its store close. */
+static void app_del(riptd_app *app) {
+  riptd_app_del(app);
+  uv_run(&loop, UV_RUN_DEFAULT);
+}
+
+static void on_store_closed(void *data) { ++*(int *)data; }
 
 static void path_of(char *out, size_t len, const char *name) {
   snprintf(out, len, "%s/%s", dir, name);
@@ -41,7 +50,7 @@ static void write_buf(const char *name, ript_buf *b) {
 static int group_setup(void **state) {
   (void)state;
   strcpy(dir, "/tmp/riptd-app-XXXXXX");
-  if (!mkdtemp(dir))
+  if (!mkdtemp(dir) || uv_loop_init(&loop) != 0)
     return -1;
   static const uint8_t serial[] = {0x01};
   int64_t now = time(NULL);
@@ -95,8 +104,12 @@ static void remove_tree(const char *path) {
 static int group_teardown(void **state) {
   (void)state;
   remove_tree(dir);
-  return 0;
+  uv_run(&loop, UV_RUN_DEFAULT);
+  return uv_loop_close(&loop);
 }
+
+/* The "store" member try_app writes (JSON text), or NULL for none. */
+static const char *store_member;
 
 /* A configuration in |dir| with these members, loaded and handed to
  * riptd_app_new; returns its result and the error line. */
@@ -107,9 +120,13 @@ static int try_app(const char *listen, const char *authority,
                    char *err, size_t errlen, riptd_app **papp,
                    riptd_config *cfg) {
   char json[2048];
-  char extra[256] = "";
+  char extra[512] = "";
+  size_t n = 0;
   if (authority)
-    snprintf(extra, sizeof(extra), "\"authority\": \"%s\",", authority);
+    n = (size_t)snprintf(extra, sizeof(extra), "\"authority\": \"%s\",",
+                         authority);
+  if (store_member)
+    snprintf(extra + n, sizeof(extra) - n, "\"store\": %s,", store_member);
   snprintf(json, sizeof(json),
            "{\"listen\": \"%s\", %s"
            "\"tls\": {\"cert\": \"%s\", \"key\": \"tls.pem\"},"
@@ -128,7 +145,7 @@ static int try_app(const char *listen, const char *authority,
   char path[128];
   path_of(path, sizeof(path), "riptd.json");
   assert_int_equal(riptd_config_load(cfg, path, err, errlen), 0);
-  int rv = riptd_app_new(papp, cfg, err, errlen);
+  int rv = riptd_app_new(papp, cfg, &loop, err, errlen);
   return rv;
 }
 
@@ -232,7 +249,7 @@ static void expect_authority(const char *listen, const char *authority,
            want);
   assert_string_equal((const char *)b.data, root);
   ript_buf_free(&b);
-  riptd_app_del(app);
+  app_del(app);
   riptd_config_free(&cfg);
 }
 
@@ -249,6 +266,60 @@ static void test_authority(void **state) {
   riptd_app_del(NULL);
 }
 
+/* The store the configuration names, with the node id as the owner. */
+static void test_store(void **state) {
+  (void)state;
+  char err[1024];
+  riptd_config cfg;
+  riptd_app *app = NULL, *other = NULL;
+  store_member = NULL; /* memory, and a random node id each time */
+  if (try_app("127.0.0.1:0", NULL, "tls.pem", "ca.pem", "ca-key.pem", "ca.pem",
+              "tone.wav", "rec.wav", err, sizeof(err), &app, &cfg) != 0)
+    fail_msg("%s", err);
+  assert_string_equal(app->store->ops->name, "memory");
+  assert_int_equal(strlen(app->node_id), 16);
+  assert_string_equal(app->store->cfg.node_id, app->node_id);
+  assert_int_equal(app->store->cfg.lease_ms, 10000);
+  assert_int_equal(app->store->cfg.orphan_grace_ms, cfg.no_byway_timeout_ms);
+  assert_int_equal(riptd_app_new(&other, &cfg, &loop, err, sizeof(err)), 0);
+  assert_string_not_equal(other->node_id, app->node_id);
+  app_del(other);
+  app_del(app);
+  riptd_config_free(&cfg);
+  store_member = "{\"type\": \"sqlite\", \"path\": \"state.db\", "
+                 "\"node-id\": \"n1\", \"lease-ms\": 5000}";
+  if (try_app("127.0.0.1:0", NULL, "tls.pem", "ca.pem", "ca-key.pem", "ca.pem",
+              "tone.wav", "rec.wav", err, sizeof(err), &app, &cfg) != 0)
+    fail_msg("%s", err);
+  assert_string_equal(app->store->ops->name, "sqlite");
+  assert_string_equal(app->node_id, "n1");
+  assert_int_equal(app->store->cfg.lease_ms, 5000);
+  char db[128];
+  path_of(db, sizeof(db), "state.db");
+  assert_int_equal(access(db, F_OK), 0);
+  /* Closed once nothing uses it; the app goes later. */
+  int closed = 0;
+  riptd_app_close_store(app, on_store_closed, &closed);
+  assert_null(app->store);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(closed, 1);
+  app_del(app);
+  riptd_config_free(&cfg);
+  /* A file that cannot be the store is a configuration error. */
+  store_member = "{\"type\": \"sqlite\", \"path\": \"junk.pem\"}";
+  assert_int_equal(try_app("127.0.0.1:0", NULL, "tls.pem", "ca.pem",
+                           "ca-key.pem", "ca.pem", "tone.wav", "rec.wav", err,
+                           sizeof(err), &app, &cfg),
+                   -1);
+  char want[1024];
+  subst_dir(want, sizeof(want),
+            "@/riptd.json: $.store.path: @/junk.pem: file is not a "
+            "database");
+  assert_string_equal(err, want);
+  riptd_config_free(&cfg);
+  store_member = NULL;
+}
+
 /* A record route may name a directory: recordings are DIR/UUID.wav. */
 static void test_record_dir(void **state) {
   (void)state;
@@ -258,7 +329,7 @@ static void test_record_dir(void **state) {
   if (try_app("127.0.0.1:0", NULL, "tls.pem", "ca.pem", "ca-key.pem",
               "ca.pem", "tone.wav", ".", err, sizeof(err), &app, &cfg) != 0)
     fail_msg("%s", err);
-  riptd_app_del(app);
+  app_del(app);
   riptd_config_free(&cfg);
 }
 
@@ -276,7 +347,7 @@ static void test_dev(void **state) {
   (void)state;
   char state_dir[128], config[256], err[1024], token[128];
   snprintf(state_dir, sizeof(state_dir), "%s/dev", dir);
-  assert_int_equal(riptd_dev_prepare(state_dir, "127.0.0.1:0", 0, config,
+  assert_int_equal(riptd_dev_prepare(state_dir, "127.0.0.1:0", 0, 0, config,
                                      sizeof(config), err, sizeof(err)),
                    0);
   char want[256];
@@ -285,7 +356,7 @@ static void test_dev(void **state) {
   riptd_config cfg;
   riptd_app *app = NULL;
   if (riptd_config_load(&cfg, config, err, sizeof(err)) != 0 ||
-      riptd_app_new(&app, &cfg, err, sizeof(err)) != 0)
+      riptd_app_new(&app, &cfg, &loop, err, sizeof(err)) != 0)
     fail_msg("%s", err);
   assert_int_equal(cfg.ncustomers, 1);
   assert_string_equal(cfg.customers[0].name, "dev");
@@ -329,6 +400,16 @@ static void test_dev(void **state) {
   assert_string_equal(json_string_value(json_array_get(from, 9)),
                       "+15550100009");
   json_decref(info);
+  /* The store is in memory, owned by the node of the state directory. */
+  assert_int_equal(cfg.store.kind, RIPTD_STORE_MEMORY);
+  char node[256];
+  snprintf(node, sizeof(node), "%s/node-id", state_dir);
+  size_t node_len = 0;
+  char *node_file = ript_test_read_file(node, &node_len);
+  assert_int_equal(node_len, 65);
+  node_file[64] = '\0';
+  assert_string_equal(cfg.store.node_id, node_file);
+  assert_string_equal(app->node_id, node_file);
   /* The tone: a 44-byte header and 2 s of 16-bit samples at 8 kHz. */
   char wav[256];
   snprintf(wav, sizeof(wav), "%s/tone.wav", state_dir);
@@ -340,10 +421,11 @@ static void test_dev(void **state) {
   assert_memory_equal(bytes + 36, "data", 4);
   assert_int_equal((uint8_t)bytes[24] | (uint8_t)bytes[25] << 8, 8000);
   free(bytes);
-  riptd_app_del(app);
+  app_del(app);
   riptd_config_free(&cfg);
-  /* A restart keeps the token and the CAs, and writes dev.json anew. */
-  assert_int_equal(riptd_dev_prepare(state_dir, "[::1]:0", 0, config,
+  /* A restart keeps the token, the CAs and the node id, and writes
+   * dev.json anew; --durable keeps the store in riptd.db. */
+  assert_int_equal(riptd_dev_prepare(state_dir, "[::1]:0", 0, 1, config,
                                      sizeof(config), err, sizeof(err)),
                    0);
   snprintf(want, sizeof(want), "%s/dev.json", state_dir);
@@ -351,6 +433,11 @@ static void test_dev(void **state) {
   assert_int_equal(riptd_config_load(&cfg, config, err, sizeof(err)), 0);
   assert_string_equal(cfg.customers[0].tokens[0], token);
   assert_string_equal(cfg.listen_address, "::1");
+  assert_string_equal(cfg.store.node_id, node_file);
+  assert_int_equal(cfg.store.kind, RIPTD_STORE_SQLITE);
+  snprintf(want, sizeof(want), "%s/riptd.db", state_dir);
+  assert_string_equal(cfg.store.path, want);
+  free(node_file);
   riptd_config_free(&cfg);
 }
 
@@ -358,7 +445,7 @@ static void test_dev_errors(void **state) {
   (void)state;
   char config[256], err[1024], path[128];
   path_of(path, sizeof(path), "tone.wav/dev");
-  assert_int_equal(riptd_dev_prepare(path, "127.0.0.1:0", 0, config,
+  assert_int_equal(riptd_dev_prepare(path, "127.0.0.1:0", 0, 0, config,
                                      sizeof(config), err, sizeof(err)),
                    -1);
   char want[256];
@@ -370,11 +457,9 @@ static void test_dev_errors(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_errors),
-      cmocka_unit_test(test_authority),
-      cmocka_unit_test(test_record_dir),
-      cmocka_unit_test(test_dev),
-      cmocka_unit_test(test_dev_errors),
+      cmocka_unit_test(test_errors), cmocka_unit_test(test_authority),
+      cmocka_unit_test(test_store),  cmocka_unit_test(test_record_dir),
+      cmocka_unit_test(test_dev),    cmocka_unit_test(test_dev_errors),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -58,7 +58,8 @@ static const char full[] =
     "{'issuer':'https://idp.example','jwks-uri':'https://idp.example/keys',"
     "'jwks-cacert':'idp-ca.pem'}],"
     "'server':{'key':'as-key.pem','issuer':'https://ript.example.com',"
-    "'token-lifetime-s':600,'token-requests-per-second':5,'clients':[{'id':'pbx1','secret':"
+    "'token-lifetime-s':600,'token-requests-per-second':5,'clients':[{'id':'"
+    "pbx1','secret':"
     "'s3cr3t-s3cr3t-s3cr3t','customer':'globex','scope':'call',"
     "'refresh-tokens':['rt-0123456789abcdef']},{'id':'ops','secret':"
     "'0123456789abcdef','customer':'acme'}]}},"
@@ -69,6 +70,8 @@ static const char full[] =
     "'media-byways-per-call':25},"
     "'transport-limits':{'max-streams':500,'stream-window':65536,"
     "'connection-window':1048576,'reset-burst':0},"
+    "'store':{'type':'sqlite','path':'state/riptd.db','node-id':'node-a',"
+    "'lease-ms':5000},"
     "'customers':[{'name':'acme','tokens':['" TOKEN "','abcdefghijklmnop=='],"
     "'numbers':['+15550100000','+1555020*'],'tgs':['lab','main']},"
     "{'name':'globex','tokens':['ZZZZZZZZZZZZZZZZ'],'numbers':['+44*'],"
@@ -147,6 +150,10 @@ static void test_full(void **state) {
   assert_int_equal(cfg.transport.stream_window, 65536);
   assert_int_equal(cfg.transport.connection_window, 1048576);
   assert_int_equal(cfg.transport.reset_burst, 0);
+  assert_int_equal(cfg.store.kind, RIPTD_STORE_SQLITE);
+  assert_string_equal(cfg.store.path, "/etc/riptd/state/riptd.db");
+  assert_string_equal(cfg.store.node_id, "node-a");
+  assert_int_equal(cfg.store.lease_ms, 5000);
   assert_int_equal(cfg.ncustomers, 2);
   const riptd_customer *cu = &cfg.customers[0];
   assert_string_equal(cu->name, "acme");
@@ -216,6 +223,19 @@ static void test_defaults(void **state) {
   assert_int_equal(cfg.ring_timeout_ms, RIPTD_DEFAULT_RING_TIMEOUT_MS);
   assert_int_equal(cfg.ended_call_keep_ms, RIPTD_DEFAULT_ENDED_CALL_KEEP_MS);
   assert_int_equal(cfg.document_max_bytes, RIPTD_DEFAULT_DOCUMENT_MAX_BYTES);
+  assert_int_equal(cfg.store.kind, RIPTD_STORE_MEMORY);
+  assert_null(cfg.store.path);
+  assert_null(cfg.store.node_id);
+  assert_int_equal(cfg.store.lease_ms, RIPTD_DEFAULT_LEASE_MS);
+  riptd_config_free(&cfg);
+  /* A memory store may be named, with a node id. */
+  assert_int_equal(parse_q(&cfg, "riptd.json",
+                           "{" BASE ",'store':{'type':'memory',"
+                           "'node-id':'n1'}}",
+                           err, sizeof(err)),
+                   0);
+  assert_int_equal(cfg.store.kind, RIPTD_STORE_MEMORY);
+  assert_string_equal(cfg.store.node_id, "n1");
   riptd_config_free(&cfg);
   /* A file in the root directory resolves relative names there. */
   assert_int_equal(parse_q(&cfg, "/riptd.json", "{" BASE "}", err,
@@ -442,6 +462,24 @@ static const bad_case bad_cases[] = {
      "'clients':[{'id':'c','secret':'0123456789abcdef','customer':'acme'}]}}}",
      F "$.oauth.server.issuer: \"https://a.example\" is also in "
        "$.oauth.issuers"},
+    /* store */
+    {"{" BASE ",'store':{'type':'redis'}}",
+     F "$.store.type: expected \"memory\" or \"sqlite\""},
+    {"{" BASE ",'store':{'type':'sqlite'}}",
+     F "$.store: missing member \"path\""},
+    {"{" BASE ",'store':{'path':'x.db'}}",
+     F "$.store.path: only the sqlite store takes a path"},
+    {"{" BASE ",'store':{'type':'sqlite','path':''}}",
+     F "$.store.path: must not be empty"},
+    {"{" BASE ",'store':{'node-id':'a/b'}}",
+     F "$.store.node-id: expected 1 to 64 of A-Z a-z 0-9 - . _ ~ (not "
+       "\".\" or \"..\")"},
+    {"{" BASE ",'store':{'lease-ms':999}}",
+     F "$.store.lease-ms: expected an integer from 1000 to 3600000"},
+    {"{" BASE ",'store':{'ttl':1}}",
+     F "$.store.ttl: unknown member (names starting with \"_\" are "
+       "comments)"},
+    {"{" BASE ",'store':'memory'}", F "$.store: expected an object"},
     /* limits */
     {"{" BASE ",'limits':{'media-byways-per-call':19}}",
      F "$.limits.media-byways-per-call: expected an integer from 20 to 1000"},
@@ -454,8 +492,7 @@ static const bad_case bad_cases[] = {
     {"{" BASE ",'advertisement':'1 in opus;'}",
      F "$.advertisement: not a valid advertisement: at byte 5 expected "
        "ADVERT_EXPECTED"},
-    {"{" BASE ",'advertisement':true}",
-     F "$.advertisement: expected a string"},
+    {"{" BASE ",'advertisement':true}", F "$.advertisement: expected a string"},
     /* timers, limits */
     {"{" BASE ",'timers':{'no-byway-timeout-ms':999}}",
      F "$.timers.no-byway-timeout-ms: expected an integer from 1000 to "
@@ -482,8 +519,9 @@ static const bad_case bad_cases[] = {
     {ONE_TG("{'name':'a/b'}"), F "$.tgs[0].name: " NAME_RULE},
     {ONE_TG("{'name':'..'}"), F "$.tgs[0].name: " NAME_RULE},
     {ONE_TG("{'name':'.'}"), F "$.tgs[0].name: " NAME_RULE},
-    {ONE_TG("{'name':'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-            "aaaaa'}"),
+    {ONE_TG(
+         "{'name':'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+         "aaaaa'}"),
      F "$.tgs[0].name: " NAME_RULE},
     {ONE_TG("{'name':'main'},{'name':'main'}"),
      F "$.tgs[1].name: TG \"main\" is already defined"},

@@ -35,6 +35,17 @@ static void test_good(void **state) {
                          "--listen=127.0.0.1:4433", NULL),
                    0);
   assert_string_equal(opt.config, "x.json");
+  assert_false(opt.durable);
+  assert_null(opt.node_id);
+  assert_int_equal(parse(&opt, err, sizeof(err), "--dev", "--durable",
+                         "--node-id", "node-2", NULL),
+                   0);
+  assert_true(opt.durable);
+  assert_string_equal(opt.node_id, "node-2");
+  assert_int_equal(parse(&opt, err, sizeof(err), "--config", "x.json",
+                         "--node-id=n.3", NULL),
+                   0);
+  assert_string_equal(opt.node_id, "n.3");
   assert_int_equal(parse(&opt, err, sizeof(err), "--help", NULL), 0);
   assert_true(opt.help);
   assert_int_equal(parse(&opt, err, sizeof(err), "-h", NULL), 0);
@@ -58,6 +69,16 @@ static void test_bad(void **state) {
                          "d", NULL),
                    -1);
   assert_string_equal(err, "--state belongs to --dev");
+  assert_int_equal(
+      parse(&opt, err, sizeof(err), "--config", "x", "--durable", NULL), -1);
+  assert_string_equal(err, "--durable belongs to --dev");
+  assert_int_equal(
+      parse(&opt, err, sizeof(err), "--dev", "--node-id", "a b", NULL), -1);
+  assert_string_equal(err, "--node-id a b: expected 1 to 64 of A-Z a-z 0-9 "
+                           "- . _ ~ (not \".\" or \"..\")");
+  assert_int_equal(parse(&opt, err, sizeof(err), "--dev", "--node-id", NULL),
+                   -1);
+  assert_string_equal(err, "--node-id needs a value");
   assert_int_equal(parse(&opt, err, sizeof(err), "--dev", "--listen",
                          "localhost:80", NULL),
                    -1);

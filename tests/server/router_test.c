@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "app.h"
 #include "config.h"
 #include "ript/doc.h"
@@ -154,6 +156,9 @@ static int group_setup(void **state) {
   write_key("as-key.pem", NULL);
   write_key("idp-key.pem", "idp-1");
   write_str("as.json", CONFIG_HEAD STIR_OURS AS_OAUTH CONFIG_TAIL);
+  write_str("sqlite.json",
+            CONFIG_HEAD STIR_OURS "\"store\": {\"type\": \"sqlite\", \"path\": "
+                                  "\"router.db\"}," CONFIG_TAIL);
   write_str("limits.json",
             CONFIG_HEAD STIR_OURS
             "\"limits\": {\"calls-per-customer\": 1, "
@@ -170,10 +175,11 @@ static int group_setup(void **state) {
 static int group_teardown(void **state) {
   (void)state;
   static const char *const files[] = {
-      "ca.pem",     "ca-key.pem", "other-ca.pem", "other-ca-key.pem",
-      "tls.pem",    "tls-key.pem", "tone.wav",    "riptd.json",
-      "oauth.json", "untrusted.json", "as-key.pem", "idp-key.pem",
-      "idp-jwks.json", "as.json", "limits.json"};
+      "ca.pem",        "ca-key.pem",     "other-ca.pem", "other-ca-key.pem",
+      "tls.pem",       "tls-key.pem",    "tone.wav",     "riptd.json",
+      "oauth.json",    "untrusted.json", "as-key.pem",   "idp-key.pem",
+      "idp-jwks.json", "as.json",        "limits.json",  "sqlite.json",
+      "router.db",     "router.db-wal",  "router.db-shm"};
   char path[128];
   for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); ++i) {
     snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
@@ -189,6 +195,7 @@ static int group_teardown(void **state) {
 
 typedef struct fx {
   riptd_config cfg;
+  uv_loop_t loop; /* the store's */
   riptd_app *app;
   riptd_response resp;
   int64_t now_ms;
@@ -199,8 +206,9 @@ static fx *fx_open(const char *config) {
   assert_non_null(f);
   char path[128], err[512];
   snprintf(path, sizeof(path), "%s/%s", dir, config);
+  assert_int_equal(uv_loop_init(&f->loop), 0);
   if (riptd_config_load(&f->cfg, path, err, sizeof(err)) != 0 ||
-      riptd_app_new(&f->app, &f->cfg, err, sizeof(err)) != 0)
+      riptd_app_new(&f->app, &f->cfg, &f->loop, err, sizeof(err)) != 0)
     fail_msg("%s", err);
   assert_int_equal(riptd_app_set_port(f->app, 4433), 0);
   riptd_response_init(&f->resp);
@@ -216,8 +224,29 @@ static int setup(void **state) {
 static void fx_close(fx *f) {
   riptd_response_free(&f->resp);
   riptd_app_del(f->app);
+  uv_run(&f->loop, UV_RUN_DEFAULT); /* the store closes */
+  assert_int_equal(uv_loop_close(&f->loop), 0);
   riptd_config_free(&f->cfg);
   free(f);
+}
+
+/* Runs the loop until |*done| (what a callback sets) is set. */
+static void run_until(fx *f, const int *done) {
+  while (!*done)
+    if (!uv_run(&f->loop, UV_RUN_ONCE) && !*done)
+      fail_msg("the loop ran out of work before the answer");
+}
+
+static void answered(void *data) { ++*(int *)data; }
+
+/* Hands |r| to the router and waits for the answer in f->resp. */
+static int handle(fx *f, const riptd_request *r) {
+  int done = 0;
+  riptd_response_free(&f->resp);
+  riptd_router_handle(f->app, r, &f->resp, answered, &done);
+  run_until(f, &done);
+  assert_int_equal(done, 1);
+  return f->resp.status;
 }
 
 static int teardown(void **state) {
@@ -241,9 +270,7 @@ static int req(fx *f, const char *method, const char *path,
     h[n++].value = ctype;
   }
   riptd_request r = {method, path, h, n, body, len, f->now_ms};
-  riptd_response_free(&f->resp);
-  riptd_router_handle(f->app, &r, &f->resp);
-  return f->resp.status;
+  return handle(f, &r);
 }
 
 static int get(fx *f, const char *path, const char *token) {
@@ -357,16 +384,14 @@ static void test_auth(void **state) {
   expect_error(f, 401, "invalid-token", "the bearer token is empty");
   ript_http_header h[1] = {{"authorization", "Basic YWNtZTp4"}};
   riptd_request r = {"GET", P("/providertgs"), h, 1, NULL, 0, f->now_ms};
-  riptd_response_free(&f->resp);
-  riptd_router_handle(f->app, &r, &f->resp);
+  handle(f, &r);
   expect_error(f, 401, "unauthorized",
                "this resource needs \"Authorization: Bearer TOKEN\", not "
                "another scheme");
   assert_string_equal(header(f, "www-authenticate"), "Bearer realm=\"ript\"");
   /* The scheme is case-insensitive; spaces around the token are fine. */
   h[0].value = "bearer   " ACME "  ";
-  riptd_response_free(&f->resp);
-  riptd_router_handle(f->app, &r, &f->resp);
+  handle(f, &r);
   assert_int_equal(f->resp.status, 200);
   /* 405 comes before 401. */
   assert_int_equal(req(f, "DELETE", P("/providertgs"), NULL, NULL, NULL, 0),
@@ -703,6 +728,36 @@ static int place(fx *f, const char *tgpath, const char *token,
 
 #define MAIN_PHONE ROOT "/providertgs/main/handlers/phone"
 
+/* What a call record looks like in the store, for a test to change. */
+typedef struct store_res {
+  int done, rv;
+  riptd_call_rec rec;
+} store_res;
+
+static void on_store_call(void *data, int rv, const riptd_call_rec *rec) {
+  store_res *r = data;
+  ++r->done;
+  r->rv = rv;
+  if (rec)
+    assert_int_equal(riptd_call_rec_copy(&r->rec, rec), 0);
+}
+
+/* The stored call |uuid| changes to |state| (as the live calls would). */
+static void store_call_state(fx *f, const char *uuid, ript_call_state state) {
+  store_res got = {0}, put = {0};
+  riptd_store_call_get(f->app->store, uuid, f->now_ms, on_store_call, &got);
+  run_until(f, &got.done);
+  assert_int_equal(got.rv, 0);
+  got.rec.state = state;
+  riptd_store_call_update(f->app->store, &got.rec, f->now_ms, on_store_call,
+                          &put);
+  run_until(f, &put.done);
+  assert_int_equal(put.rv, 0);
+  assert_int_equal(put.rec.version, got.rec.version + 1);
+  riptd_call_rec_free(&got.rec);
+  riptd_call_rec_free(&put.rec);
+}
+
 static void test_call(void **state) {
   fx *f = *state;
   int64_t now = f->now_ms / 1000;
@@ -766,11 +821,7 @@ static void test_call(void **state) {
   assert_non_null(strstr(body(f), "\"serverDirectives\": \"1 to 1: PCMU;\""));
   /* A call that ended takes no POST. */
   const char *uuid = call_path + strlen(call_path) - 36;
-  riptd_call_rec rec;
-  assert_int_equal(riptd_store_call_get(f->app->store, uuid, &rec), 0);
-  rec.state = RIPT_CALL_DECLINED;
-  assert_int_equal(riptd_store_call_replace(f->app->store, &rec), 0);
-  riptd_call_rec_free(&rec);
+  store_call_state(f, uuid, RIPT_CALL_DECLINED);
   req(f, "POST", call_path, ACME, NULL, NULL, 0);
   char reason[128];
   snprintf(reason, sizeof(reason), "call %s has ended (state declined)", uuid);
@@ -821,7 +872,7 @@ static void test_call_lookup(void **state) {
 }
 
 static int byway(fx *f, const char *method, const char *path,
-                 const char *token, riptd_byway *out) {
+                 const char *token, riptd_byway_path *out) {
   ript_http_header h;
   char auth[128];
   snprintf(auth, sizeof(auth), "Bearer %s", token ? token : "");
@@ -864,7 +915,7 @@ static void test_byways(void **state) {
   char events[160], media[160], reason[160];
   snprintf(events, sizeof(events), "%s/events", call);
   snprintf(media, sizeof(media), "%s/media", call);
-  riptd_byway b;
+  riptd_byway_path b;
   assert_int_equal(byway(f, "GET", events, ACME, &b), RIPTD_ROUTER_BYWAY);
   assert_int_equal(b.kind, RIPTD_BYWAY_EVENTS);
   assert_string_equal(b.uuid, uuid);
@@ -890,11 +941,16 @@ static void test_byways(void **state) {
   assert_int_equal(byway(f, "GET", events, GLOBEX, &b),
                    RIPTD_ROUTER_ANSWERED);
   expect_error(f, 404, "not-found", "there is no TG named main");
+  /* The router reads no store: the live calls decide whether the call is
+   * the customer's on that TG (there is no call UUID on TG lab), from what
+   * the byway says. */
   snprintf(reason, sizeof(reason), P("/providertgs/lab/calls/%s/media"),
            uuid);
-  assert_int_equal(byway(f, "GET", reason, ACME, &b), RIPTD_ROUTER_ANSWERED);
-  snprintf(reason, sizeof(reason), "there is no call %s on TG lab", uuid);
-  expect_error(f, 404, "not-found", reason);
+  assert_int_equal(byway(f, "GET", reason, ACME, &b), RIPTD_ROUTER_BYWAY);
+  assert_string_equal(b.uuid, uuid);
+  assert_string_equal(b.tg->name, "lab");
+  assert_string_equal(b.customer->name, "acme");
+  assert_int_equal(f->resp.status, 0);
   assert_int_equal(byway(f, "GET", MAIN "/calls/x/events", ACME, &b),
                    RIPTD_ROUTER_ANSWERED);
   expect_error(f, 404, "not-found", "there is no call x on TG main");
@@ -1214,6 +1270,40 @@ static void test_limits(void **state) {
   assert_int_equal(get(f, MAIN, ACME), 429);
 }
 
+/* ---- a store that cannot be used now ---- */
+
+static void test_store_unavailable(void **state) {
+  (void)state;
+  fx *f = fx_open("sqlite.json");
+  char db[128];
+  snprintf(db, sizeof(db), "%s/router.db", dir);
+  assert_int_equal(
+      post_json(f, MAIN "/handlers", ACME, HANDLER("phone", PHONE)), 201);
+  /* Another process holds the database beyond the busy timeout: what
+   * writes is answered 503 with when to come back; what reads works. */
+  sqlite3 *other = NULL;
+  assert_int_equal(sqlite3_open(db, &other), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL),
+                   SQLITE_OK);
+  assert_int_equal(post_json(f, MAIN "/handlers", ACME, HANDLER("pc", PHONE)),
+                   503);
+  expect_error(f, 503, "store-unavailable",
+               "riptd could not store the handler: its store is "
+               "unavailable now; retry after 1 s");
+  assert_string_equal(header(f, "retry-after"), "1");
+  assert_int_equal(get(f, MAIN "/handlers/phone", ACME), 200);
+  assert_int_equal(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL),
+                   SQLITE_OK);
+  sqlite3_close(other);
+  assert_int_equal(post_json(f, MAIN "/handlers", ACME, HANDLER("pc", PHONE)),
+                   201);
+  fx_close(f);
+  /* The records are in the file: a restart finds them. */
+  f = fx_open("sqlite.json");
+  assert_int_equal(get(f, MAIN "/handlers/pc", ACME), 200);
+  fx_close(f);
+}
+
 /* ---- OAuth: the built-in authorization server and outside issuers ---- */
 
 static int as_setup(void **state) {
@@ -1228,9 +1318,7 @@ static int token_post(fx *f, const char *authz, const char *body) {
       {"authorization", authz}};
   riptd_request r = {"POST", "/oauth/token", h, authz ? 2 : 1,
                      (const uint8_t *)body, strlen(body), f->now_ms};
-  riptd_response_free(&f->resp);
-  riptd_router_handle(f->app, &r, &f->resp);
-  return f->resp.status;
+  return handle(f, &r);
 }
 
 /* The last response is the RFC 6749 error |error|. */
@@ -1469,18 +1557,28 @@ static void test_outside_issuer(void **state) {
 int main(void) {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
   const struct CMUnitTest tests[] = {
-      T(test_root),          T(test_oauth),
-      T(test_unknown_paths), T(test_auth),
-      T(test_tg_list),       T(test_tg),
-      T(test_handlers),      T(test_handler_errors),
-      T(test_certs),         T(test_cert_errors),
-      T(test_call),          T(test_call_lookup),
+      T(test_root),
+      T(test_oauth),
+      T(test_unknown_paths),
+      T(test_auth),
+      T(test_tg_list),
+      T(test_tg),
+      T(test_handlers),
+      T(test_handler_errors),
+      T(test_certs),
+      T(test_cert_errors),
+      T(test_call),
+      T(test_call_lookup),
       T(test_byways),
-      T(test_call_errors),   cmocka_unit_test(test_call_untrusted),
+      T(test_call_errors),
+      cmocka_unit_test(test_call_untrusted),
       T(test_random_requests),
+      cmocka_unit_test(test_store_unavailable),
 #define AS(name) cmocka_unit_test_setup_teardown(name, as_setup, teardown)
-      AS(test_as_token),     AS(test_as_token_errors),
-      AS(test_as_documents), AS(test_outside_issuer),
+      AS(test_as_token),
+      AS(test_as_token_errors),
+      AS(test_as_documents),
+      AS(test_outside_issuer),
       cmocka_unit_test_setup_teardown(test_limits, limits_setup, teardown),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
