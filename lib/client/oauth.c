@@ -29,7 +29,7 @@ struct client_oauth {
   client_req *req;       /* the token request in flight, or NULL */
   uint64_t last_ms;      /* when the last request started */
   uint64_t backoff_ms;   /* after a failure; 0 after a success */
-  uint64_t requests, failures, refusals;
+  uint64_t refusals;
   int closing;
   int timer_closed;
 };
@@ -113,7 +113,6 @@ static void oauth_free(client_oauth *o);
 static void oauth_report(client_oauth *o, const ript_client_result *res,
                          int64_t expires_in) {
   if (res->code != 0) {
-    ++o->failures;
     o->backoff_ms = o->backoff_ms ? o->backoff_ms * 2 : OAUTH_FIRST_BACKOFF_MS;
     if (o->backoff_ms > RIPT_CLIENT_OAUTH_MAX_BACKOFF_MS)
       o->backoff_ms = RIPT_CLIENT_OAUTH_MAX_BACKOFF_MS;
@@ -209,7 +208,6 @@ static void oauth_request(client_oauth *o) {
     spec.body = body.data;
     spec.body_len = body.len;
     o->last_ms = uv_now(client->loop);
-    ++o->requests;
     rv = client_req_start(client, &spec, oauth_on_done, o, &o->req);
   }
   if (body.data)
@@ -393,14 +391,6 @@ int ript_client_oauth_metadata(ript_client *client,
   if (rv != 0)
     ript_mem_free(client->mem, op);
   return rv;
-}
-
-uint64_t ript_client_oauth_requests(const ript_client *client) {
-  return client && client->oauth ? client->oauth->requests : 0;
-}
-
-uint64_t ript_client_oauth_failures(const ript_client *client) {
-  return client && client->oauth ? client->oauth->failures : 0;
 }
 
 uint64_t ript_client_oauth_refusals(const ript_client *client) {
