@@ -58,10 +58,14 @@ int ript_conv_new(ript_conv **pconv, const ript_conv_config *config,
   c->mem = mem;
   c->server = config->media.role == RIPT_MEDIA_ROLE_SERVER;
   c->ack_delay_ms = config->ack_delay_ms;
-  c->replay_wait_ms = config->replay_wait_ms;
-  c->ping_interval_ms = config->ping_interval_ms;
-  c->events_keep_ms = config->events_keep_ms;
-  c->events_keep_max = config->events_keep_max;
+  /* What a role ignores is not kept (nor checked). */
+  if (c->server) {
+    c->events_keep_ms = config->events_keep_ms;
+    c->events_keep_max = config->events_keep_max;
+  } else {
+    c->replay_wait_ms = config->replay_wait_ms;
+    c->ping_interval_ms = config->ping_interval_ms;
+  }
   c->session = session;
   c->path = RIPT_CONV_PATH_NONE;
   ript_buf_init(&c->queue, mem);
@@ -261,8 +265,7 @@ int ript_conv_send(ript_conv *conv, const ript_media_frame *frame,
     if (rv < 0)
       return rv;
   }
-  ript_ssize n =
-      ript_media_send(conv->session, frame, now, &conv->queue, NULL);
+  ript_ssize n = ript_media_send(conv->session, frame, now, &conv->queue, NULL);
   if (n < 0 || !carrier) {
     /* Without a carrier the session keeps the chunk for the replay. */
     conv->queue.len = at;
@@ -306,8 +309,8 @@ static ript_ssize conv_write_queued(ript_conv *c, ript_buf *out, size_t max) {
   memcpy(&r, c->queue.data + c->queue_head, sizeof(r));
   if (r.len > max)
     return RIPT_ERR_NOBUF;
-  int rv = ript_buf_append(out, c->queue.data + c->queue_head + sizeof(r),
-                           r.len);
+  int rv =
+      ript_buf_append(out, c->queue.data + c->queue_head + sizeof(r), r.len);
   if (rv < 0)
     return rv;
   if (r.forwarded)
@@ -377,8 +380,7 @@ ript_ssize ript_conv_write(ript_conv *conv, int64_t now, ript_buf *out,
     ript_ssize a = conv_write_acks(conv, now, out, max - (size_t)n);
     return a > 0 ? n + a : n;
   }
-  return conv_acks_alone(conv, now) ? conv_write_acks(conv, now, out, max)
-                                    : 0;
+  return conv_acks_alone(conv, now) ? conv_write_acks(conv, now, out, max) : 0;
 }
 
 ript_ssize ript_conv_write_acks(ript_conv *conv, int64_t now, ript_buf *out,
@@ -390,8 +392,8 @@ ript_ssize ript_conv_write_acks(ript_conv *conv, int64_t now, ript_buf *out,
 
 /* ==== Media in ============================================================ */
 
-int ript_conv_receive(ript_conv *conv, uint8_t *data, size_t len,
-                      int64_t now, ript_media_frame_cb cb, void *user_data) {
+int ript_conv_receive(ript_conv *conv, uint8_t *data, size_t len, int64_t now,
+                      ript_media_frame_cb cb, void *user_data) {
   if (!conv || conv->receiving)
     return RIPT_ERR_INVALID_ARGUMENT;
   conv->receiving = true;

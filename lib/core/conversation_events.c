@@ -248,8 +248,7 @@ void ript_conv_events_check(ript_conv *conv, int64_t now) {
 }
 
 bool ript_conv_event_due(const ript_conv *conv, int64_t now) {
-  return (conv->nevents > 0 && !conv_keeping(conv)) ||
-         conv_ping_due(conv, now);
+  return (conv->nevents > 0 && !conv_keeping(conv)) || conv_ping_due(conv, now);
 }
 
 int64_t ript_conv_events_deadline(const ript_conv *conv) {

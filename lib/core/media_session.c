@@ -403,9 +403,8 @@ static ript_ssize media_take_acks(ript_media_session *s, int64_t now_ms,
     return 0;
   /* Every acknowledgement is shorter than the overhead bound, so the room
    * reserved never stops one that |max_bytes| lets through. */
-  size_t room = n > max_bytes / MEDIA_CHUNK_OVERHEAD
-                    ? max_bytes
-                    : n * MEDIA_CHUNK_OVERHEAD;
+  size_t room = n > max_bytes / MEDIA_CHUNK_OVERHEAD ? max_bytes
+                                                     : n * MEDIA_CHUNK_OVERHEAD;
   int rv = ript_buf_reserve(out, room);
   if (rv < 0)
     return rv;
