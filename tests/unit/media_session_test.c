@@ -628,6 +628,14 @@ static void test_take_acks_within(void **state) {
   assert_int_equal(len[0], len[2]);
   assert_true(len[1] < len[0]);
 
+  /* No memory for the room: nothing taken. */
+  ript_test_failmem fm;
+  ript_test_failmem_init(&fm, 0);
+  ript_buf nomem;
+  ript_buf_init(&nomem, &fm.mem);
+  assert_int_equal(ript_media_take_acks_within(server, 20, &nomem, SIZE_MAX),
+                   RIPT_ERR_NOMEM);
+  assert_int_equal(nomem.len, 0);
   /* Nothing fits: nothing taken, nothing appended. */
   ript_buf_reset(&b);
   assert_int_equal(ript_media_take_acks_within(server, 20, &b, len[0] - 1), 0);
