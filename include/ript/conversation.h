@@ -171,8 +171,8 @@ void ript_conv_migrate(ript_conv *conv, int64_t now);
  * no path it goes to the backlog instead, and a server queues media-panic
  * (as ript_conv_send_event; its `call` is the announcement's) if this
  * outage has not had one (when there is no memory for it, the next chunk
- * kept tries again). Returns 0 or the errors of ript_media_send (RIPT_ERR_NOMEM
- * also when the queue cannot grow).
+ * kept tries again). Returns 0 or the errors of ript_media_send
+ * (RIPT_ERR_NOMEM also when the queue cannot grow).
  */
 int ript_conv_send(ript_conv *conv, const ript_media_frame *frame,
                    int64_t now);
