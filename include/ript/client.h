@@ -233,11 +233,8 @@ typedef void (*ript_client_oauth_meta_cb)(ript_client *client,
 int ript_client_oauth_metadata(ript_client *client,
                                ript_client_oauth_meta_cb cb, void *user_data);
 
-/* Token requests made so far (first and refreshes), how many failed, and
- * how many responses refused the client's token (401) since OAuth
+/* How many responses refused the client's token (401) since OAuth
  * started. */
-uint64_t ript_client_oauth_requests(const ript_client *client);
-uint64_t ript_client_oauth_failures(const ript_client *client);
 uint64_t ript_client_oauth_refusals(const ript_client *client);
 
 /* ---- bootstrap and discovery (§8.1-§8.3, §9.1-§9.3) ---- */

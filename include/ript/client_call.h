@@ -15,7 +15,9 @@
  *     byways of §9.11.3-§9.11.4: a PUT per chunk (with the acks owed) and
  *     |byways| long-lived GETs, each answered with one chunk and reopened.
  * Media is sealed, numbered, acknowledged, replayed and measured by a
- * ript_media_session (ript/media.h) built from the call's directives.
+ * ript_media_session (ript/media.h) built from the call's directives, and
+ * what leaves when (acknowledgements, replays, pings) is decided by the
+ * call's conversation (ript/conversation.h), as in riptd.
  *
  * Migration (§9.13, §9.14). The call migrates when the server sends
  * `migrate` (to its "uri" if it names one), when the signaling byway is
@@ -24,7 +26,9 @@
  * exchange of the call is cancelled, a new GET {call}/events is sent
  * without cookies, and only once its response headers arrive is the media
  * reopened; every chunk not yet acknowledged (at most 5 s of them) is then
- * replayed at once. Frames sent meanwhile are kept the same way. A
+ * replayed, right after the first new frame (which carries full values)
+ * or 60 ms after the media path returned. Frames sent meanwhile are kept
+ * the same way. A
  * signaling byway that cannot be reopened is retried with the client's
  * back-off until |give_up_ms| have passed without one; then the call ends
  * with RIPT_ERR_HTTP_CLOSED.

@@ -98,7 +98,7 @@ typedef struct ript_conv ript_conv;
  * Allocates with |mem| (NULL: the default allocator). Returns 0 and stores
  * it in |*pconv|, or (nothing stored) the errors of ript_media_session_new,
  * or RIPT_ERR_INVALID_ARGUMENT for a NULL |pconv| or |config| or a value
- * out of range above.
+ * out of range above (of those the role uses: the others are ignored).
  */
 int ript_conv_new(ript_conv **pconv, const ript_conv_config *config,
                   int64_t now, const ript_mem *mem);
@@ -156,9 +156,11 @@ int ript_conv_set_path(ript_conv *conv, ript_conv_path path, int64_t now);
 /*
  * The byways are being re-established (§9.13): the path is NONE until the
  * binding sets one. A server that asked for it (`migrate`) sends no
- * media-panic for this outage. A client calls this when it migrates: every
- * stream it sends carries full values again (ript_media_resync), and the
- * replay waits for a new chunk as after any break.
+ * media-panic for this outage, and replays every chunk not yet
+ * acknowledged on the first carrier that returns, also those written on
+ * the old byways (decision 78). A client calls this when it migrates:
+ * every stream it sends carries full values again (ript_media_resync), and
+ * from now on its replays wait for a new chunk (or replay_wait_ms).
  */
 void ript_conv_migrate(ript_conv *conv, int64_t now);
 
@@ -169,8 +171,8 @@ void ript_conv_migrate(ript_conv *conv, int64_t now);
  * no path it goes to the backlog instead, and a server queues media-panic
  * (as ript_conv_send_event; its `call` is the announcement's) if this
  * outage has not had one (when there is no memory for it, the next chunk
- * kept tries again). Returns 0 or the errors of ript_media_send (RIPT_ERR_NOMEM
- * also when the queue cannot grow).
+ * kept tries again). Returns 0 or the errors of ript_media_send
+ * (RIPT_ERR_NOMEM also when the queue cannot grow).
  */
 int ript_conv_send(ript_conv *conv, const ript_media_frame *frame,
                    int64_t now);
@@ -241,7 +243,9 @@ int ript_conv_set_announcement(ript_conv *conv, const ript_event *ev);
  * Whether the signaling byway is up: a server's "at least one reverse
  * signaling byway open", a client's "its GET {call}/events answered".
  * When a server's goes down, the events queued and not taken yet are kept
- * as ript_conv_send_event keeps them (from when they were sent).
+ * as ript_conv_send_event keeps them (from when they were sent); when it
+ * comes up here rather than by ript_conv_open_events, what was kept is
+ * handed out by ript_conv_take_event.
  */
 void ript_conv_set_signal(ript_conv *conv, int up, int64_t now);
 
@@ -306,9 +310,13 @@ int64_t ript_conv_next_deadline(const ript_conv *conv);
 
 /*
  * Runs what is due at |now|: the session's timers (ript_media_check; the
- * client's migration flags are reported as RIPT_CONV_FLAG_MIGRATE), kept
- * events that aged out, the replay's wait. Returns RIPT_CONV_FLAG_* (0 when
- * nothing happened).
+ * client's migration flags, while it has a path, are reported as
+ * RIPT_CONV_FLAG_MIGRATE; a server's are not), kept events that aged out,
+ * the replay's wait. RIPT_CONV_FLAG_WRITE says that ript_conv_write or
+ * ript_conv_take_event has something now (a chunk, a replay,
+ * acknowledgements whose delay is up, an event, a ping). Returns
+ * RIPT_CONV_FLAG_* (0 when nothing happened, and for NULL or a negative
+ * |now|).
  */
 unsigned ript_conv_check(ript_conv *conv, int64_t now);
 

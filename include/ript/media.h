@@ -12,7 +12,8 @@
  *
  *   Sending:    ript_media_send            one media chunk per call; the
  *                                           chunk is kept until acknowledged
- *               ript_media_take_acks       the acknowledgements owed
+ *               ript_media_take_acks,      the acknowledgements owed
+ *               ript_media_take_acks_within (all, a number, or what fits)
  *   Receiving:  ript_media_receive         a whole byway body or datagram
  *   Recovery:   ript_media_replay_start,   every unacknowledged chunk again,
  *               ript_media_replay           after byways come back (§9.12,
@@ -279,6 +280,21 @@ ript_ssize ript_media_send(ript_media_session *session,
 ript_ssize ript_media_take_acks(ript_media_session *session, int64_t now_ms,
                                 ript_buf *out, size_t max);
 
+/*
+ * Appends, oldest first, the acknowledgements owed that fit in |max_bytes|
+ * bytes together, as ript_media_take_acks does: for a datagram or a body
+ * of limited room, beside a media chunk or alone. Each is sealed only once
+ * it is known to fit, so the first one that does not fit stays owed (with
+ * those after it) and no control sequence number is lost. The length of an
+ * acknowledgement varies with its key id and the values it names, so only
+ * this call knows how many fit.
+ * Returns the number of bytes appended, at most |max_bytes| (0 when none is
+ * owed or the oldest does not fit), or the errors of ript_media_take_acks.
+ */
+ript_ssize ript_media_take_acks_within(ript_media_session *session,
+                                       int64_t now_ms, ript_buf *out,
+                                       size_t max_bytes);
+
 /* The number of acknowledgements owed (0 for NULL). */
 size_t ript_media_pending_acks(const ript_media_session *session);
 
@@ -374,6 +390,15 @@ size_t ript_media_replay_start(ript_media_session *session, int64_t now_ms);
  */
 ript_ssize ript_media_replay(ript_media_session *session, int64_t now_ms,
                              ript_buf *out, size_t max);
+
+/*
+ * The length of the chunk that ript_media_replay would append first at
+ * |now_ms| (the oldest one marked, younger than the replay window), or 0
+ * when none is left to replay (also for NULL or a negative |now_ms|): a
+ * caller with limited room checks it before replaying.
+ */
+size_t ript_media_replay_next_len(const ript_media_session *session,
+                                  int64_t now_ms);
 
 /*
  * Makes every stream this side sends carry full sequence numbers and

@@ -1,7 +1,7 @@
 /*
  * One call on a ript_client (ript/client_call.h): creating or resuming it,
- * the loop-driven run that opens, migrates and closes its byways, and the
- * outcome.
+ * the loop-driven run that opens, migrates and closes its byways and hands
+ * its conversation the time, and the outcome.
  */
 #include <stdio.h>
 #include <string.h>
@@ -9,9 +9,9 @@
 #include "call_internal.h"
 #include "ript_mem.h"
 
-enum { CALL_PING_DEFAULT_MS = 5000, CALL_GIVE_UP_DEFAULT_MS = 30000 };
+enum { CALL_GIVE_UP_DEFAULT_MS = 30000 };
 
-int64_t call_now_ms(void) {
+int64_t ript_client_call_now_ms(void) {
   uv_timeval64_t tv;
   if (uv_gettimeofday(&tv) != 0)
     return 0;
@@ -20,7 +20,7 @@ int64_t call_now_ms(void) {
 
 static void call_run(uv_timer_t *timer);
 
-void call_kick(ript_client_call *call) {
+void ript_client_call_kick(ript_client_call *call) {
   if (!uv_is_closing((uv_handle_t *)&call->timer))
     uv_timer_start(&call->timer, call_run, 0, 0);
 }
@@ -31,47 +31,48 @@ static char *call_strdup(const ript_client_call *call, const char *s) {
   return s ? ript_mem_strdup(call->mem, s) : NULL;
 }
 
-void call_set_failure(ript_client_call *call, const char *method,
-                      const char *url, int status, const call_xfer *xfer) {
+void ript_client_call_set_failure(ript_client_call *call, const char *method,
+                                  const char *url, int status,
+                                  const ript_client_bw *bw) {
   if (call->fail_method)
     return; /* the first failure is the one reported */
   call->fail_method = call_strdup(call, method);
   call->fail_url = call_strdup(call, url);
   call->fail_status = status;
-  if (!xfer || !xfer->body.len || status < 400)
+  if (!bw || !bw->body.len || status < 400)
     return;
   ript_doc_error doc;
   ript_doc_error_init(&doc);
-  if (ript_doc_error_parse(&doc, (const char *)xfer->body.data,
-                           xfer->body.len, 0, NULL, call->mem) == 0) {
+  if (ript_doc_error_parse(&doc, (const char *)bw->body.data, bw->body.len, 0,
+                           NULL, call->mem) == 0) {
     call->fail_error = call_strdup(call, doc.error);
     call->fail_reason = call_strdup(call, doc.reason);
   }
   ript_doc_error_free(&doc);
 }
 
-void call_finish(ript_client_call *call, int code) {
+void ript_client_call_finish(ript_client_call *call, int code) {
   if (call->phase == CALL_CLOSING)
     return;
   call->phase = CALL_CLOSING;
   call->code = code;
   if (call->create)
-    client_req_cancel(call->create);
-  call_xfer_cancel_all(call, (unsigned)-1);
-  call_kick(call);
+    ript_client_req_cancel(call->create);
+  ript_client_bw_cancel_all(call, (unsigned)-1);
+  ript_client_call_kick(call);
 }
 
 static void call_free(ript_client_call *call) {
   const ript_mem *mem = call->mem;
   ript_event_parser_del(call->parser);
   ript_buf_free(&call->scratch);
-  ript_media_session_del(call->session);
+  ript_conv_del(call->conv);
   ript_chunk_key_free(&call->tx_key);
   ript_mediakey_clear(&call->media_key);
-  char *strings[] = {call->tg_uri,     call->handler_uri, call->destination,
-                     call->passport,   call->uri,         call->events_url,
-                     call->media_url,  call->final_reason, call->fail_method,
-                     call->fail_url,   call->fail_error,  call->fail_reason};
+  char *strings[] = {call->tg_uri,    call->handler_uri,  call->destination,
+                     call->passport,  call->uri,          call->events_url,
+                     call->media_url, call->final_reason, call->fail_method,
+                     call->fail_url,  call->fail_error,   call->fail_reason};
   for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); ++i)
     ript_mem_free(mem, strings[i]);
   ript_mem_free(mem, call);
@@ -81,20 +82,19 @@ static void call_on_timer_closed(uv_handle_t *handle) {
   ript_client_call *call = handle->data;
   ript_client *client = call->client;
   ript_client_result res;
-  client_result_local(&res, call->code, call->fail_method,
-                      call->fail_url ? call->fail_url : call->uri);
+  ript_client_result_local(&res, call->code, call->fail_method,
+                           call->fail_url ? call->fail_url : call->uri);
   res.status = call->fail_status;
   res.error = call->fail_error;
   res.reason = call->fail_reason;
   res.timeout_ms = client->timeout_ms;
   ript_client_call_outcome out = {call->code, &res,
-                                  call->code ? RIPT_EVENT_UNKNOWN
-                                             : call->final,
+                                  call->code ? RIPT_EVENT_UNKNOWN : call->final,
                                   call->final_reason, call->ended_by_us};
   call->cbs.on_closed(call, &out, call->user_data);
   call_free(call);
   --client->live_reqs;
-  client_maybe_free(client);
+  ript_client_maybe_free(client);
 }
 
 /* ---- describing ---- */
@@ -122,15 +122,15 @@ static int call_set_uri(ript_client_call *call, const char *uri) {
 }
 
 /* The 201 of POST {tg}/calls or the 200 of GET {call}. */
-static int call_on_described(client_req *req) {
+static int call_on_described(ript_client_req *req) {
   ript_client_call *call = req->op;
   call->create = NULL;
   if (call->phase == CALL_CLOSING) {
-    call_kick(call); /* it was waiting for this request to be over */
+    ript_client_call_kick(call); /* it waited for this request to end */
     return 0;
   }
   ript_client_result res;
-  client_req_result(req, &res);
+  ript_client_req_result(req, &res);
   if (res.code == 0) {
     ript_doc_call doc;
     ript_doc_call_init(&doc);
@@ -140,33 +140,33 @@ static int call_on_described(client_req *req) {
     if (rv == 0)
       rv = call_set_uri(call, req->location ? req->location : doc.uri);
     if (rv == 0)
-      rv = call_media_setup(call, &doc);
+      rv = ript_client_media_setup(call, &doc);
     if (rv == 0) {
       call->phase = CALL_LIVE;
-      call->next_ping_ms = call_now_ms() + (int64_t)call->ping_interval_ms;
-      call->byway_lost_ms = call_now_ms();
+      call->byway_lost_ms = ript_client_call_now_ms();
       if (call->cbs.on_described)
         call->cbs.on_described(call, &doc, call->user_data);
-      call_kick(call);
+      ript_client_call_kick(call);
     } else {
-      client_result_unusable(&res, rv, "call description", &perr);
+      ript_client_result_unusable(&res, rv, "call description", &perr);
     }
     ript_doc_call_free(&doc);
   }
   if (res.code != 0) {
-    call_set_failure(call, res.method, res.url, res.status, NULL);
+    ript_client_call_set_failure(call, res.method, res.url, res.status, NULL);
     call->fail_error = call_strdup(call, res.error);
     call->fail_reason = call_strdup(call, res.reason);
-    call_finish(call, res.code);
+    ript_client_call_finish(call, res.code);
   }
   return 0;
 }
 
 static int call_create(ript_client_call *call) {
   if (call->uri) {
-    client_req_spec spec = {"GET", call->uri, NULL, NULL, 0, NULL, 0, NULL};
-    return client_req_start(call->client, &spec, call_on_described, call,
-                            &call->create);
+    ript_client_req_spec spec = {"GET", call->uri, NULL, NULL,
+                                 0,     NULL,      0,    NULL};
+    return ript_client_req_start(call->client, &spec, call_on_described, call,
+                                 &call->create);
   }
   ript_doc_call_request body;
   ript_doc_call_request_init(&body);
@@ -180,10 +180,10 @@ static int call_create(ript_client_call *call) {
   int rv = url ? ript_doc_call_request_write(&body, &json) : RIPT_ERR_NOMEM;
   if (rv == 0) {
     snprintf(url, n, "%s/calls", call->tg_uri);
-    client_req_spec spec = {"POST", url, "application/json", json.data,
-                            json.len, NULL, 0, NULL};
-    rv = client_req_start(call->client, &spec, call_on_described, call,
-                          &call->create);
+    ript_client_req_spec spec = {
+        "POST", url, "application/json", json.data, json.len, NULL, 0, NULL};
+    rv = ript_client_req_start(call->client, &spec, call_on_described, call,
+                               &call->create);
   }
   ript_mem_free(call->mem, url);
   ript_buf_free(&json);
@@ -192,73 +192,60 @@ static int call_create(ript_client_call *call) {
 
 /* ---- the run ---- */
 
-static void call_migrate_now(ript_client_call *call) {
+static void call_migrate_now(ript_client_call *call, int64_t now) {
   if (call->signal_up)
-    call->byway_lost_ms = call_now_ms();
+    call->byway_lost_ms = now;
   call->migrate_pending = 0;
   ++call->gen;
   ++call->stats.migrations;
   call->events = NULL;
   call->signal_up = 0;
   call->media_session = NULL;
-  call->media_up = 0;
   call->media_opened = 0;
   call->gets_open = 0;
-  call_xfer_cancel_all(call, call->gen);
+  ript_client_bw_cancel_all(call, call->gen);
+  /* The new byways carry full values and replay what was not
+   * acknowledged (§9.13). */
+  ript_conv_set_signal(call->conv, 0, now);
+  ript_conv_migrate(call->conv, now);
   /* The call URI may have changed (migrate with "uri"). */
   if (call_set_uri(call, call->uri) != 0)
-    call_finish(call, RIPT_ERR_NOMEM);
-  ript_media_resync(call->session);
+    ript_client_call_finish(call, RIPT_ERR_NOMEM);
 }
 
-/* Pings, the end's deadline and the give-up rule. */
+/* The end's deadline and the give-up rule. */
 static void call_timers(ript_client_call *call, int64_t now) {
-  if (call->signal_up && now >= call->next_ping_ms &&
-      call->phase == CALL_LIVE) {
-    char nonce[32];
-    snprintf(nonce, sizeof(nonce), "p%llu",
-             (unsigned long long)call->stats.pings_sent + 1);
-    if (call_signal_send(call, RIPT_EVENT_PING, NULL, nonce) == 0)
-      ++call->stats.pings_sent;
-    call->next_ping_ms = now + (int64_t)call->ping_interval_ms;
-  }
   if (call->phase == CALL_ENDING && now >= call->end_deadline_ms) {
-    call_set_failure(call, "PUT", call->events_url, 0, NULL);
-    call_finish(call, RIPT_ERR_HTTP_CLOSED);
+    ript_client_call_set_failure(call, "PUT", call->events_url, 0, NULL);
+    ript_client_call_finish(call, RIPT_ERR_HTTP_CLOSED);
   }
   if (!call->signal_up &&
       now - call->byway_lost_ms >= (int64_t)call->give_up_ms) {
-    call_set_failure(call, "GET", call->events_url, 0, NULL);
-    call_finish(call, RIPT_ERR_HTTP_CLOSED);
+    ript_client_call_set_failure(call, "GET", call->events_url, 0, NULL);
+    ript_client_call_finish(call, RIPT_ERR_HTTP_CLOSED);
   }
 }
 
 static void call_open_byways(ript_client_call *call, int64_t now) {
   if (!call->events && now >= call->retry_at_ms) {
-    int rv = call_signal_open(call);
+    int rv = ript_client_signal_open(call);
     if (rv == RIPT_ERR_NOMEM || rv == RIPT_ERR_HTTP_CLOSED)
-      call_finish(call, rv);
+      ript_client_call_finish(call, rv);
     else if (rv != 0)
       call->retry_at_ms = now + 1000;
   }
   /* Media only once the signaling byway answered (§9.13). */
   if (call->signal_up && !call->media_opened)
-    call_media_open(call);
+    ript_client_media_open(call);
 }
 
 static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 
 static void call_arm(ript_client_call *call, int64_t now) {
-  int64_t t = call_media_deadline(call);
-  if (call->signal_up) {
-    /* Pings go only while live (call_timers): a ping deadline passed
-     * while ending would re-arm the timer at 0 for ever. */
-    if (call->phase == CALL_LIVE)
-      t = min64(t, call->next_ping_ms);
-  } else {
+  int64_t t = ript_conv_next_deadline(call->conv);
+  if (!call->signal_up)
     t = min64(t, min64(call->byway_lost_ms + (int64_t)call->give_up_ms,
                        call->events ? INT64_MAX : call->retry_at_ms));
-  }
   if (call->phase == CALL_ENDING)
     t = min64(t, call->end_deadline_ms);
   uint64_t delay = t <= now ? 0 : (uint64_t)(t - now);
@@ -268,27 +255,32 @@ static void call_arm(ript_client_call *call, int64_t now) {
 static void call_run(uv_timer_t *timer) {
   ript_client_call *call = timer->data;
   if (call->client->closing && call->phase != CALL_CLOSING)
-    call_finish(call, RIPT_ERR_HTTP_CLOSED);
-  call_xfer_reap(call);
+    ript_client_call_finish(call, RIPT_ERR_HTTP_CLOSED);
+  ript_client_bw_reap(call);
   if (call->phase == CALL_CLOSING) {
-    if (!call->xfers && !call->create)
+    if (!call->bws && !call->create)
       uv_close((uv_handle_t *)&call->timer, call_on_timer_closed);
     return;
   }
   if (call->phase == CALL_CREATING)
     return;
-  int64_t now = call_now_ms();
+  int64_t now = ript_client_call_now_ms();
   if (call->migrate_pending)
-    call_migrate_now(call);
+    call_migrate_now(call, now);
   call_open_byways(call, now);
-  call_media_tick(call, now);
-  if (call->migrate_pending)
-    call_kick(call);
-  else
-    call_timers(call, now);
+  /* §9.14 (2), (3): the media timers ask for a migration. */
+  if (ript_conv_check(call->conv, now) & RIPT_CONV_FLAG_MIGRATE)
+    call->migrate_pending = 1;
+  ript_client_media_flush(call, now);
+  if (call->migrate_pending) {
+    ript_client_call_kick(call);
+    return;
+  }
+  ript_client_signal_flush(call, now);
+  call_timers(call, now);
   if (call->phase == CALL_CLOSING)
-    call_kick(call);
-  else if (!call->migrate_pending)
+    ript_client_call_kick(call);
+  else
     call_arm(call, now);
 }
 
@@ -299,12 +291,12 @@ static int call_check(const ript_client *client,
                       const ript_client_call_callbacks *cbs) {
   if (!client || !cfg || !cbs || !cbs->on_closed)
     return RIPT_ERR_INVALID_ARGUMENT;
-  if (cfg->call_uri ? !client_uri_ok(cfg->call_uri)
-                    : !cfg->tg_uri || !client_uri_ok(cfg->tg_uri) ||
-                          !cfg->handler_uri ||
-                          !client_uri_ok(cfg->handler_uri) ||
-                          !cfg->destination || !*cfg->destination ||
-                          !cfg->passport || !*cfg->passport)
+  if (cfg->call_uri
+          ? !ript_client_uri_ok(cfg->call_uri)
+          : !cfg->tg_uri || !ript_client_uri_ok(cfg->tg_uri) ||
+                !cfg->handler_uri || !ript_client_uri_ok(cfg->handler_uri) ||
+                !cfg->destination || !*cfg->destination || !cfg->passport ||
+                !*cfg->passport)
     return RIPT_ERR_INVALID_ARGUMENT;
   if (cfg->media > RIPT_CLIENT_MEDIA_BYWAY ||
       (cfg->media == RIPT_CLIENT_MEDIA_DATAGRAM &&
@@ -321,10 +313,11 @@ static int call_copy_config(ript_client_call *call,
                         (cfg->media == RIPT_CLIENT_MEDIA_AUTO &&
                          call->client->version == RIPT_HTTP_3);
   call->byways = cfg->byways ? cfg->byways : RIPT_CLIENT_CALL_BYWAYS;
-  call->ping_interval_ms =
-      cfg->ping_interval_ms ? cfg->ping_interval_ms : CALL_PING_DEFAULT_MS;
-  call->give_up_ms = cfg->give_up_ms ? cfg->give_up_ms
-                                     : CALL_GIVE_UP_DEFAULT_MS;
+  call->ping_interval_ms = cfg->ping_interval_ms
+                               ? cfg->ping_interval_ms
+                               : RIPT_CONV_PING_INTERVAL_DEFAULT_MS;
+  call->give_up_ms =
+      cfg->give_up_ms ? cfg->give_up_ms : CALL_GIVE_UP_DEFAULT_MS;
   call->media_timeout_ms = cfg->media_timeout_ms
                                ? (int64_t)cfg->media_timeout_ms
                                : RIPT_MEDIA_MEDIA_TIMEOUT_DEFAULT_MS;
@@ -363,8 +356,7 @@ int ript_client_call_start(ript_client *client,
   call->cbs = *cbs;
   call->user_data = user_data;
   call->final = RIPT_EVENT_UNKNOWN;
-  call->ack_flush_ms = INT64_MAX;
-  call->started_ms = call_now_ms();
+  call->started_ms = ript_client_call_now_ms();
   ript_buf_init(&call->scratch, call->mem);
   call->stats.answered_after_ms = -1;
   rv = call_copy_config(call, cfg);
@@ -406,12 +398,22 @@ int ript_client_call_end(ript_client_call *call, const char *reason) {
     return RIPT_ERR_CALL_NOT_READY;
   if (call->phase != CALL_LIVE)
     return RIPT_ERR_CALL_TERMINATED;
-  int rv = call_signal_send(call, RIPT_EVENT_END, reason, NULL);
+  int64_t now = ript_client_call_now_ms();
+  ript_event ev;
+  ript_event_init(&ev);
+  ev.type = RIPT_EVENT_END;
+  ev.direction = RIPT_EVENT_DIR_C2S;
+  ev.timestamp_ms = now;
+  ev.call = call->uri;
+  ev.reason = reason;
+  int rv = ript_conv_send_event(call->conv, &ev, now);
+  if (rv == 0)
+    rv = ript_client_signal_flush(call, now);
   if (rv != 0)
     return rv;
   call->phase = CALL_ENDING;
-  call->end_deadline_ms = call_now_ms() + (int64_t)call->client->timeout_ms;
-  call_kick(call);
+  call->end_deadline_ms = now + (int64_t)call->client->timeout_ms;
+  ript_client_call_kick(call);
   return 0;
 }
 
@@ -423,13 +425,13 @@ int ript_client_call_migrate(ript_client_call *call) {
   if (call->phase == CALL_CLOSING)
     return RIPT_ERR_CALL_TERMINATED;
   call->migrate_pending = 1;
-  call_kick(call);
+  ript_client_call_kick(call);
   return 0;
 }
 
 void ript_client_call_abort(ript_client_call *call) {
   if (call)
-    call_finish(call, RIPT_ERR_HTTP_CLOSED);
+    ript_client_call_finish(call, RIPT_ERR_HTTP_CLOSED);
 }
 
 int ript_client_call_get_stats(const ript_client_call *call,
@@ -437,9 +439,13 @@ int ript_client_call_get_stats(const ript_client_call *call,
   if (!call || !stats)
     return RIPT_ERR_INVALID_ARGUMENT;
   *stats = call->stats;
-  if (call->session)
-    ript_media_get_stats(call->session, &stats->media);
-  else
-    memset(&stats->media, 0, sizeof(stats->media));
+  memset(&stats->media, 0, sizeof(stats->media));
+  ript_conv_stats conv;
+  if (call->conv && ript_conv_get_stats(call->conv, &conv) == 0) {
+    ript_media_get_stats(ript_conv_media(call->conv), &stats->media);
+    stats->media_panics = conv.media_panics;
+    stats->pings_sent = conv.pings;
+    stats->pongs_received = conv.pongs;
+  }
   return 0;
 }

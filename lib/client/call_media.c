@@ -1,7 +1,9 @@
 /*
  * A call's media path (draft §9.11-§9.12; docs/PROTOCOL.md §10): the
- * session built from the directives, and what carries its chunks: HTTP
- * datagrams on an extended CONNECT, or PUT and GET media byways.
+ * conversation built from the directives, and what carries what it
+ * writes: HTTP datagrams on an extended CONNECT, or a PUT per write and
+ * GET media byways for what the server sends. What is written when
+ * (acknowledgements, the replay after a migration) is the conversation's.
  */
 #include <string.h>
 
@@ -9,22 +11,15 @@
 #include "ript_mem.h"
 
 enum {
-  /* Datagram payloads stay below what any QUIC path carries. */
-  MEDIA_DATAGRAM_MAX = 1100,
-  /* An acknowledgement chunk is at most this long. */
-  MEDIA_ACK_MAX = 96,
-  /* Acks owed with no media to ride on leave on their own after this. */
-  MEDIA_ACK_DELAY_MS = 20,
-  /* After a migration the replay waits this long at most for a new chunk
-   * to carry full values first (ript_media_resync). */
-  MEDIA_REPLAY_WAIT_MS = 60,
+  /* A PUT {call}/media body riptd takes (docs/PROTOCOL.md §10.5). */
+  MEDIA_PUT_MAX = 65536,
   MEDIA_RECV_MAX = 65536
 };
 
 /* The streams of one directive; the first one's source and sink. */
 static int media_streams(const ript_client_call *call, const char *text,
-                         ript_media_stream *streams, size_t *n,
-                         uint8_t *source, uint8_t *sink, uint64_t base) {
+                         ript_media_stream *streams, size_t *n, uint8_t *source,
+                         uint8_t *sink, uint64_t base) {
   *n = 0;
   if (!text || !*text)
     return 0;
@@ -32,8 +27,8 @@ static int media_streams(const ript_client_call *call, const char *text,
   int rv = ript_advert_parse(&dir, text, strlen(text),
                              RIPT_ADVERT_KIND_DIRECTIVE, NULL, call->mem);
   if (rv == 0)
-    rv = ript_media_streams_from_directive(dir, streams,
-                                           RIPT_MEDIA_MAX_STREAMS, n);
+    rv = ript_media_streams_from_directive(dir, streams, RIPT_MEDIA_MAX_STREAMS,
+                                           n);
   if (rv == 0 && *n && source) {
     *source = streams[0].source;
     *sink = streams[0].sink;
@@ -65,7 +60,7 @@ static int media_keyed_config(ript_client_call *call, ript_media_config *cfg,
   return ript_mediakey_random_start(&cfg->initial_control_sequence);
 }
 
-int call_media_setup(ript_client_call *call, const ript_doc_call *desc) {
+int ript_client_media_setup(ript_client_call *call, const ript_doc_call *desc) {
   ript_media_stream tx[RIPT_MEDIA_MAX_STREAMS], rx[RIPT_MEDIA_MAX_STREAMS];
   size_t ntx = 0, nrx = 0;
   int rv = media_streams(call, desc->client_directives, tx, &ntx,
@@ -75,20 +70,20 @@ int call_media_setup(ript_client_call *call, const ript_doc_call *desc) {
                        1000);
   if (rv != 0)
     return rv;
-  ript_media_config cfg;
-  ript_media_config_init(&cfg);
-  cfg.tx_streams = tx;
-  cfg.ntx_streams = ntx;
-  cfg.rx_streams = rx;
-  cfg.nrx_streams = nrx;
-  cfg.media_timeout_ms = call->media_timeout_ms;
-  rv = media_keyed_config(call, &cfg, tx, ntx);
+  ript_conv_config cfg;
+  ript_conv_config_init(&cfg);
+  cfg.media.tx_streams = tx;
+  cfg.media.ntx_streams = ntx;
+  cfg.media.rx_streams = rx;
+  cfg.media.nrx_streams = nrx;
+  cfg.media.media_timeout_ms = call->media_timeout_ms;
+  cfg.ping_interval_ms = (int64_t)call->ping_interval_ms;
+  rv = media_keyed_config(call, &cfg.media, tx, ntx);
   if (rv != 0)
     return rv;
-  ript_media_session_del(call->session);
-  call->session = NULL;
-  return ript_media_session_new(&call->session, &cfg, call_now_ms(),
-                                call->mem);
+  ript_conv_del(call->conv);
+  call->conv = NULL;
+  return ript_conv_new(&call->conv, &cfg, ript_client_call_now_ms(), call->mem);
 }
 
 /* ---- receiving ---- */
@@ -100,69 +95,59 @@ static void media_on_frame(const ript_media_frame *frame, void *user_data) {
 }
 
 static void media_receive(ript_client_call *call, uint8_t *data, size_t len) {
-  if (!call->session || call->phase == CALL_CLOSING)
+  if (!call->conv || call->phase == CALL_CLOSING)
     return;
-  ript_media_receive(call->session, data, len, call_now_ms(), media_on_frame,
-                     call);
-  if (ript_media_pending_acks(call->session) &&
-      call->ack_flush_ms == INT64_MAX) {
-    call->ack_flush_ms = call_now_ms() + MEDIA_ACK_DELAY_MS;
-    call_kick(call);
-  }
+  const ript_media_session *session = ript_conv_media(call->conv);
+  size_t owed = ript_media_pending_acks(session);
+  ript_conv_receive(call->conv, data, len, ript_client_call_now_ms(),
+                    media_on_frame, call);
+  /* The first ack owed sets the time they leave alone by. */
+  if (owed == 0 && ript_media_pending_acks(ript_conv_media(call->conv)))
+    ript_client_call_kick(call);
 }
 
-void call_media_on_datagram(call_xfer *xfer, const uint8_t *data,
-                            size_t len) {
+void ript_client_media_on_datagram(ript_client_bw *bw, const uint8_t *data,
+                                   size_t len) {
   uint8_t copy[MEDIA_RECV_MAX];
   if (len > sizeof(copy))
     return;
   memcpy(copy, data, len); /* decrypted in place */
-  media_receive(xfer->call, copy, len);
+  media_receive(bw->call, copy, len);
 }
 
 /* ---- sending ---- */
 
-/* Appends the acks owed that fit with |chunks| in one datagram. */
-static void media_fill_acks(ript_client_call *call, ript_buf *chunks,
-                            int64_t now) {
-  while (ript_media_pending_acks(call->session) &&
-         chunks->len + MEDIA_ACK_MAX <= MEDIA_DATAGRAM_MAX &&
-         ript_media_take_acks(call->session, now, chunks, 1) > 0)
-    ;
-}
-
-/* Sends |chunks| and the acks owed on the media path, if it is up. */
-static void media_ship(ript_client_call *call, ript_buf *chunks,
-                       int64_t now) {
-  if (!call->media_up || call->phase == CALL_CLOSING)
-    return; /* kept by the session; replayed when the path returns */
+/* One write of the conversation, on the carrier of its path. */
+static void media_ship(ript_client_call *call, const ript_buf *b) {
   if (call->use_datagrams) {
-    media_fill_acks(call, chunks, now);
-    if (chunks->len && call->media_session && call->media_session->ex)
-      ript_http_exchange_send_datagram(call->media_session->ex, chunks->data,
-                                       chunks->len);
-  } else {
-    ript_media_take_acks(call->session, now, chunks, 0);
-    call_xfer_spec spec = {XFER_MEDIA_PUT, "PUT", call->media_url, NULL,
-                           "application/ript-chunks", chunks->data,
-                           chunks->len, 0};
-    if (chunks->len)
-      call_xfer_start(call, &spec, NULL);
+    ript_http_exchange_send_datagram(call->media_session->ex, b->data, b->len);
+    return;
   }
-  if (!ript_media_pending_acks(call->session))
-    call->ack_flush_ms = INT64_MAX;
+  ript_client_bw_spec spec = {
+      RIPT_CLIENT_BW_MEDIA_PUT,  "PUT",   call->media_url, NULL,
+      "application/ript-chunks", b->data, b->len,          0};
+  ript_client_bw_start(call, &spec, NULL);
 }
 
-/* Every chunk not yet acknowledged, again, one per datagram or PUT. */
-static void media_replay(ript_client_call *call, int64_t now) {
-  call->replay_due = 0;
-  ript_media_replay_start(call->session, now);
-  ript_buf *b = &call->scratch;
+void ript_client_media_flush(ript_client_call *call, int64_t now) {
+  if (!call->conv || call->phase == CALL_CLOSING)
+    return;
+  if (call->use_datagrams && (!call->media_session || !call->media_session->ex))
+    return; /* the conversation has no datagram path then */
   for (;;) {
+    ript_buf *b = &call->scratch;
     ript_buf_reset(b);
-    if (ript_media_replay(call->session, now, b, 1) <= 0)
-      break;
-    media_ship(call, b, now);
+    size_t room = call->use_datagrams
+                      ? ript_http_exchange_max_datagram(call->media_session->ex)
+                      : MEDIA_PUT_MAX;
+    ript_ssize n = ript_conv_write(call->conv, now, b, room);
+    /* A chunk larger than the carrier takes goes alone, for the transport
+     * or the server to refuse as before; the session keeps it. */
+    if (n == RIPT_ERR_NOBUF)
+      n = ript_conv_write(call->conv, now, b, SIZE_MAX);
+    if (n <= 0)
+      return;
+    media_ship(call, b);
   }
 }
 
@@ -172,51 +157,46 @@ int ript_client_call_send(ript_client_call *call,
     return RIPT_ERR_INVALID_ARGUMENT;
   if (call->phase == CALL_CLOSING)
     return RIPT_ERR_CALL_TERMINATED;
-  if (call->phase == CALL_CREATING || !call->session)
+  if (call->phase == CALL_CREATING || !call->conv)
     return RIPT_ERR_CALL_NOT_READY;
-  /* One buffer per call, not one allocation per frame. */
-  ript_buf *b = &call->scratch;
-  ript_buf_reset(b);
-  int64_t now = call_now_ms();
-  ript_ssize n = ript_media_send(call->session, frame, now, b, NULL);
-  if (n > 0)
-    media_ship(call, b, now);
-  if (n > 0 && call->replay_due && call->media_up)
-    media_replay(call, now);
-  return n < 0 ? (int)n : 0;
+  int64_t now = ript_client_call_now_ms();
+  int rv = ript_conv_send(call->conv, frame, now);
+  if (rv == 0)
+    ript_client_media_flush(call, now);
+  return rv;
 }
 
 /* ---- the path ---- */
 
 static int media_open_get(ript_client_call *call) {
-  call_xfer_spec spec = {XFER_MEDIA_GET, "GET", call->media_url, NULL, NULL,
-                         NULL, 0, 0};
-  int rv = call_xfer_start(call, &spec, NULL);
+  ript_client_bw_spec spec = {
+      RIPT_CLIENT_BW_MEDIA_GET, "GET", call->media_url, NULL, NULL, NULL, 0, 0};
+  int rv = ript_client_bw_start(call, &spec, NULL);
   if (rv == 0)
     ++call->gets_open;
   return rv;
 }
 
-/* The path is up: chunks kept while it was not (before it first opened,
- * or during a migration) go now, or after a migration right after the
- * next new chunk, since the receiver may need full values first. */
-static void media_up(ript_client_call *call) {
-  call->media_up = 1;
-  /* Timers that ran out while the path was down say nothing about the new
-   * one: let them report now, unheard, and re-arm with the next chunk. */
-  ript_media_check(call->session, call_now_ms());
-  call->replay_due = 1;
-  call->replay_at_ms =
-      call_now_ms() + (call->stats.migrations ? MEDIA_REPLAY_WAIT_MS : 0);
-  call_kick(call);
+/* The path carries chunks: what was kept while it did not goes as the
+ * conversation says (at once, or after a migration behind the next new
+ * chunk, since the receiver may need full values first). */
+static void media_up(ript_client_call *call, ript_conv_path path) {
+  ript_conv_set_path(call->conv, path, ript_client_call_now_ms());
+  ript_client_call_kick(call);
 }
 
-void call_media_open(ript_client_call *call) {
+void ript_client_media_open(ript_client_call *call) {
   call->media_opened = 1;
   if (call->use_datagrams) {
-    call_xfer_spec spec = {XFER_MEDIA_SESSION, "CONNECT", call->media_url,
-                           "webtransport", NULL, NULL, 0, 0};
-    if (call_xfer_start(call, &spec, &call->media_session) != 0)
+    ript_client_bw_spec spec = {RIPT_CLIENT_BW_SESSION,
+                                "CONNECT",
+                                call->media_url,
+                                "webtransport",
+                                NULL,
+                                NULL,
+                                0,
+                                0};
+    if (ript_client_bw_start(call, &spec, &call->media_session) != 0)
       call->media_session = NULL;
     return;
   }
@@ -224,95 +204,72 @@ void call_media_open(ript_client_call *call) {
    * loop: the call goes on with fewer. */
   while (call->gets_open < call->byways && media_open_get(call) == 0)
     ;
-  media_up(call);
+  media_up(call, RIPT_CONV_PATH_BODY);
 }
 
-void call_media_on_response(call_xfer *xfer) {
-  ript_client_call *call = xfer->call;
-  if (xfer != call->media_session)
+void ript_client_media_on_response(ript_client_bw *bw) {
+  ript_client_call *call = bw->call;
+  if (bw != call->media_session)
     return;
-  if (xfer->status == 200 && xfer->ex &&
-      ript_http_exchange_datagrams_enabled(xfer->ex)) {
-    media_up(call);
+  if (bw->status == 200 && bw->ex &&
+      ript_http_exchange_datagrams_enabled(bw->ex)) {
+    media_up(call, RIPT_CONV_PATH_DATAGRAM);
     return;
   }
   /* No datagrams here: with AUTO the byways carry the media instead. */
-  if (call->media == RIPT_CLIENT_MEDIA_AUTO && xfer->status != 404) {
+  if (call->media == RIPT_CLIENT_MEDIA_AUTO && bw->status != 404) {
     call->media_session = NULL;
-    if (xfer->ex)
-      ript_http_exchange_reset(xfer->ex);
+    if (bw->ex)
+      ript_http_exchange_reset(bw->ex);
     call->use_datagrams = 0;
-    call_media_open(call);
+    ript_client_media_open(call);
     return;
   }
-  if (xfer->status == 200) {
+  if (bw->status == 200) {
     call->media_session = NULL;
-    if (xfer->ex)
-      ript_http_exchange_reset(xfer->ex);
-    call_set_failure(call, "CONNECT", call->media_url, 200, NULL);
-    call_finish(call, RIPT_ERR_HTTP_STATE);
+    if (bw->ex)
+      ript_http_exchange_reset(bw->ex);
+    ript_client_call_set_failure(call, "CONNECT", call->media_url, 200, NULL);
+    ript_client_call_finish(call, RIPT_ERR_HTTP_STATE);
     return;
   }
   /* Refused: the call fails once the response, with the error document
-   * it carries, is complete (call_media_closed). */
-  if (xfer->ex && ript_http_exchange_end(xfer->ex) != 0)
-    ript_http_exchange_reset(xfer->ex);
+   * it carries, is complete (ript_client_media_closed). */
+  if (bw->ex && ript_http_exchange_end(bw->ex) != 0)
+    ript_http_exchange_reset(bw->ex);
 }
 
-void call_media_closed(ript_client_call *call, call_xfer *xfer) {
-  switch (xfer->kind) {
-  case XFER_MEDIA_PUT:
-    if (xfer->status == 200)
-      media_receive(call, xfer->body.data, xfer->body.len);
+void ript_client_media_closed(ript_client_call *call, ript_client_bw *bw) {
+  switch (bw->kind) {
+  case RIPT_CLIENT_BW_MEDIA_PUT:
+    if (bw->status == 200)
+      media_receive(call, bw->body.data, bw->body.len);
     break;
-  case XFER_MEDIA_GET:
+  case RIPT_CLIENT_BW_MEDIA_GET:
     --call->gets_open;
-    if (xfer->status == 429)
+    if (bw->status == 429)
       ++call->stats.byways_refused;
-    if (xfer->status != 200)
+    if (bw->status != 200)
       break;
-    media_receive(call, xfer->body.data, xfer->body.len);
+    media_receive(call, bw->body.data, bw->body.len);
     if (call->phase == CALL_LIVE || call->phase == CALL_ENDING)
       media_open_get(call);
     break;
-  case XFER_MEDIA_SESSION:
-    if (xfer != call->media_session)
+  case RIPT_CLIENT_BW_SESSION:
+    if (bw != call->media_session)
       break;
     call->media_session = NULL;
-    if (xfer->status > 200) {
-      call_set_failure(call, "CONNECT", call->media_url, xfer->status, xfer);
-      call_finish(call, RIPT_ERR_HTTP_STATUS);
+    if (bw->status > 200) {
+      ript_client_call_set_failure(call, "CONNECT", call->media_url, bw->status,
+                                   bw);
+      ript_client_call_finish(call, RIPT_ERR_HTTP_STATUS);
       break;
     }
-    call->media_up = 0;
+    ript_conv_set_path(call->conv, RIPT_CONV_PATH_NONE,
+                       ript_client_call_now_ms());
     call->migrate_pending = 1; /* the media path broke */
     break;
   default:
     break;
   }
-}
-
-void call_media_tick(ript_client_call *call, int64_t now) {
-  if (!call->session)
-    return;
-  if (call->media_up && call->replay_due && now >= call->replay_at_ms)
-    media_replay(call, now);
-  if (call->media_up && now >= call->ack_flush_ms) {
-    ript_buf_reset(&call->scratch);
-    media_ship(call, &call->scratch, now);
-  }
-  if (call->media_up &&
-      (ript_media_check(call->session, now) & RIPT_MEDIA_FLAG_NEED_MIGRATION))
-    call->migrate_pending = 1; /* §9.14 (2), (3) */
-}
-
-int64_t call_media_deadline(const ript_client_call *call) {
-  if (!call->session || !call->media_up)
-    return INT64_MAX;
-  int64_t t = ript_media_next_deadline(call->session);
-  if (call->ack_flush_ms < t)
-    t = call->ack_flush_ms;
-  if (call->replay_due && call->replay_at_ms < t)
-    t = call->replay_at_ms;
-  return t;
 }

@@ -77,17 +77,17 @@ static void certs_check_leaf(cert_op *op, const ript_stir_cert *leaf,
 }
 
 /* Reads the 201: Location (the x5u) and the chain's leaf. */
-static ript_stir_cert *certs_read(cert_op *op, const client_req *req,
+static ript_stir_cert *certs_read(cert_op *op, const ript_client_req *req,
                                   ript_client_result *res) {
   ript_parse_error perr = {0, NULL};
   if (!req->location) {
-    client_result_unusable(res, RIPT_ERR_PARSE, "Location header", NULL);
+    ript_client_result_unusable(res, RIPT_ERR_PARSE, "Location header", NULL);
     return NULL;
   }
   int rv = ript_uri_parse(req->location, strlen(req->location), 0, NULL,
                           &perr);
   if (rv != 0) {
-    client_result_unusable(res, rv, "Location header", &perr);
+    ript_client_result_unusable(res, rv, "Location header", &perr);
     return NULL;
   }
   ript_stir_cert *leaf = NULL;
@@ -96,8 +96,8 @@ static ript_stir_cert *certs_read(cert_op *op, const client_req *req,
                                             &perr)
                      : RIPT_ERR_PARSE;
   if (rv == RIPT_ERR_PARSE)
-    client_result_unusable(res, rv, "certificate chain",
-                           req->body.len ? &perr : NULL);
+    ript_client_result_unusable(res, rv, "certificate chain",
+                                req->body.len ? &perr : NULL);
   else if (rv != 0)
     res->code = rv;
   else
@@ -110,10 +110,10 @@ static void certs_free(cert_op *op) {
   ript_mem_free(op->client->mem, op);
 }
 
-static int certs_on_done(client_req *req) {
+static int certs_on_done(ript_client_req *req) {
   cert_op *op = req->op;
   ript_client_result res;
-  client_req_result(req, &res);
+  ript_client_req_result(req, &res);
   ript_stir_cert *leaf = res.code == 0 ? certs_read(op, req, &res) : NULL;
   ript_client_cert cert = {op->e164, req->location,
                            (const char *)req->body.data, req->body.len, leaf};
@@ -135,15 +135,15 @@ static int certs_send(cert_op *op, const char *tg_uri,
   if (rv == 0)
     rv = ript_stir_csr_create(key, op->e164, RIPT_STIR_FORMAT_PEM, &csr);
   if (rv == 0) {
-    client_req_spec spec = {"POST",
-                            (const char *)url.data,
-                            "application/pkcs10",
-                            csr.data,
-                            csr.len,
-                            "application/pem-certificate-chain",
-                            0,
-                            NULL};
-    rv = client_req_start(op->client, &spec, certs_on_done, op, NULL);
+    ript_client_req_spec spec = {"POST",
+                                 (const char *)url.data,
+                                 "application/pkcs10",
+                                 csr.data,
+                                 csr.len,
+                                 "application/pem-certificate-chain",
+                                 0,
+                                 NULL};
+    rv = ript_client_req_start(op->client, &spec, certs_on_done, op, NULL);
   }
   ript_buf_free(&url);
   ript_buf_free(&csr);
@@ -153,7 +153,7 @@ static int certs_send(cert_op *op, const char *tg_uri,
 int ript_client_cert_request(ript_client *client, const char *tg_uri,
                              const char *e164, const ript_stir_key *key,
                              ript_client_cert_cb cb, void *user_data) {
-  if (!client || !e164 || !key || !cb || !client_uri_ok(tg_uri))
+  if (!client || !e164 || !key || !cb || !ript_client_uri_ok(tg_uri))
     return RIPT_ERR_INVALID_ARGUMENT;
   cert_op *op = ript_mem_calloc(client->mem, 1, sizeof(*op));
   if (!op)

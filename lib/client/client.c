@@ -5,7 +5,7 @@
 #include "ript/uri.h"
 #include "ript_mem.h"
 
-int client_uri_ok(const char *uri) {
+int ript_client_uri_ok(const char *uri) {
   return uri && ript_uri_parse(uri, strlen(uri), 0, NULL, NULL) == 0;
 }
 
@@ -28,7 +28,7 @@ int ript_client_token_ok(const char *token) {
 static int client_check_config(const ript_client_config *cfg) {
   if (cfg->version != RIPT_HTTP_3 && cfg->version != RIPT_HTTP_2)
     return RIPT_ERR_INVALID_ARGUMENT;
-  if (cfg->root && !client_uri_ok(cfg->root))
+  if (cfg->root && !ript_client_uri_ok(cfg->root))
     return RIPT_ERR_INVALID_ARGUMENT;
   if (cfg->token && !ript_client_token_ok(cfg->token))
     return RIPT_ERR_INVALID_ARGUMENT;
@@ -104,7 +104,7 @@ int ript_client_new(ript_client **pclient, uv_loop_t *loop,
   return 0;
 }
 
-void client_maybe_free(ript_client *client) {
+void ript_client_maybe_free(ript_client *client) {
   if (!client->closing || !client->http_closed || client->live_reqs)
     return;
   void (*on_closed)(void *) = client->on_closed;
@@ -118,7 +118,7 @@ void client_maybe_free(ript_client *client) {
 static void client_on_http_closed(void *user_data) {
   ript_client *client = user_data;
   client->http_closed = 1;
-  client_maybe_free(client);
+  ript_client_maybe_free(client);
 }
 
 void ript_client_close(ript_client *client, void (*on_closed)(void *user_data),
@@ -126,7 +126,7 @@ void ript_client_close(ript_client *client, void (*on_closed)(void *user_data),
   if (!client || client->closing)
     return;
   client->closing = 1;
-  client_oauth_close(client);
+  ript_client_oauth_close(client);
   client->on_closed = on_closed;
   client->on_closed_data = user_data;
   ript_http_client_close(client->http, client_on_http_closed, client);

@@ -4,13 +4,13 @@
  *
  * An operation (bootstrap, TG list, a handler, a certificate; later a call)
  * is a struct of its own holding its caller's callback. It starts one or
- * more client_req, each of which calls the operation's |done| function
+ * more ript_client_req, each of which calls the operation's |done| function
  * exactly once, from the exchange's on_close, with the response complete
  * and the request's result settled. The operation then parses what it needs,
  * starts the next request or calls its caller back, and frees itself when
  * it is over. A request frees itself after |done| returns unless |done|
  * kept it (returned nonzero) to report it later; then the operation calls
- * client_req_release.
+ * ript_client_req_release.
  */
 #ifndef RIPT_CLIENT_INTERNAL_H
 #define RIPT_CLIENT_INTERNAL_H
@@ -39,13 +39,13 @@ struct ript_client {
   void *on_closed_data;
 };
 
-typedef struct client_req client_req;
+typedef struct ript_client_req ript_client_req;
 
 /* Called once per request; returns nonzero to keep |req| alive. */
-typedef int (*client_req_done_fn)(client_req *req);
+typedef int (*ript_client_req_done_fn)(ript_client_req *req);
 
-/* What to send. Strings and the body are copied by client_req_start. */
-typedef struct client_req_spec {
+/* What to send. Strings and the body are copied by ript_client_req_start. */
+typedef struct ript_client_req_spec {
   const char *method;
   const char *url;
   const char *content_type; /* of the body; NULL sends no body */
@@ -54,9 +54,9 @@ typedef struct client_req_spec {
   const char *accept;       /* NULL: application/json */
   int no_token;             /* the request needs no Authorization */
   const char *authorization; /* sent instead of the client's token */
-} client_req_spec;
+} ript_client_req_spec;
 
-struct client_req {
+struct ript_client_req {
   ript_client *client;
   ript_http_exchange *ex;
   uv_timer_t timer;
@@ -67,11 +67,11 @@ struct client_req {
   int code;                 /* the result's code once |done| runs */
   int timed_out;
   int too_large;
-  int starting;             /* inside client_req_start */
+  int starting;             /* inside ript_client_req_start */
   int sent_token;           /* it carried the client's bearer token */
   char *location;           /* the Location header, or NULL */
   ript_doc_error error_doc; /* parsed from a non-2xx response */
-  client_req_done_fn done;
+  ript_client_req_done_fn done;
   void *op;
 };
 
@@ -81,42 +81,45 @@ struct client_req {
  * RIPT_ERR_INVALID_ARGUMENT / RIPT_ERR_NOMEM from building the request.
  * |preq| (may be NULL) receives the request, valid until |done| returns.
  */
-int client_req_start(ript_client *client, const client_req_spec *spec,
-                     client_req_done_fn done, void *op, client_req **preq);
+int ript_client_req_start(ript_client *client, const ript_client_req_spec *spec,
+                          ript_client_req_done_fn done, void *op,
+                          ript_client_req **preq);
 
 /* Gives up on |req| before it completes: |done| still follows, from the
  * loop, with the request failed. */
-void client_req_cancel(client_req *req);
+void ript_client_req_cancel(ript_client_req *req);
 
 /* Frees the client once it is closing, its HTTP client has closed and no
  * request timer is open; then calls its on_closed. */
-void client_maybe_free(ript_client *client);
+void ript_client_maybe_free(ript_client *client);
 
 /* Frees a request that |done| kept. */
-void client_req_release(client_req *req);
+void ript_client_req_release(ript_client_req *req);
 
 /* Fills |res| from a finished request. The strings stay valid as long as
  * |req|. */
-void client_req_result(const client_req *req, ript_client_result *res);
+void ript_client_req_result(const ript_client_req *req,
+                            ript_client_result *res);
 
 /* Marks |res| as a response the client cannot use after reading |what|
  * failed with |rv|: RIPT_ERR_NOMEM stays that; anything else is
  * RIPT_ERR_PARSE with where it went wrong (|perr| may be NULL). */
-void client_result_unusable(ript_client_result *res, int rv, const char *what,
-                            const ript_parse_error *perr);
+void ript_client_result_unusable(ript_client_result *res, int rv,
+                                 const char *what,
+                                 const ript_parse_error *perr);
 
 /* Fills |res| for a failure before any request of the operation could be
  * made or after it completed: |code| about METHOD URL. */
-void client_result_local(ript_client_result *res, int code,
-                         const char *method, const char *url);
+void ript_client_result_local(ript_client_result *res, int code,
+                              const char *method, const char *url);
 
 /* A server refused the client's token (401): OAuth fetches a new one. */
-void client_token_refused(ript_client *client);
+void ript_client_token_refused(ript_client *client);
 
 /* Closes the OAuth timer and wipes its secrets (ript_client_close). */
-void client_oauth_close(ript_client *client);
+void ript_client_oauth_close(ript_client *client);
 
 /* Nonzero if |uri| is an https URI (ript_uri_parse, no query). */
-int client_uri_ok(const char *uri);
+int ript_client_uri_ok(const char *uri);
 
 #endif /* RIPT_CLIENT_INTERNAL_H */

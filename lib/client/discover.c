@@ -14,7 +14,7 @@ struct tgs_op;
 /* One TG description being fetched by discovery. */
 typedef struct tgs_slot {
   struct tgs_op *op;
-  client_req *req; /* kept until the operation reports */
+  ript_client_req *req; /* kept until the operation reports */
   int code;        /* a failure that needs no request to explain it */
   int parsed;      /* how parsing the description went: */
   ript_parse_error perr;
@@ -46,7 +46,7 @@ static void tgs_free(tgs_op *op) {
     ript_doc_tg_free(&op->tgs[i]);
   for (size_t i = 0; op->slots && i < op->list.ntgs; ++i)
     if (op->slots[i].req)
-      client_req_release(op->slots[i].req);
+      ript_client_req_release(op->slots[i].req);
   ript_doc_tg_list_free(&op->list);
   ript_mem_free(mem, op->tgs);
   ript_mem_free(mem, op->slots);
@@ -80,22 +80,22 @@ static void tgs_report(tgs_op *op, const ript_client_result *res,
 /* Reports a failure to start the request METHOD URL. */
 static void tgs_report_local(tgs_op *op, int code, const char *url) {
   ript_client_result res;
-  client_result_local(&res, code, "GET", url);
+  ript_client_result_local(&res, code, "GET", url);
   tgs_report(op, &res, NULL);
 }
 
-static int tgs_get(tgs_op *op, const char *url, client_req_done_fn done,
+static int tgs_get(tgs_op *op, const char *url, ript_client_req_done_fn done,
                    void *ctx, int no_token) {
-  client_req_spec spec = {"GET", url, NULL, NULL, 0, NULL, no_token, NULL};
-  return client_req_start(op->client, &spec, done, ctx, NULL);
+  ript_client_req_spec spec = {"GET", url, NULL, NULL, 0, NULL, no_token, NULL};
+  return ript_client_req_start(op->client, &spec, done, ctx, NULL);
 }
 
 /* ---- one TG description ---- */
 
-static int tgs_on_one(client_req *req) {
+static int tgs_on_one(ript_client_req *req) {
   tgs_op *op = req->op;
   ript_client_result res;
-  client_req_result(req, &res);
+  ript_client_req_result(req, &res);
   ript_doc_tg tg;
   ript_doc_tg_init(&tg);
   ript_parse_error perr = {0, NULL};
@@ -104,7 +104,7 @@ static int tgs_on_one(client_req *req) {
                                              op->client->mem)
                          : 0;
   if (rv != 0)
-    client_result_unusable(&res, rv, "TG description", &perr);
+    ript_client_result_unusable(&res, rv, "TG description", &perr);
   tgs_report(op, &res, &tg);
   ript_doc_tg_free(&tg);
   return 0;
@@ -118,11 +118,11 @@ static void tgs_discovered(tgs_op *op) {
   for (size_t i = 0; i < op->list.ntgs; ++i) {
     tgs_slot *s = &op->slots[i];
     if (s->req)
-      client_req_result(s->req, &res);
+      ript_client_req_result(s->req, &res);
     else
-      client_result_local(&res, s->code, "GET", op->list.tgs[i].uri);
+      ript_client_result_local(&res, s->code, "GET", op->list.tgs[i].uri);
     if (s->parsed != 0)
-      client_result_unusable(&res, s->parsed, "TG description", &s->perr);
+      ript_client_result_unusable(&res, s->parsed, "TG description", &s->perr);
     if (res.code != 0 || i + 1 == op->list.ntgs) {
       tgs_report(op, &res, op);
       return;
@@ -130,7 +130,7 @@ static void tgs_discovered(tgs_op *op) {
   }
 }
 
-static int tgs_on_described(client_req *req) {
+static int tgs_on_described(ript_client_req *req) {
   tgs_slot *s = req->op;
   tgs_op *op = s->op;
   size_t i = (size_t)(s - op->slots);
@@ -169,17 +169,17 @@ static void tgs_describe_all(tgs_op *op) {
 
 /* ---- the TG list and the root document ---- */
 
-static int tgs_on_list(client_req *req) {
+static int tgs_on_list(ript_client_req *req) {
   tgs_op *op = req->op;
   ript_client_result res;
-  client_req_result(req, &res);
+  ript_client_req_result(req, &res);
   ript_parse_error perr = {0, NULL};
   int rv = res.code == 0 ? ript_doc_tg_list_parse(
                                &op->list, (const char *)req->body.data,
                                req->body.len, 0, &perr, op->client->mem)
                          : 0;
   if (rv != 0)
-    client_result_unusable(&res, rv, "TG list", &perr);
+    ript_client_result_unusable(&res, rv, "TG list", &perr);
   if (res.code != 0 || op->kind == TGS_LIST)
     tgs_report(op, &res, &op->list);
   else
@@ -203,10 +203,10 @@ static int tgs_remember(ript_client *client, const ript_doc_root *root) {
   return 0;
 }
 
-static int tgs_on_root(client_req *req) {
+static int tgs_on_root(ript_client_req *req) {
   tgs_op *op = req->op;
   ript_client_result res;
-  client_req_result(req, &res);
+  ript_client_req_result(req, &res);
   ript_doc_root root;
   ript_doc_root_init(&root);
   ript_parse_error perr = {0, NULL};
@@ -216,7 +216,7 @@ static int tgs_on_root(client_req *req) {
                                                op->client->mem)
                          : 0;
   if (rv != 0)
-    client_result_unusable(&res, rv, "root document", &perr);
+    ript_client_result_unusable(&res, rv, "root document", &perr);
   if (res.code == 0)
     res.code = tgs_remember(op->client, &root);
   if (res.code != 0 || op->kind == TGS_ROOT)
@@ -233,7 +233,7 @@ static int tgs_start(ript_client *client, tgs_kind kind, tgs_cb cb,
                      void *user_data, const char *tg_uri) {
   if (!client)
     return RIPT_ERR_INVALID_ARGUMENT;
-  if (kind == TGS_ONE ? !client_uri_ok(tg_uri) : !client->root)
+  if (kind == TGS_ONE ? !ript_client_uri_ok(tg_uri) : !client->root)
     return RIPT_ERR_INVALID_ARGUMENT;
   tgs_op *op = ript_mem_calloc(client->mem, 1, sizeof(*op));
   if (!op)

@@ -26,10 +26,10 @@ struct client_oauth {
   char *basic; /* "Basic base64(id:secret)", or NULL */
   ript_client_token_cb cb;
   void *user_data;
-  client_req *req;       /* the token request in flight, or NULL */
+  ript_client_req *req;  /* the token request in flight, or NULL */
   uint64_t last_ms;      /* when the last request started */
   uint64_t backoff_ms;   /* after a failure; 0 after a success */
-  uint64_t requests, failures, refusals;
+  uint64_t refusals;
   int closing;
   int timer_closed;
 };
@@ -113,7 +113,6 @@ static void oauth_free(client_oauth *o);
 static void oauth_report(client_oauth *o, const ript_client_result *res,
                          int64_t expires_in) {
   if (res->code != 0) {
-    ++o->failures;
     o->backoff_ms = o->backoff_ms ? o->backoff_ms * 2 : OAUTH_FIRST_BACKOFF_MS;
     if (o->backoff_ms > RIPT_CLIENT_OAUTH_MAX_BACKOFF_MS)
       o->backoff_ms = RIPT_CLIENT_OAUTH_MAX_BACKOFF_MS;
@@ -143,9 +142,9 @@ static int oauth_take(client_oauth *o, const ript_doc_token *t) {
 
 /* RFC 6749 §5.2: {"error": CODE, "error_description": TEXT}, which is no
  * RIPT error document; copied to |error| and |description| for |res|. */
-static void oauth_read_error(const client_req *req, ript_client_result *res,
-                             char *error, size_t errlen, char *description,
-                             size_t desclen) {
+static void oauth_read_error(const ript_client_req *req,
+                             ript_client_result *res, char *error,
+                             size_t errlen, char *description, size_t desclen) {
   json_t *doc = json_loadb((const char *)req->body.data, req->body.len,
                            JSON_REJECT_DUPLICATES, NULL);
   const char *e = json_string_value(json_object_get(doc, "error"));
@@ -161,10 +160,10 @@ static void oauth_read_error(const client_req *req, ript_client_result *res,
   json_decref(doc);
 }
 
-static int oauth_on_done(client_req *req) {
+static int oauth_on_done(ript_client_req *req) {
   client_oauth *o = req->op;
   ript_client_result res;
-  client_req_result(req, &res);
+  ript_client_req_result(req, &res);
   o->req = NULL;
   if (o->closing) {
     if (o->timer_closed)
@@ -186,7 +185,7 @@ static int oauth_on_done(client_req *req) {
     if (rv == 0)
       expires_in = t.expires_in;
     else
-      client_result_unusable(&res, rv, "token response", &perr);
+      ript_client_result_unusable(&res, rv, "token response", &perr);
     if (t.access_token)
       memset((char *)(uintptr_t)t.access_token, 0, strlen(t.access_token));
     ript_doc_token_free(&t);
@@ -201,23 +200,22 @@ static void oauth_request(client_oauth *o) {
     return;
   ript_buf body;
   ript_buf_init(&body, client->mem);
-  client_req_spec spec = {"POST", o->endpoint,
-                          "application/x-www-form-urlencoded", NULL, 0, NULL,
-                          1, o->basic};
+  ript_client_req_spec spec = {
+      "POST", o->endpoint, "application/x-www-form-urlencoded", NULL, 0, NULL,
+      1,      o->basic};
   int rv = oauth_form(o, &body);
   if (rv == 0) {
     spec.body = body.data;
     spec.body_len = body.len;
     o->last_ms = uv_now(client->loop);
-    ++o->requests;
-    rv = client_req_start(client, &spec, oauth_on_done, o, &o->req);
+    rv = ript_client_req_start(client, &spec, oauth_on_done, o, &o->req);
   }
   if (body.data)
     memset(body.data, 0, body.len);
   ript_buf_free(&body);
   if (rv != 0) {
     ript_client_result res;
-    client_result_local(&res, rv, "POST", o->endpoint);
+    ript_client_result_local(&res, rv, "POST", o->endpoint);
     oauth_report(o, &res, -1);
   }
 }
@@ -229,7 +227,7 @@ static void oauth_schedule(client_oauth *o, uint64_t in_ms) {
     uv_timer_start(&o->timer, oauth_on_timer, in_ms, 0);
 }
 
-void client_token_refused(ript_client *client) {
+void ript_client_token_refused(ript_client *client) {
   client_oauth *o = client->oauth;
   if (!o || o->closing)
     return;
@@ -272,17 +270,17 @@ static void oauth_on_timer_closed(uv_handle_t *handle) {
   if (!o->req)
     oauth_free(o);
   --client->live_reqs;
-  client_maybe_free(client);
+  ript_client_maybe_free(client);
 }
 
-void client_oauth_close(ript_client *client) {
+void ript_client_oauth_close(ript_client *client) {
   client_oauth *o = client->oauth;
   if (!o)
     return;
   o->closing = 1;
   client->oauth = NULL;
   if (o->req)
-    client_req_cancel(o->req);
+    ript_client_req_cancel(o->req);
   uv_close((uv_handle_t *)&o->timer, oauth_on_timer_closed);
 }
 
@@ -293,7 +291,7 @@ static int oauth_copy(const ript_mem *mem, const char *s, char **out) {
 }
 
 static int oauth_config_ok(const ript_client_oauth_config *cfg) {
-  if (!client_uri_ok(cfg->token_endpoint))
+  if (!ript_client_uri_ok(cfg->token_endpoint))
     return 0;
   if (cfg->client_secret && !cfg->client_id)
     return 0;
@@ -345,10 +343,10 @@ typedef struct oauth_meta_op {
   void *user_data;
 } oauth_meta_op;
 
-static int oauth_on_meta(client_req *req) {
+static int oauth_on_meta(ript_client_req *req) {
   oauth_meta_op *op = req->op;
   ript_client_result res;
-  client_req_result(req, &res);
+  ript_client_req_result(req, &res);
   ript_doc_oauth_meta meta;
   ript_doc_oauth_meta_init(&meta);
   ript_parse_error perr = {0, NULL};
@@ -357,7 +355,7 @@ static int oauth_on_meta(client_req *req) {
                                req->body.len, 0, &perr, op->client->mem)
                          : 0;
   if (rv != 0)
-    client_result_unusable(&res, rv, "OAuth metadata", &perr);
+    ript_client_result_unusable(&res, rv, "OAuth metadata", &perr);
   op->cb(op->client, &res, res.code == 0 ? &meta : NULL, op->user_data);
   ript_doc_oauth_meta_free(&meta);
   ript_mem_free(op->client->mem, op);
@@ -369,13 +367,14 @@ static void oauth_on_root(ript_client *client, const ript_client_result *res,
   oauth_meta_op *op = user_data;
   ript_client_result r = *res;
   if (r.code == 0 && !root->oauth)
-    client_result_unusable(&r, RIPT_ERR_PARSE, "root document", NULL);
+    ript_client_result_unusable(&r, RIPT_ERR_PARSE, "root document", NULL);
   if (r.code == 0) {
-    client_req_spec spec = {"GET", root->oauth, NULL, NULL, 0, NULL, 1, NULL};
-    int rv = client_req_start(client, &spec, oauth_on_meta, op, NULL);
+    ript_client_req_spec spec = {"GET", root->oauth, NULL, NULL,
+                                 0,     NULL,        1,    NULL};
+    int rv = ript_client_req_start(client, &spec, oauth_on_meta, op, NULL);
     if (rv == 0)
       return;
-    client_result_local(&r, rv, "GET", root->oauth);
+    ript_client_result_local(&r, rv, "GET", root->oauth);
   }
   op->cb(client, &r, NULL, op->user_data);
   ript_mem_free(client->mem, op);
@@ -393,14 +392,6 @@ int ript_client_oauth_metadata(ript_client *client,
   if (rv != 0)
     ript_mem_free(client->mem, op);
   return rv;
-}
-
-uint64_t ript_client_oauth_requests(const ript_client *client) {
-  return client && client->oauth ? client->oauth->requests : 0;
-}
-
-uint64_t ript_client_oauth_failures(const ript_client *client) {
-  return client && client->oauth ? client->oauth->failures : 0;
 }
 
 uint64_t ript_client_oauth_refusals(const ript_client *client) {

@@ -11,7 +11,7 @@
 
 enum { REQ_MAX_HEADERS = 4 };
 
-static void req_free(client_req *req) {
+static void req_free(ript_client_req *req) {
   const ript_mem *mem = req->client->mem;
   ript_mem_free(mem, req->method);
   ript_mem_free(mem, req->url);
@@ -22,25 +22,25 @@ static void req_free(client_req *req) {
 }
 
 static void req_on_timer_closed(uv_handle_t *handle) {
-  client_req *req = handle->data;
+  ript_client_req *req = handle->data;
   ript_client *client = req->client;
   req_free(req);
   --client->live_reqs;
-  client_maybe_free(client);
+  ript_client_maybe_free(client);
 }
 
-void client_req_release(client_req *req) {
+void ript_client_req_release(ript_client_req *req) {
   uv_close((uv_handle_t *)&req->timer, req_on_timer_closed);
 }
 
 static void req_on_response(ript_http_exchange *ex, void *user_data) {
-  client_req *req = user_data;
+  ript_client_req *req = user_data;
   req->status = ript_http_exchange_status(ex);
 }
 
 static void req_on_body(ript_http_exchange *ex, const uint8_t *data,
                         size_t len, void *user_data) {
-  client_req *req = user_data;
+  ript_client_req *req = user_data;
   if (req->too_large || req->timed_out)
     return;
   if (len > RIPT_CLIENT_BODY_MAX - req->body.len) {
@@ -55,7 +55,7 @@ static void req_on_body(ript_http_exchange *ex, const uint8_t *data,
 }
 
 /* Reads the error document of a non-2xx response, if it is one. */
-static void req_read_error(client_req *req) {
+static void req_read_error(ript_client_req *req) {
   /* A body that is no error document (or no memory to read it) leaves
    * the struct empty: the result then has a status and no reason. */
   if (req->body.len)
@@ -64,7 +64,7 @@ static void req_read_error(client_req *req) {
 }
 
 /* The result's code, from what happened to the exchange. */
-static int req_settle(client_req *req, int error) {
+static int req_settle(ript_client_req *req, int error) {
   if (req->code)
     return req->code; /* out of memory while reading */
   if (req->timed_out)
@@ -77,7 +77,7 @@ static int req_settle(client_req *req, int error) {
     return RIPT_ERR_HTTP_CLOSED;
   if (req->status < 200 || req->status > 299) {
     if (req->status == 401 && req->sent_token)
-      client_token_refused(req->client);
+      ript_client_token_refused(req->client);
     req_read_error(req);
     return RIPT_ERR_HTTP_STATUS;
   }
@@ -85,15 +85,15 @@ static int req_settle(client_req *req, int error) {
 }
 
 /* Hands the finished request to its operation. */
-static void req_finish(client_req *req) {
+static void req_finish(ript_client_req *req) {
   if (!req->done(req))
-    client_req_release(req);
+    ript_client_req_release(req);
 }
 
 static void req_on_deliver(uv_timer_t *timer) { req_finish(timer->data); }
 
 static void req_on_close(ript_http_exchange *ex, int error, void *user_data) {
-  client_req *req = user_data;
+  ript_client_req *req = user_data;
   req->ex = NULL;
   uv_timer_stop(&req->timer);
   const char *location = ript_http_exchange_header(ex, "location");
@@ -111,7 +111,7 @@ static void req_on_close(ript_http_exchange *ex, int error, void *user_data) {
 }
 
 static void req_on_timeout(uv_timer_t *timer) {
-  client_req *req = timer->data;
+  ript_client_req *req = timer->data;
   if (!req->ex)
     return;
   req->timed_out = 1;
@@ -120,7 +120,7 @@ static void req_on_timeout(uv_timer_t *timer) {
 
 /* The header fields of |spec| into |h|; returns how many. */
 static size_t req_headers(const ript_client *client,
-                          const client_req_spec *spec,
+                          const ript_client_req_spec *spec,
                           ript_http_header h[REQ_MAX_HEADERS]) {
   size_t n = 0;
   h[n++] = (ript_http_header){"accept",
@@ -136,7 +136,7 @@ static size_t req_headers(const ript_client *client,
 }
 
 /* Sends the request of |req| and its body. */
-static int req_send(client_req *req, const client_req_spec *spec) {
+static int req_send(ript_client_req *req, const ript_client_req_spec *spec) {
   ript_client *client = req->client;
   ript_http_header headers[REQ_MAX_HEADERS];
   size_t n = req_headers(client, spec, headers);
@@ -164,12 +164,13 @@ static int req_send(client_req *req, const client_req_spec *spec) {
   return 0;
 }
 
-int client_req_start(ript_client *client, const client_req_spec *spec,
-                     client_req_done_fn done, void *op, client_req **preq) {
+int ript_client_req_start(ript_client *client, const ript_client_req_spec *spec,
+                          ript_client_req_done_fn done, void *op,
+                          ript_client_req **preq) {
   if (client->closing)
     return RIPT_ERR_HTTP_CLOSED;
   const ript_mem *mem = client->mem;
-  client_req *req = ript_mem_calloc(mem, 1, sizeof(*req));
+  ript_client_req *req = ript_mem_calloc(mem, 1, sizeof(*req));
   if (!req)
     return RIPT_ERR_NOMEM;
   req->client = client;
@@ -190,7 +191,7 @@ int client_req_start(ript_client *client, const client_req_spec *spec,
   int rv = req_send(req, spec);
   req->starting = 0;
   if (rv != 0) {
-    client_req_release(req);
+    ript_client_req_release(req);
     return rv;
   }
   if (req->ex)
@@ -200,7 +201,7 @@ int client_req_start(ript_client *client, const client_req_spec *spec,
   return 0;
 }
 
-void client_req_cancel(client_req *req) {
+void ript_client_req_cancel(ript_client_req *req) {
   if (req->ex)
     ript_http_exchange_reset(req->ex);
 }

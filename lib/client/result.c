@@ -4,7 +4,8 @@
 #include "client_internal.h"
 #include "ript/uri.h"
 
-void client_req_result(const client_req *req, ript_client_result *res) {
+void ript_client_req_result(const ript_client_req *req,
+                            ript_client_result *res) {
   memset(res, 0, sizeof(*res));
   res->code = req->code;
   res->status = req->status;
@@ -16,8 +17,9 @@ void client_req_result(const client_req *req, ript_client_result *res) {
   res->timeout_ms = req->client->timeout_ms;
 }
 
-void client_result_unusable(ript_client_result *res, int rv, const char *what,
-                            const ript_parse_error *perr) {
+void ript_client_result_unusable(ript_client_result *res, int rv,
+                                 const char *what,
+                                 const ript_parse_error *perr) {
   if (rv == RIPT_ERR_NOMEM) {
     res->code = rv;
     return;
@@ -28,8 +30,8 @@ void client_result_unusable(ript_client_result *res, int rv, const char *what,
     res->parse = *perr;
 }
 
-void client_result_local(ript_client_result *res, int code,
-                         const char *method, const char *url) {
+void ript_client_result_local(ript_client_result *res, int code,
+                              const char *method, const char *url) {
   memset(res, 0, sizeof(*res));
   res->code = code;
   res->method = method;

@@ -389,41 +389,65 @@ static void media_fill_ack(ript_chunk *c, const ript_media_session *s,
   c->ack.timestamp = a->timestamp;
 }
 
-ript_ssize ript_media_take_acks(ript_media_session *session, int64_t now_ms,
-                                ript_buf *out, size_t max) {
-  if (!session || !out || now_ms < 0)
+/* Appends up to |max_count| (0: all) of the acknowledgements owed, oldest
+ * first, while they fit in |max_bytes| together. */
+static ript_ssize media_take_acks(ript_media_session *s, int64_t now_ms,
+                                  ript_buf *out, size_t max_count,
+                                  size_t max_bytes) {
+  if (!s || !out || now_ms < 0)
     return RIPT_ERR_INVALID_ARGUMENT;
-  size_t n = session->acks_len;
-  if (max > 0 && max < n)
-    n = max;
+  size_t n = s->acks_len;
+  if (max_count > 0 && max_count < n)
+    n = max_count;
   if (n == 0)
     return 0;
-  int rv = ript_buf_reserve(out, n * MEDIA_CHUNK_OVERHEAD);
+  /* Every acknowledgement is shorter than the overhead bound, so the room
+   * reserved never stops one that |max_bytes| lets through. */
+  size_t room = n > max_bytes / MEDIA_CHUNK_OVERHEAD ? max_bytes
+                                                     : n * MEDIA_CHUNK_OVERHEAD;
+  int rv = ript_buf_reserve(out, room);
   if (rv < 0)
     return rv;
-  size_t start = out->len, pos = start;
-  for (size_t i = 0; i < n; ++i) {
-    const ript_media_ack *a =
-        &session->acks[(session->acks_head + i) % session->acks_cap];
+  size_t start = out->len, pos = start, taken = 0;
+  for (; taken < n; ++taken) {
+    const ript_media_ack *a = &s->acks[(s->acks_head + taken) % s->acks_cap];
     ript_chunk c;
-    media_fill_ack(&c, session, a, session->control_sequence + i, now_ms);
-    ript_ssize w = ript_chunk_encode(out->data + pos, out->cap - pos, &c,
-                                     a->plain ? NULL : session->tx_key);
+    media_fill_ack(&c, s, a, s->control_sequence + taken, now_ms);
+    size_t left = max_bytes - (pos - start);
+    size_t dstlen = out->cap - 1 - pos < left ? out->cap - 1 - pos : left;
+    /* ript_chunk_encode refuses what does not fit before it seals. */
+    ript_ssize w = ript_chunk_encode(out->data + pos, dstlen, &c,
+                                     a->plain ? NULL : s->tx_key);
+    if (w == RIPT_ERR_NOBUF)
+      break;
     if (w < 0) {
       /* Control sequence numbers sealed so far are never used again. */
       memset(out->data + start, 0, pos - start);
-      session->control_sequence += i + 1;
+      s->control_sequence += taken + 1;
       return w;
     }
     pos += (size_t)w;
   }
+  if (taken == 0)
+    return 0;
   out->len = pos;
   out->data[pos] = '\0';
-  session->control_sequence += n;
-  session->acks_head = (session->acks_head + n) % session->acks_cap;
-  session->acks_len -= n;
-  session->acks_sent += n;
+  s->control_sequence += taken;
+  s->acks_head = (s->acks_head + taken) % s->acks_cap;
+  s->acks_len -= taken;
+  s->acks_sent += taken;
   return (ript_ssize)(pos - start);
+}
+
+ript_ssize ript_media_take_acks(ript_media_session *session, int64_t now_ms,
+                                ript_buf *out, size_t max) {
+  return media_take_acks(session, now_ms, out, max, SIZE_MAX);
+}
+
+ript_ssize ript_media_take_acks_within(ript_media_session *session,
+                                       int64_t now_ms, ript_buf *out,
+                                       size_t max_bytes) {
+  return media_take_acks(session, now_ms, out, 0, max_bytes);
 }
 
 /* ==== Replay ============================================================== */
@@ -465,6 +489,17 @@ ript_ssize ript_media_replay(ript_media_session *session, int64_t now_ms,
   }
   media_arm_ack_timers(session, now_ms);
   return (ript_ssize)total;
+}
+
+size_t ript_media_replay_next_len(const ript_media_session *session,
+                                  int64_t now_ms) {
+  if (!session || now_ms < 0)
+    return 0;
+  for (const ript_media_entry *e = session->oldest; e; e = e->next)
+    if ((e->flags & RIPT_MEDIA_ENTRY_REPLAY) &&
+        now_ms - e->sent_at < session->replay_window_ms)
+      return e->len;
+  return 0;
 }
 
 void ript_media_resync(ript_media_session *session) {

@@ -583,6 +583,148 @@ static void test_take_acks_limits(void **state) {
   ript_media_session_del(server);
 }
 
+/* Acknowledgements packed into a byte budget: exactly as many as fit,
+ * whatever their lengths, and none lost when one does not. */
+static void test_take_acks_within(void **state) {
+  (void)state;
+  /* A chunk the server cannot open (key 9) is owed an unencrypted ack,
+   * shorter than the sealed acks of those it opens (key 1). */
+  ript_chunk_key kc, ks, kx;
+  derive(&kc, 1);
+  derive(&ks, 2);
+  derive(&kx, 9);
+  ript_media_stream st1 = mk_stream(1, 1, RIPT_PT_PCMU, 1);
+  ript_media_stream st9 = mk_stream(1, 1, RIPT_PT_PCMU, 100);
+  ript_media_config cc, sc, xc, unused;
+  mk_keyed_pair(&cc, &sc, &st1, &kc, &ks);
+  mk_keyed_pair(&xc, &unused, &st9, &kx, &ks);
+  ript_media_session *servers[2], *client = mk_session(&cc, 0, NULL);
+  ript_media_session *stranger = mk_session(&xc, 0, NULL);
+  ript_buf b;
+  ript_buf_init(&b, NULL);
+  /* Two servers receive the same three chunks: one measures. */
+  for (int i = 0; i < 2; ++i)
+    servers[i] = mk_session(&sc, 0, NULL);
+  ript_buf chunks[3];
+  for (int i = 0; i < 3; ++i)
+    ript_buf_init(&chunks[i], NULL);
+  send_pcmu(client, 0, &chunks[0]);
+  send_pcmu(stranger, 0, &chunks[1]);
+  send_pcmu(client, 0, &chunks[2]);
+  for (int s = 0; s < 2; ++s)
+    for (int i = 0; i < 3; ++i) {
+      ript_buf_reset(&b);
+      assert_int_equal(ript_buf_append(&b, chunks[i].data, chunks[i].len), 0);
+      assert_int_equal(deliver(servers[s], &b, 10, NULL), i == 1 ? 0 : 1);
+    }
+  ript_media_session *server = servers[0], *twin = servers[1];
+  /* Each one's length, from the twin. */
+  size_t len[3];
+  for (int i = 0; i < 3; ++i) {
+    ript_buf_reset(&b);
+    assert_true(ript_media_take_acks(twin, 20, &b, 1) > 0);
+    len[i] = b.len;
+  }
+  assert_int_equal(len[0], len[2]);
+  assert_true(len[1] < len[0]);
+
+  /* No memory for the room: nothing taken. */
+  ript_test_failmem fm;
+  ript_test_failmem_init(&fm, 0);
+  ript_buf nomem;
+  ript_buf_init(&nomem, &fm.mem);
+  assert_int_equal(ript_media_take_acks_within(server, 20, &nomem, SIZE_MAX),
+                   RIPT_ERR_NOMEM);
+  assert_int_equal(nomem.len, 0);
+  /* Nothing fits: nothing taken, nothing appended. */
+  ript_buf_reset(&b);
+  assert_int_equal(ript_media_take_acks_within(server, 20, &b, len[0] - 1), 0);
+  assert_int_equal(ript_media_take_acks_within(server, 20, &b, 0), 0);
+  assert_int_equal(b.len, 0);
+  assert_int_equal(ript_media_pending_acks(server), 3);
+  /* One byte short of all three: two. */
+  size_t all = len[0] + len[1] + len[2];
+  assert_int_equal(ript_media_take_acks_within(server, 20, &b, all - 1),
+                   (ript_ssize)(len[0] + len[1]));
+  assert_int_equal(ript_media_pending_acks(server), 1);
+  /* The last needs all its room. */
+  assert_int_equal(ript_media_take_acks_within(server, 20, &b, len[2] - 1), 0);
+  assert_int_equal(ript_media_take_acks_within(server, 20, &b, len[2]),
+                   (ript_ssize)len[2]);
+  assert_int_equal(b.len, all);
+  /* No control sequence number was skipped: both sealed acks
+   * authenticate. */
+  assert_int_equal(deliver(client, &b, 30, NULL), 0);
+  assert_int_equal(stats_of(client).acked, 2);
+  assert_int_equal(stats_of(server).acks_sent, 3);
+  assert_int_equal(ript_media_take_acks_within(server, 40, &b, SIZE_MAX), 0);
+
+  assert_int_equal(ript_media_take_acks_within(NULL, 0, &b, 100),
+                   RIPT_ERR_INVALID_ARGUMENT);
+  assert_int_equal(ript_media_take_acks_within(server, 0, NULL, 100),
+                   RIPT_ERR_INVALID_ARGUMENT);
+  assert_int_equal(ript_media_take_acks_within(server, -1, &b, 100),
+                   RIPT_ERR_INVALID_ARGUMENT);
+  for (int i = 0; i < 3; ++i)
+    ript_buf_free(&chunks[i]);
+  ript_buf_free(&b);
+  ript_media_session_del(client);
+  ript_media_session_del(stranger);
+  ript_media_session_del(server);
+  ript_media_session_del(twin);
+  ript_chunk_key_free(&kc);
+  ript_chunk_key_free(&ks);
+  ript_chunk_key_free(&kx);
+}
+
+/* The length of the next chunk to replay, before replaying it. */
+static void test_replay_next_len(void **state) {
+  (void)state;
+  ript_media_stream st1 = mk_stream(1, 1, RIPT_PT_PCMU, 1);
+  ript_media_config cc, sc;
+  mk_config(&cc, RIPT_MEDIA_ROLE_CLIENT, &st1, NULL);
+  mk_config(&sc, RIPT_MEDIA_ROLE_SERVER, NULL, &st1);
+  ript_media_session *client = mk_session(&cc, 0, NULL);
+  ript_media_session *server = mk_session(&sc, 0, NULL);
+  ript_buf sent, b;
+  ript_buf_init(&sent, NULL);
+  ript_buf_init(&b, NULL);
+  size_t lens[3], ends[3];
+  for (int i = 0; i < 3; ++i) {
+    ript_media_frame f = mk_frame(1, 1, RIPT_PT_PCMU, (uint64_t)i * 20, pcmu,
+                                  (size_t)(2 + 3 * i));
+    ript_ssize n = ript_media_send(client, &f, i * 20, &sent, NULL);
+    assert_true(n > 0);
+    lens[i] = (size_t)n;
+    ends[i] = sent.len;
+  }
+  assert_int_equal(ript_media_replay_next_len(client, 100), 0); /* none */
+  assert_int_equal(ript_media_replay_start(client, 100), 3);
+  assert_int_equal(ript_media_replay_next_len(client, 100), lens[0]);
+  assert_int_equal(ript_media_replay(client, 100, &b, 1), (ript_ssize)lens[0]);
+  assert_int_equal(ript_media_replay_next_len(client, 100), lens[1]);
+  /* Chunk 2 is acknowledged meanwhile: the next is chunk 3. */
+  uint8_t copy[64];
+  memcpy(copy, sent.data + ends[0], lens[1]);
+  assert_int_equal(ript_media_receive(server, copy, lens[1], 105, NULL, NULL),
+                   1);
+  ript_buf acks;
+  ript_buf_init(&acks, NULL);
+  assert_true(ript_media_take_acks(server, 106, &acks, 0) > 0);
+  assert_int_equal(deliver(client, &acks, 110, NULL), 0);
+  assert_int_equal(ript_media_replay_next_len(client, 110), lens[2]);
+  /* Past the replay window, chunk 3 would be dropped: none. */
+  assert_int_equal(ript_media_replay_next_len(client, 40 + 5000), 0);
+  assert_int_equal(ript_media_replay_next_len(client, 39 + 5000), lens[2]);
+  assert_int_equal(ript_media_replay_next_len(NULL, 0), 0);
+  assert_int_equal(ript_media_replay_next_len(client, -1), 0);
+  ript_buf_free(&acks);
+  ript_buf_free(&b);
+  ript_buf_free(&sent);
+  ript_media_session_del(client);
+  ript_media_session_del(server);
+}
+
 /* ---- the worked example ------------------------------------------------- */
 
 /* The timeline of docs/PROTOCOL.md (§10.6, appendix): the client sends 20 ms PCMU, the
@@ -1712,6 +1854,8 @@ int main(void) {
       cmocka_unit_test(test_send_sequence_exhausted),
       cmocka_unit_test(test_exchange_fields_and_acks),
       cmocka_unit_test(test_take_acks_limits),
+      cmocka_unit_test(test_take_acks_within),
+      cmocka_unit_test(test_replay_next_len),
       cmocka_unit_test(test_worked_example_put_body),
       cmocka_unit_test(test_tampered_chunk_mid_body),
       cmocka_unit_test(test_malformed_chunk_mid_body),
