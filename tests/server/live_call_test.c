@@ -23,18 +23,16 @@
 
 #define TOKEN "acme-token-0123456789"
 #define AUTHORITY "127.0.0.1:4433"
-#define UUID "2f1c0a3e-5b7d-4c1e-9a2b-8d7e6f5a4b3c"
-#define CALL_PATH "/.well-known/ript/providertgs/main/calls/" UUID
-#define CALL_URI "https://" AUTHORITY CALL_PATH
+#define TG_PATH "/.well-known/ript/providertgs/main"
 #define PCMU_DIRECTIVE "1 to 1: PCMU;"
 #define PCMA_DIRECTIVE "1 to 1: PCMA;"
 
 /* The numbers of the TG's routes. */
-#define ECHO "+15550101001"
-#define DECLINE "+15550101002"
-#define FAIL "+15550101003"
-#define NOANSWER "+15550101004"
-#define RECORD "+15550101005"
+#define TO_ECHO "+15550101001"
+#define TO_DECLINE "+15550101002"
+#define TO_FAIL "+15550101003"
+#define TO_NOANSWER "+15550101004"
+#define TO_RECORD "+15550101005"
 
 static char dir[64];
 static uv_loop_t loop;
@@ -44,6 +42,9 @@ static ript_pool pool;
 static riptd_action_env actions;
 static riptd_call_env env;
 static int64_t t_now; /* the test's clock */
+/* The call of the test (each test has its own). */
+static unsigned call_count;
+static char uuid[RIPT_URI_UUID_LEN + 1], call_path[128], call_uri[160];
 
 /* What the call told its host. */
 static struct {
@@ -94,11 +95,11 @@ static const char config_json[] =
     "\"customers\": [{\"name\": \"acme\", \"tokens\": [\"" TOKEN "\"],"
     " \"numbers\": [\"+1555*\"], \"tgs\": [\"main\"]}],"
     "\"tgs\": [{\"name\": \"main\", \"routes\": ["
-    " {\"match\": \"" ECHO "\", \"action\": \"echo\"},"
-    " {\"match\": \"" DECLINE "\", \"action\": \"decline\"},"
-    " {\"match\": \"" FAIL "\", \"action\": \"fail\"},"
-    " {\"match\": \"" NOANSWER "\", \"action\": \"noanswer\"},"
-    " {\"match\": \"" RECORD "\", \"action\": \"record\","
+    " {\"match\": \"" TO_ECHO "\", \"action\": \"echo\"},"
+    " {\"match\": \"" TO_DECLINE "\", \"action\": \"decline\"},"
+    " {\"match\": \"" TO_FAIL "\", \"action\": \"fail\"},"
+    " {\"match\": \"" TO_NOANSWER "\", \"action\": \"noanswer\"},"
+    " {\"match\": \"" TO_RECORD "\", \"action\": \"record\","
     "  \"file\": \"rec\"}]}]}";
 
 static int64_t test_clock(void *data) {
@@ -199,7 +200,7 @@ static void on_stored(void *data, int rv, const riptd_call_rec *rec) {
 static void new_record(riptd_call_rec *rec, const char *to,
                        const char *directives) {
   memset(rec, 0, sizeof(*rec));
-  memcpy(rec->uuid, UUID, sizeof(rec->uuid));
+  memcpy(rec->uuid, uuid, sizeof(rec->uuid));
   rec->customer = "acme";
   rec->tg = "main";
   rec->handler_id = "h1";
@@ -212,11 +213,21 @@ static void new_record(riptd_call_rec *rec, const char *to,
   rec->state = RIPT_CALL_PROCEEDING;
   rec->created_ms = rec->state_ms = t_now;
   rec->owner = "node-a";
-  rec->owner_uri = CALL_URI;
+  rec->owner_uri = call_uri;
   rec->lease_until_ms = t_now + 9000;
 }
 
+/* A UUID, path and URI for the next call. */
+static void next_call(void) {
+  snprintf(uuid, sizeof(uuid), "2f1c0a3e-5b7d-4c1e-9a2b-8d7e6f5a%04x",
+           ++call_count);
+  snprintf(call_path, sizeof(call_path), TG_PATH "/calls/%s", uuid);
+  snprintf(call_uri, sizeof(call_uri), "https://" AUTHORITY "%s",
+           call_path);
+}
+
 static riptd_call *start_call(const char *to, const char *directives) {
+  next_call();
   riptd_call_rec rec;
   new_record(&rec, to, directives);
   int rv = 1;
@@ -256,13 +267,14 @@ static void finish_call(riptd_call *call) {
   riptd_call_free(call);
   loop_settle();
   fake_close_all();
+  riptd_call_rec_free(&stored);
   assert_int_equal(host_seen.freed, 1);
 }
 
 static riptd_call_rec *read_record(void) {
   int rv = 1;
   riptd_call_rec_free(&stored);
-  riptd_store_call_get(app->store, UUID, t_now, on_stored, &rv);
+  riptd_store_call_get(app->store, uuid, t_now, on_stored, &rv);
   loop_settle();
   assert_int_equal(rv, 0);
   return &stored;
@@ -278,7 +290,7 @@ static const char *const chunk_headers[] = {
 static fake_ex *take(riptd_call *call, const char *method, const char *what,
                      riptd_byway_type type) {
   char path[256];
-  snprintf(path, sizeof(path), CALL_PATH "/%s", what);
+  snprintf(path, sizeof(path), "%s/%s", call_path, what);
   const char *const *h = strcmp(method, "PUT") == 0
                              ? (strcmp(what, "media") == 0 ? chunk_headers
                                                            : json_headers)
@@ -302,7 +314,9 @@ static fake_ex *media_get(riptd_call *call) {
 }
 
 static fake_ex *session(riptd_call *call) {
-  fake_ex *f = fake_request("CONNECT", AUTHORITY, CALL_PATH "/media",
+  char path[160];
+  snprintf(path, sizeof(path), "%s/media", call_path);
+  fake_ex *f = fake_request("CONNECT", AUTHORITY, path,
                             "webtransport", NULL, 1200);
   riptd_call_take(call, f->ex, RIPTD_BYWAY_SESSION, NULL, 0, 0, t_now);
   loop_settle();
@@ -376,7 +390,7 @@ static void expect_events(const fake_ex *f, const ript_event_type *types,
   for (size_t i = 0; i < n; ++i) {
     assert_int_equal(s.ev[i].type, types[i]);
     assert_int_equal(s.ev[i].direction, RIPT_EVENT_DIR_S2C);
-    assert_string_equal(s.ev[i].call, CALL_URI);
+    assert_string_equal(s.ev[i].call, call_uri);
   }
   assert_int_equal(s.closed, closed);
   free_events(&s);
@@ -457,7 +471,7 @@ static int client_read(ript_media_session *m, const ript_buf *b) {
 static void test_timeline_on_a_get(void **state) {
   (void)state;
   t_now = 1800000000000;
-  riptd_call *call = start_call(ECHO, PCMU_DIRECTIVE);
+  riptd_call *call = start_call(TO_ECHO, PCMU_DIRECTIVE);
   fake_ex *get = events_get(call);
   assert_int_equal(get->status, 200);
   expect_events(get, EVENTS(RIPT_EVENT_PROCEEDING), 0);
@@ -480,10 +494,10 @@ static void test_timeline_on_a_get(void **state) {
 static void test_announcement_and_kept_events(void **state) {
   (void)state;
   t_now = 1800000000000;
-  riptd_call *call = start_call(ECHO, PCMU_DIRECTIVE);
+  riptd_call *call = start_call(TO_ECHO, PCMU_DIRECTIVE);
   advance(call, 600);
   fake_ex *put = put_event(call, "ping", ",\"nonce\":\"n1\"", "c2s",
-                           CALL_URI);
+                           call_uri);
   assert_int_equal(put->status, 200);
   fake_ex *get = events_get(call);
   expect_events(get, EVENTS(RIPT_EVENT_ANSWERED, RIPT_EVENT_PONG), 0);
@@ -496,7 +510,7 @@ static void test_announcement_and_kept_events(void **state) {
   fake_ex *second = events_get(call);
   expect_events(second, EVENTS(RIPT_EVENT_ANSWERED), 0);
   /* A ping while both are open: the pong on both. */
-  put_event(call, "ping", "", "c2s", CALL_URI);
+  put_event(call, "ping", "", "c2s", call_uri);
   expect_events(second, EVENTS(RIPT_EVENT_ANSWERED, RIPT_EVENT_PONG), 0);
   expect_events(get, EVENTS(RIPT_EVENT_ANSWERED, RIPT_EVENT_PONG,
                             RIPT_EVENT_PONG),
@@ -509,18 +523,19 @@ static void test_announcement_and_kept_events(void **state) {
 static void test_forward_refusals(void **state) {
   (void)state;
   t_now = 1800000000000;
-  riptd_call *call = start_call(ECHO, PCMU_DIRECTIVE);
+  riptd_call *call = start_call(TO_ECHO, PCMU_DIRECTIVE);
   fake_ex *get = events_get(call);
   advance(call, 600);
-  expect_error(put_event(call, "ping", "", "s2c", CALL_URI), 400,
+  expect_error(put_event(call, "ping", "", "s2c", call_uri), 400,
                "bad-request");
   expect_error(put_event(call, "ping", "", "c2s",
                          "https://" AUTHORITY "/other"),
                400, "bad-request");
-  expect_error(put_event(call, "answered", "", "c2s", CALL_URI), 409,
+  expect_error(put_event(call, "answered", "", "c2s", call_uri), 409,
                "illegal-event");
-  fake_ex *f = fake_request("PUT", AUTHORITY, CALL_PATH "/events", NULL,
-                            chunk_headers, 0);
+  char path[160];
+  snprintf(path, sizeof(path), "%s/events", call_path);
+  fake_ex *f = fake_request("PUT", AUTHORITY, path, NULL, chunk_headers, 0);
   riptd_call_take(call, f->ex, RIPTD_BYWAY_EVENTS_PUT, NULL, 0, 0, t_now);
   expect_error(f, 415, "unsupported-media-type");
   f = take(call, "PUT", "events", RIPTD_BYWAY_EVENTS_PUT);
@@ -528,19 +543,24 @@ static void test_forward_refusals(void **state) {
   fake_end_body(f);
   expect_error(f, 400, "bad-request");
   /* The URI the request named counts too (a load balancer's). */
-  f = fake_request("PUT", "lb.example:443", CALL_PATH "/events", NULL,
-                   json_headers, 0);
+  f = fake_request("PUT", "lb.example:443", path, NULL, json_headers, 0);
   riptd_call_take(call, f->ex, RIPTD_BYWAY_EVENTS_PUT, NULL, 0, 0, t_now);
-  static const char ping[] =
-      "[{\"event\":\"ping\",\"direction\":\"c2s\",\"timestamp\":"
-      "\"2026-12-08T00:00:00.000Z\",\"call\":\"https://lb.example:443" CALL_PATH
-      "\"}]";
-  fake_send_body(f, ping, sizeof(ping) - 1);
+  char ping[512];
+  snprintf(ping, sizeof(ping),
+           "[{\"event\":\"ping\",\"direction\":\"c2s\",\"timestamp\":"
+           "\"2026-12-08T00:00:00.000Z\",\"call\":\"https://lb.example:443%s"
+           "\"}]",
+           call_path);
+  fake_send_body(f, ping, strlen(ping));
   fake_end_body(f);
   assert_int_equal(f->status, 200);
-  expect_events(get, EVENTS(RIPT_EVENT_PROCEEDING, RIPT_EVENT_ALERTING,
-                            RIPT_EVENT_ANSWERED, RIPT_EVENT_PONG),
-                0);
+  /* Its pong names the call as the ping did. */
+  seen_events s;
+  read_events(get, &s);
+  assert_int_equal(s.n, 4);
+  assert_int_equal(s.ev[3].type, RIPT_EVENT_PONG);
+  assert_non_null(strstr(s.ev[3].call, "https://lb.example:443/"));
+  free_events(&s);
   finish_call(call);
 }
 
@@ -550,12 +570,12 @@ static void test_forward_refusals(void **state) {
 static void test_client_end(void **state) {
   (void)state;
   t_now = 1800000000000;
-  riptd_call *call = start_call(ECHO, PCMU_DIRECTIVE);
+  riptd_call *call = start_call(TO_ECHO, PCMU_DIRECTIVE);
   fake_ex *get = events_get(call);
   advance(call, 600);
   fake_ex *media = media_get(call);
   fake_ex *put = put_event(call, "end", ",\"reason\":\"bye\"", "c2s",
-                           CALL_URI);
+                           call_uri);
   assert_int_equal(put->status, 200);
   expect_events(get, EVENTS(RIPT_EVENT_PROCEEDING, RIPT_EVENT_ALERTING,
                             RIPT_EVENT_ANSWERED, RIPT_EVENT_END),
@@ -580,7 +600,7 @@ static void test_client_end(void **state) {
 static void test_no_byway_timer(void **state) {
   (void)state;
   t_now = 1800000000000;
-  riptd_call *call = start_call(ECHO, PCMU_DIRECTIVE);
+  riptd_call *call = start_call(TO_ECHO, PCMU_DIRECTIVE);
   fake_ex *get = events_get(call);
   advance(call, 600);
   fake_close(get, RIPT_ERR_HTTP_RESET);
@@ -608,9 +628,9 @@ static void test_scripted_outcomes(void **state) {
     int64_t after;
     ript_event_type last;
     ript_call_state state;
-  } cases[] = {{DECLINE, 600, RIPT_EVENT_DECLINED, RIPT_CALL_DECLINED},
-               {FAIL, 0, RIPT_EVENT_FAILED, RIPT_CALL_FAILED},
-               {NOANSWER, 3100, RIPT_EVENT_NOANSWER, RIPT_CALL_NOANSWER}};
+  } cases[] = {{TO_DECLINE, 600, RIPT_EVENT_DECLINED, RIPT_CALL_DECLINED},
+               {TO_FAIL, 0, RIPT_EVENT_FAILED, RIPT_CALL_FAILED},
+               {TO_NOANSWER, 3100, RIPT_EVENT_NOANSWER, RIPT_CALL_NOANSWER}};
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); ++i) {
     t_now = 1800000000000;
     riptd_call *call = start_call(cases[i].to, PCMU_DIRECTIVE);
@@ -631,7 +651,7 @@ static void test_scripted_outcomes(void **state) {
 static void test_byway_limits(void **state) {
   (void)state;
   t_now = 1800000000000;
-  riptd_call *call = start_call(ECHO, PCMU_DIRECTIVE);
+  riptd_call *call = start_call(TO_ECHO, PCMU_DIRECTIVE);
   for (int64_t i = 0; i < cfg.limits.events_byways_per_call; ++i)
     assert_int_equal(events_get(call)->status, 200);
   expect_error(events_get(call), 429, "too-many-byways");
@@ -648,7 +668,7 @@ static void test_byway_limits(void **state) {
 static void test_media_datagrams(void **state) {
   (void)state;
   t_now = 1800000000000;
-  riptd_call *call = start_call(ECHO, PCMU_DIRECTIVE);
+  riptd_call *call = start_call(TO_ECHO, PCMU_DIRECTIVE);
   events_get(call);
   advance(call, 600);
   fake_ex *s = session(call);
@@ -688,7 +708,7 @@ static void test_media_datagrams(void **state) {
 static void test_media_byways(void **state) {
   (void)state;
   t_now = 1800000000000;
-  riptd_call *call = start_call(ECHO, PCMU_DIRECTIVE);
+  riptd_call *call = start_call(TO_ECHO, PCMU_DIRECTIVE);
   events_get(call);
   advance(call, 600);
   fake_ex *gets[20];
@@ -733,7 +753,7 @@ static void test_media_byways(void **state) {
 static void test_backlog_and_replay(void **state) {
   (void)state;
   t_now = 1800000000000;
-  riptd_call *call = start_call(ECHO, PCMU_DIRECTIVE);
+  riptd_call *call = start_call(TO_ECHO, PCMU_DIRECTIVE);
   fake_ex *get = events_get(call);
   advance(call, 600);
   ript_media_session *m = client_media(0);
@@ -776,7 +796,7 @@ static void test_backlog_and_replay(void **state) {
 static void test_migrate(void **state) {
   (void)state;
   t_now = 1800000000000;
-  riptd_call *call = start_call(ECHO, PCMU_DIRECTIVE);
+  riptd_call *call = start_call(TO_ECHO, PCMU_DIRECTIVE);
   assert_int_equal(riptd_call_migrate(call, t_now), 0); /* no GET open */
   fake_ex *get = events_get(call);
   advance(call, 600);
@@ -815,11 +835,11 @@ static void test_migrate(void **state) {
 static void test_renegotiate(void **state) {
   (void)state;
   t_now = 1800000000000;
-  riptd_call *call = start_call(ECHO, PCMU_DIRECTIVE);
+  riptd_call *call = start_call(TO_ECHO, PCMU_DIRECTIVE);
   events_get(call);
   advance(call, 600);
   riptd_call_rec rec;
-  new_record(&rec, ECHO, PCMA_DIRECTIVE);
+  new_record(&rec, TO_ECHO, PCMA_DIRECTIVE);
   rec.state = RIPT_CALL_ANSWERED;
   rec.version = read_record()->version;
   assert_int_equal(riptd_call_renegotiate(call, &rec, t_now), 0);
@@ -856,7 +876,7 @@ static void on_updated(void *data, int rv, const riptd_call_rec *rec) {
 static void test_lease_and_losing_the_call(void **state) {
   (void)state;
   t_now = 1800000000000;
-  riptd_call *call = start_call(ECHO, PCMU_DIRECTIVE);
+  riptd_call *call = start_call(TO_ECHO, PCMU_DIRECTIVE);
   fake_ex *get = events_get(call);
   advance(call, 600);
   uint64_t v = read_record()->version;
@@ -870,7 +890,9 @@ static void test_lease_and_losing_the_call(void **state) {
   free(claim.owner);
   free(claim.owner_uri);
   claim.owner = strdup("node-b");
-  claim.owner_uri = strdup("https://127.0.0.2:4433" CALL_PATH);
+  char other[200];
+  snprintf(other, sizeof(other), "https://127.0.0.2:4433%s", call_path);
+  claim.owner_uri = strdup(other);
   int rv = 1;
   riptd_store_call_update(app->store, &claim, t_now, on_updated, &rv);
   loop_settle();
@@ -882,8 +904,7 @@ static void test_lease_and_losing_the_call(void **state) {
   read_events(get, &s);
   assert_true(s.closed);
   assert_int_equal(s.ev[s.n - 1].type, RIPT_EVENT_MIGRATE);
-  assert_string_equal(s.ev[s.n - 1].uri,
-                      "https://127.0.0.2:4433" CALL_PATH);
+  assert_string_equal(s.ev[s.n - 1].uri, other);
   free_events(&s);
   /* It was not ended: node-b runs it. */
   assert_int_equal(read_record()->state, RIPT_CALL_ANSWERED);
@@ -896,8 +917,9 @@ static void test_lease_and_losing_the_call(void **state) {
 static void test_resume_answered(void **state) {
   (void)state;
   t_now = 1800000000000;
+  next_call();
   riptd_call_rec rec;
-  new_record(&rec, ECHO, PCMU_DIRECTIVE);
+  new_record(&rec, TO_ECHO, PCMU_DIRECTIVE);
   rec.state = RIPT_CALL_ANSWERED;
   rec.state_ms = t_now - 60000;
   int rv = 1;
