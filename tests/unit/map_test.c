@@ -35,7 +35,7 @@ static void test_seed_changes_hash(void **state) {
 
 typedef struct item {
   ript_map_node node;
-  char name[16];
+  char name[32];
   int visited;
 } item;
 
