@@ -272,8 +272,8 @@ typedef struct ript_http_server_callbacks {
 /*
  * Creates a server on |loop| and starts listening. |cfg| and |cbs| are
  * copied. Returns 0, RIPT_ERR_INVALID_ARGUMENT, RIPT_ERR_HTTP_TLS (cannot
- * load the certificate or key), RIPT_ERR_HTTP_CLOSED (cannot bind), or
- * RIPT_ERR_NOMEM.
+ * load the certificate or key), RIPT_ERR_HTTP_CLOSED (cannot bind),
+ * RIPT_ERR_CRYPTO (GnuTLS's random generator failed), or RIPT_ERR_NOMEM.
  */
 int ript_http_server_new(ript_http_server **pserver, uv_loop_t *loop,
                          const ript_http_server_config *cfg,
@@ -286,6 +286,25 @@ uint16_t ript_http_server_port(const ript_http_server *server);
 /* Copies the server's counters into |*stats|. */
 void ript_http_server_stats_get(const ript_http_server *server,
                                 ript_http_server_stats *stats);
+
+/*
+ * Drains the connections open now, to hand their clients over gracefully
+ * (e.g. before a restart): each, HTTP/2 and HTTP/3, is sent a GOAWAY naming
+ * the last request it received. The requests received go on to their end,
+ * long-lived ones (held GETs, streaming bodies, datagrams) included; the
+ * client sends its next requests on a new connection. A request the client
+ * sent before the GOAWAY reached it is refused unprocessed (a ript client's
+ * on_close gets RIPT_ERR_HTTP_CLOSED: safe to send again). A drained
+ * connection closes once its last exchange is over. A connection still in
+ * its handshake is drained when the handshake completes.
+ *
+ * The server goes on accepting new connections, which are not drained (call
+ * again to drain those too); it is up to the application to stop sending
+ * clients here, e.g. by reporting itself not ready to a load balancer.
+ * Safe from inside any callback; nothing happens after
+ * ript_http_server_close.
+ */
+void ript_http_server_drain(ript_http_server *server);
 
 /*
  * Stops accepting, tells every connection to go away (HTTP/2 GOAWAY, HTTP/3
@@ -318,8 +337,8 @@ typedef struct ript_http_client_config {
 } ript_http_client_config;
 
 /* Creates a client on |loop|. |cfg| is copied. Returns 0,
- * RIPT_ERR_INVALID_ARGUMENT, RIPT_ERR_HTTP_TLS (cannot load ca_file), or
- * RIPT_ERR_NOMEM. */
+ * RIPT_ERR_INVALID_ARGUMENT, RIPT_ERR_HTTP_TLS (cannot load ca_file),
+ * RIPT_ERR_CRYPTO (GnuTLS's random generator failed), or RIPT_ERR_NOMEM. */
 int ript_http_client_new(ript_http_client **pclient, uv_loop_t *loop,
                          const ript_http_client_config *cfg);
 

@@ -8,13 +8,13 @@
 
 #define POOL_MIN_BLOCK 32u
 
-/* The head keeps the caller's part aligned for any type. */
-typedef union pool_head {
-  struct {
-    int klass; /* -1: a large block, straight from the parent */
-    size_t size;
-  } h;
-  max_align_t align;
+/* The head keeps the caller's part aligned for any type, in no more bytes
+ * than that takes (16 on x86-64, where max_align_t itself is 32): a block
+ * of a class costs its parent about what a plain allocation of the class
+ * size would. */
+typedef struct pool_head {
+  _Alignas(max_align_t) int klass; /* -1: a large block, from the parent */
+  size_t size;
 } pool_head;
 
 static int pool_class(size_t size) {
@@ -42,9 +42,9 @@ static void *pool_malloc(size_t size, void *user_data) {
     h = ript_mem_malloc(pool->parent, sizeof(*h) + need);
     if (!h)
       return NULL;
-    h->h.klass = k;
+    h->klass = k;
   }
-  h->h.size = size;
+  h->size = size;
   ++pool->blocks_out;
   return h + 1;
 }
@@ -54,7 +54,7 @@ static void pool_release(void *ptr, void *user_data) {
   if (!ptr)
     return;
   pool_head *h = (pool_head *)ptr - 1;
-  int k = h->h.klass;
+  int k = h->klass;
   --pool->blocks_out;
   if (k < 0 || pool->nfree[k] >= pool->keep) {
     ript_mem_free(pool->parent, h);
@@ -78,14 +78,14 @@ static void *pool_realloc(void *ptr, size_t size, void *user_data) {
   if (!ptr)
     return pool_malloc(size, user_data);
   pool_head *h = (pool_head *)ptr - 1;
-  if (h->h.klass >= 0 && size <= pool_class_size(h->h.klass)) {
-    h->h.size = size;
+  if (h->klass >= 0 && size <= pool_class_size(h->klass)) {
+    h->size = size;
     return ptr;
   }
   void *p = pool_malloc(size, user_data);
   if (!p)
     return NULL;
-  memcpy(p, ptr, h->h.size < size ? h->h.size : size);
+  memcpy(p, ptr, h->size < size ? h->size : size);
   pool_release(ptr, user_data);
   return p;
 }

@@ -1,7 +1,6 @@
 /* The HTTP/2 client backend: one TCP connection with a GnuTLS client
  * session (SNI, ALPN "h2", certificate and host name verified) and an
  * nghttp2 client session, used by the client front for one origin. */
-#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,14 +9,14 @@
 enum { H2_DEFAULT_IDLE_MS = 30000 };
 
 struct ript_http_conn {
-  ript_h2_session s; /* first: nghttp2 and the hooks see the session */
+  ript_h2_conn c; /* first: nghttp2 and the hooks see the connection */
   struct ript_http_client_origin *origin;
   uv_connect_t connect_req;
   char *host; /* GnuTLS verifies against it for the session's lifetime */
   unsigned opened : 1;   /* open() succeeded: report the close */
   unsigned settings : 1; /* the server's SETTINGS arrived */
   unsigned ready_reported : 1;
-  unsigned goaway : 1; /* the server sent GOAWAY */
+  unsigned draining : 1; /* the server sent GOAWAY: no new requests */
   uint8_t rbuf[RIPT_H2_READ_BUF];
 };
 
@@ -76,19 +75,19 @@ static void client_on_stream_frame(ript_h2_stream *st,
 
 static int client_on_frame_recv(nghttp2_session *h2, const nghttp2_frame *frame,
                                 void *user_data) {
-  ript_http_conn *c = user_data;
+  ript_http_conn *conn = user_data;
   ript_h2_stream *st;
   switch (frame->hd.type) {
   case NGHTTP2_SETTINGS:
     /* Requests wait for the server's SETTINGS: extended CONNECT and the
      * header list limit depend on them. */
     if (!(frame->hd.flags & NGHTTP2_FLAG_ACK))
-      c->settings = 1;
+      conn->settings = 1;
     break;
   case NGHTTP2_GOAWAY:
     /* nghttp2 closes the streams above last_stream_id (REFUSED_STREAM);
      * the front opens a new connection for what comes next. */
-    c->goaway = 1;
+    conn->draining = 1;
     break;
   case NGHTTP2_HEADERS:
   case NGHTTP2_DATA:
@@ -104,18 +103,18 @@ static int client_on_frame_recv(nghttp2_session *h2, const nghttp2_frame *frame,
 
 /* ---- connection ---- */
 
-static int client_on_handshake(ript_h2_session *s) {
+static int client_on_handshake(ript_h2_conn *c) {
   nghttp2_session_callbacks *cbs;
   nghttp2_option *opt;
   if (nghttp2_session_callbacks_new(&cbs) != 0)
     return RIPT_ERR_NOMEM;
-  ript_h2_session_callbacks(cbs);
+  ript_h2_conn_callbacks(cbs);
   nghttp2_session_callbacks_set_on_header_callback(cbs, client_on_header);
   nghttp2_session_callbacks_set_on_frame_recv_callback(cbs,
                                                        client_on_frame_recv);
-  int rv = ript_h2_session_options(&opt);
+  int rv = ript_h2_conn_options(&opt);
   if (rv == 0) {
-    if (nghttp2_session_client_new2(&s->h2, cbs, s, opt) != 0)
+    if (nghttp2_session_client_new2(&c->h2, cbs, c, opt) != 0)
       rv = RIPT_ERR_NOMEM;
     nghttp2_option_del(opt);
   }
@@ -127,100 +126,83 @@ static int client_on_handshake(ript_h2_session *s) {
       {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, RIPT_H2_STREAM_WINDOW},
       {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, RIPT_H2_MAX_HEADER_LIST},
   };
-  if (nghttp2_submit_settings(s->h2, NGHTTP2_FLAG_NONE, iv,
+  if (nghttp2_submit_settings(c->h2, NGHTTP2_FLAG_NONE, iv,
                               sizeof(iv) / sizeof(iv[0])) != 0)
     return RIPT_ERR_NOMEM;
-  return ript_h2_session_open_window(s, 0);
+  return ript_h2_conn_open_window(c, 0);
 }
 
 /* Runs outside nghttp2 callbacks, where the front may submit at once. */
-static void client_on_input(ript_h2_session *s) {
-  ript_http_conn *c = (ript_http_conn *)s;
-  if (c->settings && !c->ready_reported) {
-    c->ready_reported = 1;
-    ript_http_client_conn_ready(c->origin, c);
+static void client_on_input(ript_h2_conn *c) {
+  ript_http_conn *conn = (ript_http_conn *)c;
+  if (conn->settings && !conn->ready_reported) {
+    conn->ready_reported = 1;
+    ript_http_client_conn_ready(conn->origin, conn);
   }
 }
 
-static void client_on_closed(ript_h2_session *s, int error) {
-  ript_http_conn *c = (ript_http_conn *)s;
+static void client_on_closed(ript_h2_conn *c, int error) {
+  ript_http_conn *conn = (ript_http_conn *)c;
   /* A server breaking the protocol is, to the application, a lost
    * connection. */
-  if (c->opened)
-    ript_http_client_conn_closed(
-        c->origin, c, error == RIPT_ERR_PARSE ? RIPT_ERR_HTTP_CLOSED : error);
-  free(c->host);
-  free(c);
+  if (conn->opened)
+    ript_http_client_conn_closed(conn->origin, conn,
+                                 error == RIPT_ERR_PARSE ? RIPT_ERR_HTTP_CLOSED
+                                                         : error);
+  free(conn->host);
+  free(conn);
 }
 
-static const ript_h2_session_hooks client_hooks = {
+static const ript_h2_conn_hooks client_hooks = {
     client_on_handshake, client_on_input, client_on_closed};
 
 static void client_on_connect(uv_connect_t *req, int status) {
-  ript_http_conn *c = req->data;
-  if (c->s.handles_closing)
+  ript_http_conn *conn = req->data;
+  if (conn->c.handles_closing)
     return; /* closed while connecting */
-  if (status < 0 || ript_h2_session_start(&c->s) != 0)
-    ript_h2_session_close(&c->s, RIPT_ERR_HTTP_CLOSED, 1);
+  if (status < 0 || ript_h2_conn_start(&conn->c) != 0)
+    ript_h2_conn_close(&conn->c, RIPT_ERR_HTTP_CLOSED, 1);
 }
 
-static int host_is_ip(const char *host) {
-  unsigned char ip[16];
-  return inet_pton(AF_INET, host, ip) == 1 ||
-         inet_pton(AF_INET6, host, ip) == 1;
-}
-
-/* SNI (names only, RFC 6066 §3) and verification of the chain and of
- * |host| during the handshake. */
-static int client_tls_setup(ript_http_conn *c) {
-  gnutls_session_t tls = c->s.tls;
-  if (!host_is_ip(c->host) &&
-      gnutls_server_name_set(tls, GNUTLS_NAME_DNS, c->host, strlen(c->host)) <
-          0)
+static int client_open(ript_http_conn **pconn,
+                       struct ript_http_client_origin *origin, uv_loop_t *loop,
+                       const struct sockaddr *addr, const char *host,
+                       gnutls_certificate_credentials_t cred,
+                       const ript_http_client_config *cfg) {
+  ript_http_conn *conn = calloc(1, sizeof(*conn));
+  if (!conn)
     return RIPT_ERR_NOMEM;
-  gnutls_session_set_verify_cert(tls, c->host, 0);
-  return 0;
-}
-
-static int h2_conn_open(ript_http_conn **pconn,
-                        struct ript_http_client_origin *origin, uv_loop_t *loop,
-                        const struct sockaddr *addr, const char *host,
-                        gnutls_certificate_credentials_t cred,
-                        const ript_http_client_config *cfg) {
-  ript_http_conn *c = calloc(1, sizeof(*c));
-  if (!c)
-    return RIPT_ERR_NOMEM;
-  c->host = strdup(host);
-  int rv =
-      c->host ? ript_h2_session_init(&c->s, &client_hooks, loop, c->rbuf, cred,
-                                     GNUTLS_CLIENT,
-                                     cfg->idle_timeout_ms ? cfg->idle_timeout_ms
-                                                          : H2_DEFAULT_IDLE_MS)
-              : RIPT_ERR_NOMEM;
+  conn->host = strdup(host);
+  int rv = conn->host
+               ? ript_h2_conn_init(&conn->c, &client_hooks, loop, conn->rbuf,
+                                   cred, GNUTLS_CLIENT,
+                                   cfg->idle_timeout_ms ? cfg->idle_timeout_ms
+                                                        : H2_DEFAULT_IDLE_MS)
+               : RIPT_ERR_NOMEM;
   if (rv != 0) {
-    free(c->host);
-    free(c);
+    free(conn->host);
+    free(conn);
     return rv;
   }
-  c->origin = origin;
-  c->connect_req.data = c;
-  rv = client_tls_setup(c);
-  if (rv == 0 &&
-      uv_tcp_connect(&c->connect_req, &c->s.tcp, addr, client_on_connect) != 0)
+  conn->origin = origin;
+  conn->connect_req.data = conn;
+  rv = ript_tls_client_verify(conn->c.tls, conn->host);
+  if (rv == 0 && uv_tcp_connect(&conn->connect_req, &conn->c.tcp, addr,
+                                client_on_connect) != 0)
     rv = RIPT_ERR_HTTP_CLOSED;
   if (rv != 0) {
-    ript_h2_session_close(&c->s, rv, 1); /* frees it, unreported */
+    ript_h2_conn_close(&conn->c, rv, 1); /* frees it, unreported */
     return rv;
   }
-  c->opened = 1;
-  *pconn = c;
+  conn->opened = 1;
+  *pconn = conn;
   return 0;
 }
 
-static int h2_conn_usable(const ript_http_conn *c) {
-  return c->ready_reported && !c->goaway && !c->s.closing &&
-         !c->s.close_pending &&
-         nghttp2_session_get_next_stream_id(c->s.h2) <= INT32_MAX;
+static int client_usable(const ript_http_conn *conn) {
+  return conn->ready_reported && !conn->draining && !conn->c.closing &&
+         !conn->c.close_pending &&
+         nghttp2_session_get_next_stream_id(conn->c.h2) <= INT32_MAX;
 }
 
 static nghttp2_nv client_nv(const char *name, const char *value) {
@@ -257,38 +239,38 @@ static int client_headers_fit(nghttp2_session *h2, const nghttp2_nv *nva,
 
 /* Opens the stream: HEADERS, then (unless |end|) a body read from the
  * exchange's outgoing buffer. */
-static int client_start_stream(ript_h2_session *s, ript_http_exchange *ex,
-                               const nghttp2_nv *nva, size_t n, int end) {
-  if (!client_headers_fit(s->h2, nva, n))
+static int client_submit_stream(ript_h2_conn *c, ript_http_exchange *ex,
+                                const nghttp2_nv *nva, size_t n, int end) {
+  if (!client_headers_fit(c->h2, nva, n))
     return RIPT_ERR_LIMIT;
-  ript_h2_stream *st = ript_h2_stream_new(s, ex);
+  ript_h2_stream *st = ript_h2_stream_new(c, ex);
   if (!st)
     return RIPT_ERR_NOMEM;
   nghttp2_data_provider prd;
   ript_h2_stream_provider(&prd);
   int32_t id =
-      nghttp2_submit_request(s->h2, NULL, nva, n, end ? NULL : &prd, st);
+      nghttp2_submit_request(c->h2, NULL, nva, n, end ? NULL : &prd, st);
   if (id < 0) {
     ript_h2_stream_free(st);
     return id == NGHTTP2_ERR_STREAM_ID_NOT_AVAILABLE ? RIPT_ERR_HTTP_CLOSED
                                                      : RIPT_ERR_NOMEM;
   }
   st->has_body = !end;
-  st->out_ended = end;
+  st->body_ended = end;
   ex->ops = &ript_h2_exchange_ops;
   ex->stream = st;
-  ript_h2_stream_attach(st, id);
-  ript_h2_session_schedule(s);
+  ript_h2_stream_open(st, id);
+  ript_h2_conn_schedule(c);
   return 0;
 }
 
-static int h2_conn_submit(ript_http_conn *c, ript_http_exchange *ex,
-                          const ript_http_header *headers, size_t n,
-                          uint32_t flags) {
-  if (!h2_conn_usable(c))
+static int client_submit(ript_http_conn *conn, ript_http_exchange *ex,
+                         const ript_http_header *headers, size_t n,
+                         uint32_t flags) {
+  if (!client_usable(conn))
     return RIPT_ERR_HTTP_CLOSED;
   if (ex->protocol && !nghttp2_session_get_remote_settings(
-                          c->s.h2, NGHTTP2_SETTINGS_ENABLE_CONNECT_PROTOCOL))
+                          conn->c.h2, NGHTTP2_SETTINGS_ENABLE_CONNECT_PROTOCOL))
     return RIPT_ERR_HTTP_STATE; /* the server did not enable RFC 8441 */
   nghttp2_nv *nva = malloc((n + 5) * sizeof(*nva));
   if (!nva)
@@ -298,17 +280,17 @@ static int h2_conn_submit(ript_http_conn *c, ript_http_exchange *ex,
       ript_h2_headers(nva, client_pseudo(nva, ex), headers, n, &names);
   int rv = (int)count;
   if (count >= 0) {
-    rv = client_start_stream(&c->s, ex, nva, (size_t)count,
-                             (flags & RIPT_HTTP_FLAG_END) != 0);
+    rv = client_submit_stream(&conn->c, ex, nva, (size_t)count,
+                              (flags & RIPT_HTTP_FLAG_END) != 0);
     free(names);
   }
   free(nva);
   return rv;
 }
 
-static void h2_conn_close(ript_http_conn *c) {
-  ript_h2_session_close(&c->s, 0, 0);
+static void client_close(ript_http_conn *conn) {
+  ript_h2_conn_close(&conn->c, 0, 0);
 }
 
-const ript_http_conn_ops ript_h2_conn_ops = {h2_conn_open, h2_conn_submit,
-                                             h2_conn_usable, h2_conn_close};
+const ript_http_conn_ops ript_h2_client_conn_ops = {
+    client_open, client_submit, client_usable, client_close};

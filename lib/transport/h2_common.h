@@ -1,7 +1,9 @@
 /*
  * What the HTTP/2 server (h2_server.c) and client (h2_client.c) share: one
- * TLS-over-TCP connection carrying an nghttp2 session ("h2 session"), its
- * streams, and the exchange operations on them.
+ * connection (TLS over TCP, an nghttp2 session on top), its streams, and the
+ * exchange operations on them. The words are the HTTP/3 backend's: a
+ * connection (ript_h2_conn, as ript_h3_conn), its streams (ript_h2_stream),
+ * its hooks where the roles differ, draining after a GOAWAY.
  *
  * I/O model. libuv owns the socket. Ciphertext read from it is handed to
  * GnuTLS through a pull function reading from memory; the plaintext goes to
@@ -12,7 +14,7 @@
  * nghttp2 and ript_http_exchange_pending shows it.
  *
  * Re-entrancy. Nothing here calls nghttp2_session_mem_recv/mem_send from an
- * nghttp2 callback, and nothing frees the session while a callback is on the
+ * nghttp2 callback, and nothing frees the connection while a callback is on the
  * stack: the application's actions only queue frames and schedule the
  * flush, and a close requested from inside a callback runs when the
  * outermost entry point returns.
@@ -38,20 +40,20 @@
 #define RIPT_H2_STREAM_WINDOW (1u << 20)
 #define RIPT_H2_CONN_WINDOW (8u << 20)
 
-typedef struct ript_h2_session ript_h2_session;
+typedef struct ript_h2_conn ript_h2_conn;
 
 /* One request/response stream and its exchange. */
 typedef struct ript_h2_stream {
   struct ript_h2_stream *prev, *next; /* every stream nghttp2 may hold */
-  ript_h2_session *sess;
+  ript_h2_conn *conn;
   ript_http_exchange *ex;
   int32_t id;
-  ript_buf out;             /* body bytes written and not yet framed */
-  size_t out_off;           /* start of the unframed bytes in out */
+  ript_buf body;            /* body bytes written and not yet framed */
+  size_t body_off;          /* start of the unframed bytes in body */
   size_t header_bytes;      /* received header list size so far */
   uint32_t header_fields;   /* received header fields so far */
   unsigned has_body : 1;    /* a data provider is attached */
-  unsigned out_ended : 1;   /* ript_http_exchange_end was called */
+  unsigned body_ended : 1;  /* ript_http_exchange_end was called */
   unsigned deferred : 1;    /* the data provider returned DEFERRED */
   unsigned recv_ended : 1;  /* the peer's END_STREAM arrived */
   unsigned local_reset : 1; /* we sent RST_STREAM */
@@ -60,23 +62,23 @@ typedef struct ript_h2_stream {
   unsigned interim : 1;     /* client: inside a 1xx header block */
 } ript_h2_stream;
 
-/* What the owner of a session (server connection or client connection)
- * does at the three points where the roles differ. */
-typedef struct ript_h2_session_hooks {
-  /* The TLS handshake completed with ALPN "h2": create s->h2 (with
-   * ript_h2_session_callbacks plus the role's own) and submit SETTINGS.
-   * Returns 0 or a RIPT_ERR_* code that closes the session. */
-  int (*on_handshake)(ript_h2_session *s);
+/* What the owner of a connection (the server's or the client's) does at
+ * the three points where the roles differ. */
+typedef struct ript_h2_conn_hooks {
+  /* The TLS handshake completed with ALPN "h2": create c->h2 (with
+   * ript_h2_conn_callbacks plus the role's own) and submit SETTINGS.
+   * Returns 0 or a RIPT_ERR_* code that closes the connection. */
+  int (*on_handshake)(ript_h2_conn *c);
   /* Received bytes were processed; runs outside nghttp2 callbacks. */
-  void (*on_input)(ript_h2_session *s);
+  void (*on_input)(ript_h2_conn *c);
   /* Every handle is closed and the TLS and nghttp2 sessions are freed;
-   * the owner frees the memory holding |s|. |error| is the first error
-   * given to ript_h2_session_close (0 = clean). */
-  void (*on_closed)(ript_h2_session *s, int error);
-} ript_h2_session_hooks;
+   * the owner frees the memory holding |c|. |error| is the first error
+   * given to ript_h2_conn_close (0 = clean). */
+  void (*on_closed)(ript_h2_conn *c, int error);
+} ript_h2_conn_hooks;
 
-struct ript_h2_session {
-  const ript_h2_session_hooks *hooks;
+struct ript_h2_conn {
+  const ript_h2_conn_hooks *hooks;
   uv_loop_t *loop;
   uv_tcp_t tcp;
   uv_timer_t timer;     /* idle timeout, then the close grace period */
@@ -97,62 +99,65 @@ struct ript_h2_session {
   int busy; /* entry points on the stack */
   int open_handles;
   int close_error;
-  uint32_t goaway_code; /* the error code of the closing GOAWAY */
+  uint32_t goaway_code;   /* the error code of the closing GOAWAY */
   unsigned connected : 1; /* TCP is up (client: connect completed) */
   unsigned handshake_done : 1;
   unsigned writing : 1;
-  unsigned closing : 1;       /* ript_h2_session_close ran: no new work */
+  unsigned closing : 1;       /* ript_h2_conn_close ran: no new work */
   unsigned close_pending : 1; /* asked from inside a callback */
   unsigned close_hard : 1;
-  unsigned draining : 1; /* flushing the last frames before closing */
+  unsigned graceful : 1; /* closing: flushing the last frames first */
   unsigned bye_sent : 1;
   unsigned handles_closing : 1;
+  unsigned drain : 1; /* server: GOAWAY asked (sent once c->h2 exists) */
 };
 
-/* Prepares |s| on |loop| (the TCP handle is initialised, not connected)
+/* Prepares |c| on |loop| (the TCP handle is initialised, not connected)
  * with a GnuTLS session of |flags| (GNUTLS_SERVER or GNUTLS_CLIENT) using
  * |cred| and ALPN "h2". Returns 0, RIPT_ERR_NOMEM or RIPT_ERR_HTTP_TLS; on
  * failure nothing is left to free. */
-int ript_h2_session_init(ript_h2_session *s, const ript_h2_session_hooks *hooks,
-                         uv_loop_t *loop, uint8_t *rbuf,
-                         gnutls_certificate_credentials_t cred, unsigned flags,
-                         uint64_t idle_ms);
+int ript_h2_conn_init(ript_h2_conn *c, const ript_h2_conn_hooks *hooks,
+                      uv_loop_t *loop, uint8_t *rbuf,
+                      gnutls_certificate_credentials_t cred, unsigned flags,
+                      uint64_t idle_ms);
 
 /* TCP is connected: starts reading, the idle timer and (client) the
  * handshake. Returns 0 or a RIPT_ERR_* code. */
-int ript_h2_session_start(ript_h2_session *s);
+int ript_h2_conn_start(ript_h2_conn *c);
 
-/* Ends the session: every open exchange gets on_close(RIPT_ERR_HTTP_CLOSED),
+/* Ends the connection: every open exchange gets on_close(RIPT_ERR_HTTP_CLOSED),
  * then, unless |hard|, a GOAWAY and whatever is queued are flushed (bounded
  * by a short grace period), the handles close and hooks->on_closed runs.
  * |error| is what on_closed reports. Safe from inside callbacks and when
  * already closing (a hard close then cuts a graceful one short). */
-void ript_h2_session_close(ript_h2_session *s, int error, int hard);
+void ript_h2_conn_close(ript_h2_conn *c, int error, int hard);
 
-/* Sends GOAWAY with |last_stream_id| (negative: the last stream processed)
- * without closing: the peer opens no new streams and the session closes by
- * itself once the remaining ones are done. Returns 0 or RIPT_ERR_NOMEM. */
-int ript_h2_session_goaway(ript_h2_session *s, int32_t last_stream_id);
+/* Server: sends GOAWAY naming the last stream processed (once the
+ * handshake is done), without closing: streams above it are refused
+ * (REFUSED_STREAM), the peer opens no new ones, and the connection closes
+ * by itself once the remaining ones are done. Once per connection; a
+ * connection out of memory for it is closed. */
+void ript_h2_conn_drain(ript_h2_conn *c);
 
 /* Schedules a flush for this loop turn. */
-void ript_h2_session_schedule(ript_h2_session *s);
+void ript_h2_conn_schedule(ript_h2_conn *c);
 
 /* nghttp2 callbacks both roles use: body data, stream close and frame
- * send; user_data is the session. */
-void ript_h2_session_callbacks(nghttp2_session_callbacks *cbs);
+ * send; user_data is the connection. */
+void ript_h2_conn_callbacks(nghttp2_session_callbacks *cbs);
 
 /* Options both roles use (window updates driven by consumption). 0 or
- * RIPT_ERR_NOMEM; the caller deletes *opt after creating the session. */
-int ript_h2_session_options(nghttp2_option **opt);
+ * RIPT_ERR_NOMEM; the caller deletes *opt after creating c->h2. */
+int ript_h2_conn_options(nghttp2_option **opt);
 
 /* Grants our connection window (|window| bytes; 0: RIPT_H2_CONN_WINDOW)
  * after SETTINGS were submitted. */
-int ript_h2_session_open_window(ript_h2_session *s, uint32_t window);
+int ript_h2_conn_open_window(ript_h2_conn *c, uint32_t window);
 
 /* A new stream object for |ex| (not yet linked); NULL when out of memory. */
-ript_h2_stream *ript_h2_stream_new(ript_h2_session *s, ript_http_exchange *ex);
-/* Links |st| with stream |id| into the session and nghttp2. */
-void ript_h2_stream_attach(ript_h2_stream *st, int32_t id);
+ript_h2_stream *ript_h2_stream_new(ript_h2_conn *c, ript_http_exchange *ex);
+/* Links |st| with stream |id| into the connection and nghttp2. */
+void ript_h2_stream_open(ript_h2_stream *st, int32_t id);
 /* Frees a stream never attached (and not its exchange). */
 void ript_h2_stream_free(ript_h2_stream *st);
 

@@ -5,7 +5,7 @@
  * packet starts a connection, an unsupported version gets a Version
  * Negotiation packet.
  */
-#include "h3_common.h"
+#include "h3_stream.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -15,15 +15,15 @@
 
 enum {
   /* libuv's recvmmsg(2) wants 64 KiB per datagram; it reads at most 20. */
-  H3_RECV_SLOT = 64 * 1024,
-  H3_RECV_SLOTS = 20,
+  RIPT_H3_RECV_SLOT = 64 * 1024,
+  RIPT_H3_RECV_SLOTS = 20,
   /* The key of our Retry tokens, and how long a token is good. */
-  H3_RETRY_SECRET = 32,
-  H3_RETRY_TOKEN_MS = 10000,
+  RIPT_H3_RETRY_SECRET = 32,
+  RIPT_H3_RETRY_TOKEN_MS = 10000,
 };
 
 struct ript_http_listener {
-  h3_endpoint ep;
+  ript_h3_endpoint ep;
   ript_http_server *server;
   uv_loop_t *loop;
   gnutls_certificate_credentials_t cred;
@@ -35,23 +35,23 @@ struct ript_http_listener {
   size_t live;       /* connections accepted and not yet torn down */
   size_t handshakes; /* of those, handshakes not yet complete */
   uv_timer_t sweep;
-  uint8_t retry_secret[H3_RETRY_SECRET];
+  uint8_t retry_secret[RIPT_H3_RETRY_SECRET];
   struct sockaddr_storage local;
   socklen_t locallen;
   uint16_t port;
-  h3_map cids;
-  h3_conn *conns;     /* live connections */
-  size_t nconns;      /* connections not yet freed (timers closing) */
-  size_t handles;     /* endpoint handles not yet closed */
+  ript_map cids;
+  ript_h3_conn *conns; /* live connections */
+  size_t nconns;       /* connections not yet freed (timers closing) */
+  size_t handles;      /* endpoint handles not yet closed */
   uint8_t *rbuf;
-  int closing;        /* ript_http_listener_ops.close was called */
-  int sweep_open;     /* the sweep timer's handle is not closed yet */
-  int silent;         /* open failed: free without telling the server */
+  int closing;    /* ript_http_listener_ops.close was called */
+  int sweep_open; /* the sweep timer's handle is not closed yet */
+  int silent;     /* open failed: free without telling the server */
 };
 
 /* ---- the connection side ---- */
 
-static void server_headers_done(h3_conn *c, ript_http_exchange *ex) {
+static void server_on_headers(ript_h3_conn *c, ript_http_exchange *ex) {
   ript_http_listener *l = c->owner;
   ript_http_server_emit_request(l->server, ex);
 }
@@ -59,7 +59,7 @@ static void server_headers_done(h3_conn *c, ript_http_exchange *ex) {
 static void listener_maybe_done(ript_http_listener *l);
 
 static void server_conn_freed(uv_handle_t *handle) {
-  h3_conn *c = handle->data;
+  ript_h3_conn *c = handle->data;
   ript_http_listener *l = c->owner;
   free(c);
   --l->nconns;
@@ -67,17 +67,17 @@ static void server_conn_freed(uv_handle_t *handle) {
 }
 
 /* The handshake completed: the connection no longer counts as one. */
-static void server_ready(h3_conn *c) {
+static void server_on_ready(ript_h3_conn *c) {
   ript_http_listener *l = c->owner;
   --l->handshakes;
   --l->stats->handshakes;
   --c->peer->handshakes;
 }
 
-static void server_torn_down(h3_conn *c) {
+static void server_on_torn_down(ript_h3_conn *c) {
   ript_http_listener *l = c->owner;
   if (!c->ready_reported)
-    server_ready(c);
+    server_on_ready(c);
   --l->live;
   --l->stats->connections;
   --c->peer->conns;
@@ -91,8 +91,8 @@ static void server_torn_down(h3_conn *c) {
   uv_close((uv_handle_t *)&c->timer, server_conn_freed);
 }
 
-static const h3_side server_side = {server_headers_done, server_ready,
-                                    server_torn_down};
+static const ript_h3_conn_hooks server_hooks = {
+    server_on_headers, server_on_ready, server_on_torn_down};
 
 /* ---- accepting ---- */
 
@@ -110,17 +110,17 @@ static int server_client_hello(gnutls_session_t session, unsigned htype,
 
 /* |odcid| is the client's first DCID when it came back with our Retry
  * token (its DCID is then the one our Retry chose), else NULL. */
-static int server_quic(ript_http_listener *l, h3_conn *c,
+static int server_quic(ript_http_listener *l, ript_h3_conn *c,
                        const ngtcp2_pkt_hd *hd, const struct sockaddr *addr,
                        const ngtcp2_cid *odcid) {
   ngtcp2_cid scid;
-  scid.datalen = H3_CID_LEN;
+  scid.datalen = RIPT_H3_CID_LEN;
   if (gnutls_rnd(GNUTLS_RND_RANDOM, scid.data, scid.datalen) != 0)
     return RIPT_ERR_CRYPTO;
   ngtcp2_settings settings;
   ngtcp2_transport_params params;
-  h3_conn_settings(c, &settings, &params, l->max_streams,
-                   l->cfg->stream_window, l->cfg->connection_window);
+  ript_h3_conn_settings(c, &settings, &params, l->max_streams,
+                        l->cfg->stream_window, l->cfg->connection_window);
   params.original_dcid = hd->dcid;
   params.original_dcid_present = 1;
   if (odcid) {
@@ -136,52 +136,51 @@ static int server_quic(ript_http_listener *l, h3_conn *c,
                  sizeof(params.stateless_reset_token)) != 0)
     return RIPT_ERR_CRYPTO;
   ngtcp2_callbacks cb;
-  h3_conn_callbacks(&cb, 1);
+  ript_h3_quic_callbacks(&cb, 1);
   struct sockaddr_storage remote;
-  memcpy(&remote, addr, h3_addrlen(addr));
+  memcpy(&remote, addr, ript_h3_addrlen(addr));
   ngtcp2_path path = {{(ngtcp2_sockaddr *)&c->local, c->locallen},
-                      {(ngtcp2_sockaddr *)&remote, h3_addrlen(addr)},
+                      {(ngtcp2_sockaddr *)&remote, ript_h3_addrlen(addr)},
                       NULL};
-  if (ngtcp2_conn_server_new(&c->qc, &hd->scid, &scid, &path, hd->version,
-                             &cb, &settings, &params, NULL, c) != 0)
+  if (ngtcp2_conn_server_new(&c->qc, &hd->scid, &scid, &path, hd->version, &cb,
+                             &settings, &params, NULL, c) != 0)
     return RIPT_ERR_NOMEM;
-  int rv = h3_conn_tls(c, GNUTLS_SERVER | GNUTLS_NO_AUTO_SEND_TICKET, l->cred);
+  int rv =
+      ript_h3_conn_tls(c, GNUTLS_SERVER | GNUTLS_NO_AUTO_SEND_TICKET, l->cred);
   if (rv != 0)
     return rv;
   gnutls_handshake_set_hook_function(c->tls, GNUTLS_HANDSHAKE_CLIENT_HELLO,
                                      GNUTLS_HOOK_POST, server_client_hello);
   ngtcp2_conn_set_tls_native_handle(c->qc, c->tls);
   /* The client keeps using its own DCID until it learns ours. */
-  if (h3_conn_add_cid(c, &hd->dcid) != 0 || h3_conn_add_cid(c, &scid) != 0)
+  if (ript_h3_conn_add_cid(c, &hd->dcid) != 0 ||
+      ript_h3_conn_add_cid(c, &scid) != 0)
     return RIPT_ERR_NOMEM;
   return 0;
 }
 
-static void server_conn_discard(h3_conn *c) {
-  h3_conn_free_quic(c);
-  while (c->cids) {
-    h3_cid *e = c->cids;
-    c->cids = e->next;
-    h3_map_remove(c->ep->cids, &e->node);
-    free(e);
-  }
-  h3_map_free(&c->stream_map);
+static void server_conn_discard(ript_h3_conn *c) {
+  ript_h3_conn_free_quic(c);
+  ript_h3_conn_remove_cids(c);
+  ript_map_free(&c->stream_map);
   free(c);
 }
 
 static void listener_on_sweep(uv_timer_t *timer);
 
-static h3_conn *listener_accept(ript_http_listener *l, const ngtcp2_pkt_hd *hd,
-                                const struct sockaddr *addr,
-                                const ngtcp2_cid *odcid) {
+static ript_h3_conn *listener_accept(ript_http_listener *l,
+                                     const ngtcp2_pkt_hd *hd,
+                                     const struct sockaddr *addr,
+                                     const ngtcp2_cid *odcid) {
   ript_http_peer *peer = ript_http_peers_get(&l->peers, addr, 1);
-  h3_conn *c = peer ? malloc(sizeof(*c)) : NULL;
+  ript_h3_conn *c = peer ? malloc(sizeof(*c)) : NULL;
   if (!c) {
     if (peer)
       ript_http_peers_release(&l->peers, peer);
     return NULL;
   }
-  h3_conn_init(c, &l->ep, &server_side, l, 1, l->idle_ms);
+  ript_h3_conn_init(c, &l->ep, &server_hooks, l, 1, l->idle_ms,
+                    ript_http_server_seed(l->server));
   c->server = l->server;
   c->limits = l->cfg;
   c->stats = l->stats;
@@ -216,17 +215,16 @@ static h3_conn *listener_accept(ript_http_listener *l, const ngtcp2_pkt_hd *hd,
 static void listener_version_negotiation(ript_http_listener *l,
                                          const ngtcp2_version_cid *vc,
                                          const struct sockaddr *addr) {
-  static const uint32_t versions[] = {NGTCP2_PROTO_VER_V1,
-                                      NGTCP2_PROTO_VER_V2};
+  static const uint32_t versions[] = {NGTCP2_PROTO_VER_V1, NGTCP2_PROTO_VER_V2};
   uint8_t unused = 0;
   (void)gnutls_rnd(GNUTLS_RND_NONCE, &unused, 1);
-  uint8_t *dest = h3_ep_slot(&l->ep);
+  uint8_t *dest = ript_h3_endpoint_slot(&l->ep);
   ngtcp2_ssize n = ngtcp2_pkt_write_version_negotiation(
-      dest, H3_MAX_PKT, unused, vc->scid, vc->scidlen, vc->dcid, vc->dcidlen,
-      versions, sizeof(versions) / sizeof(versions[0]));
+      dest, RIPT_H3_MAX_PKT, unused, vc->scid, vc->scidlen, vc->dcid,
+      vc->dcidlen, versions, sizeof(versions) / sizeof(versions[0]));
   if (n > 0) {
-    h3_ep_add(&l->ep, (size_t)n, addr, h3_addrlen(addr));
-    h3_ep_kick(&l->ep);
+    ript_h3_endpoint_add(&l->ep, (size_t)n, addr, ript_h3_addrlen(addr));
+    ript_h3_endpoint_kick(&l->ep);
   }
 }
 
@@ -236,24 +234,24 @@ static void listener_version_negotiation(ript_http_listener *l,
 static void listener_send_retry(ript_http_listener *l, const ngtcp2_pkt_hd *hd,
                                 const struct sockaddr *addr) {
   ngtcp2_cid scid;
-  scid.datalen = H3_CID_LEN;
+  scid.datalen = RIPT_H3_CID_LEN;
   if (gnutls_rnd(GNUTLS_RND_NONCE, scid.data, scid.datalen) != 0)
     return;
   uint8_t token[NGTCP2_CRYPTO_MAX_RETRY_TOKENLEN];
   ngtcp2_ssize tokenlen = ngtcp2_crypto_generate_retry_token(
       token, l->retry_secret, sizeof(l->retry_secret), hd->version,
-      (const ngtcp2_sockaddr *)addr, h3_addrlen(addr), &scid, &hd->dcid,
+      (const ngtcp2_sockaddr *)addr, ript_h3_addrlen(addr), &scid, &hd->dcid,
       uv_hrtime());
   if (tokenlen < 0)
     return;
-  uint8_t *dest = h3_ep_slot(&l->ep);
-  ngtcp2_ssize n = ngtcp2_crypto_write_retry(dest, H3_MAX_PKT, hd->version,
-                                             &hd->scid, &scid, &hd->dcid,
-                                             token, (size_t)tokenlen);
+  uint8_t *dest = ript_h3_endpoint_slot(&l->ep);
+  ngtcp2_ssize n =
+      ngtcp2_crypto_write_retry(dest, RIPT_H3_MAX_PKT, hd->version, &hd->scid,
+                                &scid, &hd->dcid, token, (size_t)tokenlen);
   if (n <= 0)
     return;
-  h3_ep_add(&l->ep, (size_t)n, addr, h3_addrlen(addr));
-  h3_ep_kick(&l->ep);
+  ript_h3_endpoint_add(&l->ep, (size_t)n, addr, ript_h3_addrlen(addr));
+  ript_h3_endpoint_kick(&l->ep);
   ++l->stats->retries_sent;
 }
 
@@ -263,26 +261,27 @@ static void listener_send_retry(ript_http_listener *l, const ngtcp2_pkt_hd *hd,
  * while too many handshakes are under way (overall or from its address) is
  * sent a Retry instead. Refused packets are dropped: nothing is sent back.
  */
-static h3_conn *listener_admit(ript_http_listener *l, const ngtcp2_pkt_hd *hd,
-                               const struct sockaddr *addr) {
+static ript_h3_conn *listener_admit(ript_http_listener *l,
+                                    const ngtcp2_pkt_hd *hd,
+                                    const struct sockaddr *addr) {
   const ript_http_server_config *cfg = l->cfg;
   ngtcp2_cid odcid;
   int validated = 0;
   if (hd->tokenlen && hd->token[0] == NGTCP2_CRYPTO_TOKEN_MAGIC_RETRY) {
     if (ngtcp2_crypto_verify_retry_token(
             &odcid, hd->token, hd->tokenlen, l->retry_secret,
-            sizeof(l->retry_secret), hd->version,
-            (const ngtcp2_sockaddr *)addr, h3_addrlen(addr), &hd->dcid,
-            H3_RETRY_TOKEN_MS * NGTCP2_MILLISECONDS, uv_hrtime()) != 0) {
+            sizeof(l->retry_secret), hd->version, (const ngtcp2_sockaddr *)addr,
+            ript_h3_addrlen(addr), &hd->dcid,
+            RIPT_H3_RETRY_TOKEN_MS * NGTCP2_MILLISECONDS, uv_hrtime()) != 0) {
       ++l->stats->connections_refused;
       return NULL;
     }
     validated = 1;
   }
   const ript_http_peer *peer = ript_http_peers_get(&l->peers, addr, 0);
-  if (!validated && (l->handshakes >= cfg->max_handshakes ||
-                     (peer && peer->handshakes >=
-                                  cfg->max_handshakes_per_address))) {
+  if (!validated &&
+      (l->handshakes >= cfg->max_handshakes ||
+       (peer && peer->handshakes >= cfg->max_handshakes_per_address))) {
     listener_send_retry(l, hd, addr);
     return NULL;
   }
@@ -295,19 +294,24 @@ static h3_conn *listener_admit(ript_http_listener *l, const ngtcp2_pkt_hd *hd,
 }
 
 /* Deadlines of one connection's requests, and a connection with no request
- * open for the idle timeout is closed (a peer's PINGs do not keep it). */
-static void listener_sweep_conn(ript_http_listener *l, h3_conn *c,
+ * open for the idle timeout is closed (a peer's PINGs do not keep it). A
+ * drained one closes once no sweep found a request open for two sweep
+ * periods: at least one period after its last exchange ended, time for the
+ * last acknowledgements to reach the client. */
+static void listener_sweep_conn(ript_http_listener *l, ript_h3_conn *c,
                                 uint64_t now) {
   if (c->closing || c->gone || !c->handshake_done)
     return; /* ngtcp2's handshake timeout covers the handshake */
-  for (h3_stream *st = c->streams; st; st = st->next)
+  for (ript_h3_stream *st = c->streams; st; st = st->next)
     if (st->ex)
       ript_http_server_check(l->server, l->cfg, st->ex, now);
   if (c->nexchanges) {
     c->busy_ms = now;
+  } else if (c->draining && now - c->busy_ms >= 2 * RIPT_HTTP_SWEEP_MS) {
+    ript_h3_conn_close(c);
   } else if (now - c->busy_ms >= l->idle_ms) {
     ++l->stats->idle_closed;
-    h3_conn_close(c);
+    ript_h3_conn_close(c);
   }
 }
 
@@ -315,7 +319,7 @@ static void listener_on_sweep(uv_timer_t *timer) {
   ript_http_listener *l = timer->data;
   uint64_t now = uv_now(l->loop);
   /* Connections are torn down only in a flush, so the list holds. */
-  for (h3_conn *c = l->conns; c; c = c->next)
+  for (ript_h3_conn *c = l->conns; c; c = c->next)
     listener_sweep_conn(l, c, now);
   if (!l->live)
     uv_timer_stop(timer);
@@ -326,7 +330,7 @@ static void listener_on_alloc(uv_handle_t *handle, size_t suggested,
   ript_http_listener *l = handle->data;
   (void)suggested;
   buf->base = (char *)l->rbuf;
-  buf->len = H3_RECV_SLOT * H3_RECV_SLOTS;
+  buf->len = RIPT_H3_RECV_SLOT * RIPT_H3_RECV_SLOTS;
 }
 
 static void listener_on_recv(uv_udp_t *udp, ssize_t nread, const uv_buf_t *buf,
@@ -337,15 +341,15 @@ static void listener_on_recv(uv_udp_t *udp, ssize_t nread, const uv_buf_t *buf,
   const uint8_t *data = (const uint8_t *)buf->base;
   size_t len = (size_t)nread;
   ngtcp2_version_cid vc;
-  int rv = ngtcp2_pkt_decode_version_cid(&vc, data, len, H3_CID_LEN);
+  int rv = ngtcp2_pkt_decode_version_cid(&vc, data, len, RIPT_H3_CID_LEN);
   if (rv == NGTCP2_ERR_VERSION_NEGOTIATION) {
     listener_version_negotiation(l, &vc, addr);
     return;
   }
   if (rv != 0)
     return;
-  h3_map_node *node = h3_map_find(&l->cids, vc.dcid, vc.dcidlen);
-  h3_conn *c = node ? node->value : NULL;
+  ript_map_node *node = ript_map_find(&l->cids, vc.dcid, vc.dcidlen);
+  ript_h3_conn *c = node ? RIPT_MAP_ENTRY(node, ript_h3_cid, node)->conn : NULL;
   if (!c) {
     ngtcp2_pkt_hd hd;
     /* Only a fresh Initial starts a connection; anything else for an
@@ -354,7 +358,7 @@ static void listener_on_recv(uv_udp_t *udp, ssize_t nread, const uv_buf_t *buf,
         !(c = listener_admit(l, &hd, addr)))
       return;
   }
-  h3_conn_recv(c, addr, data, len);
+  ript_h3_conn_recv(c, addr, data, len);
 }
 
 /* ---- the listener's lifetime ---- */
@@ -362,9 +366,9 @@ static void listener_on_recv(uv_udp_t *udp, ssize_t nread, const uv_buf_t *buf,
 static void listener_free(ript_http_listener *l) {
   ript_http_server *server = l->server;
   int silent = l->silent;
-  h3_map_free(&l->cids);
+  ript_map_free(&l->cids);
   ript_http_peers_free(&l->peers);
-  h3_ep_free(&l->ep);
+  ript_h3_endpoint_free(&l->ep);
   free(l->rbuf);
   free(l);
   if (!silent)
@@ -392,39 +396,39 @@ static void listener_sweep_closed(uv_handle_t *handle) {
 
 static void listener_close_handles(ript_http_listener *l) {
   l->handles = 3;
-  h3_ep_close(&l->ep, listener_handle_closed);
+  ript_h3_endpoint_close(&l->ep, listener_handle_closed);
   uv_close((uv_handle_t *)&l->sweep, listener_sweep_closed);
 }
 
 /* After each turn: a closing listener first asks every connection to close
  * (they are torn down next turn, sending GOAWAY and CONNECTION_CLOSE), then
  * closes its socket once none is left. */
-static void listener_after_run(h3_endpoint *ep) {
+static void listener_after_run(ript_h3_endpoint *ep) {
   ript_http_listener *l = (ript_http_listener *)ep;
   if (!l->closing || ep->closed)
     return;
   if (l->conns) {
-    for (h3_conn *c = l->conns; c; c = c->next)
-      h3_conn_close(c);
+    for (ript_h3_conn *c = l->conns; c; c = c->next)
+      ript_h3_conn_close(c);
     return;
   }
   listener_close_handles(l);
 }
 
 static int listener_socket(ript_http_listener *l, const struct sockaddr *addr) {
-  int fd = h3_udp_socket(addr->sa_family);
+  int fd = ript_h3_udp_socket(addr->sa_family);
   if (fd < 0)
     return -1;
   l->locallen = sizeof(l->local);
-  if (bind(fd, addr, h3_addrlen(addr)) != 0 ||
+  if (bind(fd, addr, ript_h3_addrlen(addr)) != 0 ||
       getsockname(fd, (struct sockaddr *)&l->local, &l->locallen) != 0) {
     close(fd);
     return -1;
   }
   const struct sockaddr_in *in = (const struct sockaddr_in *)&l->local;
   const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&l->local;
-  l->port = ntohs(l->local.ss_family == AF_INET6 ? in6->sin6_port
-                                                 : in->sin_port);
+  l->port =
+      ntohs(l->local.ss_family == AF_INET6 ? in6->sin6_port : in->sin_port);
   return fd;
 }
 
@@ -436,20 +440,22 @@ static int listener_open(ript_http_listener **plistener,
   ript_http_listener *l = calloc(1, sizeof(*l));
   if (!l)
     return RIPT_ERR_NOMEM;
-  if (gnutls_rnd(GNUTLS_RND_RANDOM, l->retry_secret,
-                 sizeof(l->retry_secret)) != 0) {
+  if (gnutls_rnd(GNUTLS_RND_RANDOM, l->retry_secret, sizeof(l->retry_secret)) !=
+      0) {
     free(l);
     return RIPT_ERR_CRYPTO;
   }
-  if (h3_ep_alloc(&l->ep, H3_SERVER_BATCH) != 0 ||
-      !(l->rbuf = malloc((size_t)H3_RECV_SLOT * H3_RECV_SLOTS))) {
-    h3_ep_free(&l->ep);
+  ript_http_peers_init(&l->peers, ript_http_server_seed(server));
+  if (ript_h3_endpoint_alloc(&l->ep, RIPT_H3_SERVER_BATCH,
+                             RIPT_H3_CHUNK_KEEP_SERVER) != 0 ||
+      !(l->rbuf = malloc((size_t)RIPT_H3_RECV_SLOT * RIPT_H3_RECV_SLOTS))) {
+    ript_h3_endpoint_free(&l->ep);
     free(l);
     return RIPT_ERR_NOMEM;
   }
   int fd = listener_socket(l, addr);
   if (fd < 0) {
-    h3_ep_free(&l->ep);
+    ript_h3_endpoint_free(&l->ep);
     free(l->rbuf);
     free(l);
     return RIPT_ERR_HTTP_CLOSED;
@@ -464,12 +470,12 @@ static int listener_open(ript_http_listener **plistener,
   uv_timer_init(loop, &l->sweep);
   l->sweep.data = l;
   l->sweep_open = 1;
-  h3_map_init(&l->cids);
+  ript_map_init(&l->cids, ript_http_server_seed(server), NULL);
   l->ep.cids = &l->cids;
   l->ep.after_run = listener_after_run;
   l->ep.udp.data = l;
-  int rv = h3_ep_start(&l->ep, loop, fd, 1, listener_on_alloc,
-                       listener_on_recv);
+  int rv = ript_h3_endpoint_start(&l->ep, loop, fd, 1, listener_on_alloc,
+                                  listener_on_recv);
   if (rv != 0) {
     l->silent = 1;
     listener_close_handles(l);
@@ -481,10 +487,15 @@ static int listener_open(ript_http_listener **plistener,
 
 static void listener_close(ript_http_listener *l) {
   l->closing = 1;
-  h3_ep_kick(&l->ep);
+  ript_h3_endpoint_kick(&l->ep);
+}
+
+static void listener_drain(ript_http_listener *l) {
+  for (ript_h3_conn *c = l->conns; c; c = c->next)
+    ript_h3_conn_drain(c);
 }
 
 static uint16_t listener_port(const ript_http_listener *l) { return l->port; }
 
 const ript_http_listener_ops ript_h3_listener_ops = {
-    listener_open, listener_close, listener_port};
+    listener_open, listener_close, listener_drain, listener_port};

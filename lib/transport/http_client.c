@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <gnutls/crypto.h>
+
 #include "http_internal.h"
 #include "ript/uri.h"
 
@@ -73,6 +75,7 @@ struct ript_http_client {
   size_t open_handles;
   void (*on_closed)(void *user_data);
   void *on_closed_data;
+  uint8_t seed[16]; /* of every hash map of the client */
 };
 
 /* ---- queued requests ---- */
@@ -206,6 +209,11 @@ static void origin_store_cookie(struct ript_http_client_origin *origin,
     c->expires_ms = uv_now(origin->client->loop) + (uint64_t)max_age * 1000;
   c->next = origin->cookies;
   origin->cookies = c;
+}
+
+const uint8_t *
+ript_http_client_origin_seed(const struct ript_http_client_origin *origin) {
+  return origin->client->seed;
 }
 
 void ript_http_client_origin_store_cookies(
@@ -586,6 +594,11 @@ int ript_http_client_new(ript_http_client **pclient, uv_loop_t *loop,
   ript_http_client *client = calloc(1, sizeof(*client));
   if (!client)
     return RIPT_ERR_NOMEM;
+  /* Every map of the tree hashes with a secret seed (ript/map.h). */
+  if (gnutls_rnd(GNUTLS_RND_RANDOM, client->seed, sizeof(client->seed)) != 0) {
+    free(client);
+    return RIPT_ERR_CRYPTO;
+  }
   int rv = ript_tls_client_credentials(&client->cred, cfg->ca_file);
   if (rv != 0) {
     free(client);
@@ -594,8 +607,8 @@ int ript_http_client_new(ript_http_client **pclient, uv_loop_t *loop,
   client->loop = loop;
   client->cfg = *cfg;
   client->cfg.ca_file = NULL; /* not ours to keep */
-  client->ops = cfg->version == RIPT_HTTP_3 ? &ript_h3_conn_ops
-                                            : &ript_h2_conn_ops;
+  client->ops = cfg->version == RIPT_HTTP_3 ? &ript_h3_client_conn_ops
+                                            : &ript_h2_client_conn_ops;
   uv_timer_init(loop, &client->sweep_timer);
   client->sweep_timer.data = client;
   client->open_handles = 1;

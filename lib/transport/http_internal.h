@@ -12,10 +12,23 @@
 #define RIPT_HTTP_INTERNAL_H
 
 #include <sys/socket.h>
+#include <time.h>
 
 #include <gnutls/gnutls.h>
 
 #include "ript/http.h"
+#include "ript/map.h"
+
+/* ---- the Date header (http_date.c) ---- */
+
+/* Bytes of an IMF-fixdate with its NUL ("Sun, 06 Nov 1994 08:49:37 GMT"). */
+#define RIPT_HTTP_DATE_SIZE 30
+
+/* Writes |t| (seconds since the epoch) as an IMF-fixdate (RFC 9110
+ * §5.6.7), whatever the locale. Returns 0, or RIPT_ERR_INVALID_ARGUMENT
+ * for a time outside the years 0-9999 that the format can carry (|out| is
+ * then an empty string). */
+int ript_http_date(char out[RIPT_HTTP_DATE_SIZE], time_t t);
 
 /* ---- exchanges ---- */
 
@@ -94,6 +107,11 @@ int ript_tls_server_credentials(gnutls_certificate_credentials_t *cred,
 /* Client credentials: the system trust store plus |ca_file| (may be NULL). */
 int ript_tls_client_credentials(gnutls_certificate_credentials_t *cred,
                                 const char *ca_file);
+/* A client session: SNI for |host| unless it is an IP literal, and
+ * verification of the certificate chain and of |host| (name or address)
+ * during the handshake. |host| must outlive the session. 0,
+ * RIPT_ERR_NOMEM or RIPT_ERR_HTTP_TLS. */
+int ript_tls_client_verify(gnutls_session_t tls, const char *host);
 
 /* ---- server backends (h3_server.c, h2_server.c) ---- */
 
@@ -103,6 +121,10 @@ int ript_tls_client_credentials(gnutls_certificate_credentials_t *cred,
 
 /* The server's counters, which the backends update. */
 ript_http_server_stats *ript_http_server_stats_of(ript_http_server *server);
+
+/* The 16-byte seed of the server's hash maps (its listeners' and their
+ * connections'), drawn from GnuTLS's random generator once per server. */
+const uint8_t *ript_http_server_seed(const ript_http_server *server);
 
 /* Server: resets |ex| if it missed its header or body deadline at |now|
  * (uv_now ms) under |cfg| (defaults filled in), counting it. Returns 1 if
@@ -125,20 +147,21 @@ int ript_http_reset_spend(ript_http_server *server,
                           const ript_http_server_config *cfg,
                           ript_http_reset_budget *b, uint64_t now);
 
-/* Connections per source address (the port ignored). */
+/* Connections per source address (the port ignored), in a map keyed by
+ * the address: a peer chooses it, so the map is seeded. */
 typedef struct ript_http_peer {
-  struct ript_http_peer *next;
+  ript_map_node node; /* keyed by key */
   uint32_t conns;
   uint32_t handshakes;
-  uint8_t keylen;
   uint8_t key[16];
 } ript_http_peer;
 
 typedef struct ript_http_peers {
-  ript_http_peer **buckets; /* a fixed number, allocated on first use */
-  uint64_t seed;
+  ript_map map;
 } ript_http_peers;
 
+/* An empty table whose map hashes with |seed| (16 bytes). */
+void ript_http_peers_init(ript_http_peers *t, const uint8_t *seed);
 /* The entry of |addr|'s address, or NULL if it has none; with |create| a
  * missing one is made (NULL when out of memory). */
 ript_http_peer *ript_http_peers_get(ript_http_peers *t,
@@ -165,6 +188,9 @@ typedef struct ript_http_listener_ops {
    * RIPT_ERR_HTTP_CLOSED), closes all handles, frees itself and then calls
    * ript_http_server_listener_closed(server). */
   void (*close)(ript_http_listener *listener);
+  /* Sends every open connection a GOAWAY naming the last request it
+   * received (see ript_http_server_drain); keeps accepting. */
+  void (*drain)(ript_http_listener *listener);
   /* For port 0: the port bound (TCP binds first, UDP reuses it). */
   uint16_t (*port)(const ript_http_listener *listener);
 } ript_http_listener_ops;
@@ -203,8 +229,8 @@ typedef struct ript_http_conn_ops {
   void (*close)(ript_http_conn *conn);
 } ript_http_conn_ops;
 
-extern const ript_http_conn_ops ript_h3_conn_ops;
-extern const ript_http_conn_ops ript_h2_conn_ops;
+extern const ript_http_conn_ops ript_h3_client_conn_ops;
+extern const ript_http_conn_ops ript_h2_client_conn_ops;
 
 /* The handshake of |conn| completed: queued requests are submitted. */
 void ript_http_client_conn_ready(struct ript_http_client_origin *origin,
@@ -214,6 +240,11 @@ void ript_http_client_conn_ready(struct ript_http_client_origin *origin,
  * after this returns. */
 void ript_http_client_conn_closed(struct ript_http_client_origin *origin,
                                   ript_http_conn *conn, int error);
+
+/* The 16-byte seed of the client's hash maps (its connections' stream
+ * maps), drawn from GnuTLS's random generator once per client. */
+const uint8_t *
+ript_http_client_origin_seed(const struct ript_http_client_origin *origin);
 
 /* Client exchanges: records the Set-Cookie fields of a response (called by
  * ript_http_exchange_emit_response before the application sees it). */

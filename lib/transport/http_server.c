@@ -24,6 +24,7 @@ struct ript_http_server {
   void (*on_closed)(void *user_data);
   void *on_closed_data;
   ript_http_server_stats stats;
+  uint8_t seed[16]; /* of every hash map of the server */
 };
 
 static int server_address(struct sockaddr_storage *ss, const char *address,
@@ -159,6 +160,12 @@ int ript_http_server_new(ript_http_server **pserver, uv_loop_t *loop,
   server_limit_defaults(&server->cfg);
   server->cbs = *cbs;
   server->user_data = user_data;
+  /* Peers choose connection IDs and addresses: the maps keyed by them are
+   * keyed with a secret. */
+  if (gnutls_rnd(GNUTLS_RND_RANDOM, server->seed, sizeof(server->seed)) != 0) {
+    free(server);
+    return RIPT_ERR_CRYPTO;
+  }
   int rv = ript_tls_server_credentials(&server->cred, cfg->cert_file,
                                        cfg->key_file);
   if (rv != 0) {
@@ -190,6 +197,10 @@ void ript_http_server_stats_get(const ript_http_server *server,
 
 ript_http_server_stats *ript_http_server_stats_of(ript_http_server *server) {
   return &server->stats;
+}
+
+const uint8_t *ript_http_server_seed(const ript_http_server *server) {
+  return server->seed;
 }
 
 int ript_http_server_check(ript_http_server *server,
@@ -234,8 +245,6 @@ int ript_http_reset_spend(ript_http_server *server,
 
 /* ---- connections per source address ---- */
 
-enum { PEER_BUCKETS = 4096 };
-
 static size_t peer_key(const struct sockaddr *addr, uint8_t key[16]) {
   if (addr->sa_family == AF_INET6) {
     memcpy(key, &((const struct sockaddr_in6 *)addr)->sin6_addr, 16);
@@ -245,63 +254,44 @@ static size_t peer_key(const struct sockaddr *addr, uint8_t key[16]) {
   return 4;
 }
 
-/* FNV-1a over a per-table random seed: a peer cannot aim at one bucket. */
-static size_t peer_bucket(const ript_http_peers *t, const uint8_t *key,
-                          size_t len) {
-  uint64_t h = 1469598103934665603ull ^ t->seed;
-  for (size_t i = 0; i < len; ++i)
-    h = (h ^ key[i]) * 1099511628211ull;
-  return (size_t)(h % PEER_BUCKETS);
+void ript_http_peers_init(ript_http_peers *t, const uint8_t *seed) {
+  ript_map_init(&t->map, seed, NULL);
 }
 
 ript_http_peer *ript_http_peers_get(ript_http_peers *t,
                                     const struct sockaddr *addr, int create) {
   uint8_t key[16];
   size_t len = peer_key(addr, key);
-  if (!t->buckets) {
-    if (!create)
-      return NULL;
-    t->buckets = calloc(PEER_BUCKETS, sizeof(*t->buckets));
-    if (!t->buckets ||
-        gnutls_rnd(GNUTLS_RND_NONCE, &t->seed, sizeof(t->seed)) != 0)
-      return NULL;
-  }
-  size_t b = peer_bucket(t, key, len);
-  for (ript_http_peer *p = t->buckets[b]; p; p = p->next)
-    if (p->keylen == len && memcmp(p->key, key, len) == 0)
-      return p;
-  if (!create)
-    return NULL;
+  ript_map_node *node = ript_map_find(&t->map, key, len);
+  if (node || !create)
+    return node ? RIPT_MAP_ENTRY(node, ript_http_peer, node) : NULL;
   ript_http_peer *p = calloc(1, sizeof(*p));
   if (!p)
     return NULL;
-  p->keylen = (uint8_t)len;
   memcpy(p->key, key, len);
-  p->next = t->buckets[b];
-  t->buckets[b] = p;
+  if (ript_map_insert(&t->map, &p->node, p->key, len) != 0) {
+    free(p);
+    return NULL;
+  }
   return p;
 }
 
 void ript_http_peers_release(ript_http_peers *t, ript_http_peer *p) {
   if (p->conns || p->handshakes)
     return;
-  ript_http_peer **pp = &t->buckets[peer_bucket(t, p->key, p->keylen)];
-  while (*pp != p)
-    pp = &(*pp)->next;
-  *pp = p->next;
+  ript_map_remove(&t->map, &p->node);
   free(p);
 }
 
 void ript_http_peers_free(ript_http_peers *t) {
-  for (size_t b = 0; t->buckets && b < PEER_BUCKETS; ++b) {
-    while (t->buckets[b]) {
-      ript_http_peer *p = t->buckets[b];
-      t->buckets[b] = p->next;
-      free(p);
-    }
+  ript_map_node *node = ript_map_first(&t->map);
+  while (node) {
+    ript_map_node *next = ript_map_next(&t->map, node);
+    ript_map_remove(&t->map, node);
+    free(RIPT_MAP_ENTRY(node, ript_http_peer, node));
+    node = next;
   }
-  free(t->buckets);
-  t->buckets = NULL;
+  ript_map_free(&t->map);
 }
 
 void ript_http_server_emit_request(ript_http_server *server,
@@ -319,6 +309,11 @@ void ript_http_server_listener_closed(ript_http_server *server) {
   server_free(server);
   if (on_closed)
     on_closed(data);
+}
+
+void ript_http_server_drain(ript_http_server *server) {
+  for (size_t i = 0; i < server->nlisteners; ++i)
+    server->listener_ops[i]->drain(server->listeners[i]);
 }
 
 void ript_http_server_close(ript_http_server *server,

@@ -18,7 +18,7 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
-#include "h3_common.h"
+#include "h3_stream.h"
 #include "testutil.h"
 
 enum {
@@ -55,7 +55,7 @@ typedef struct h3t {
   int s_err[4]; /* by err_slot() */
   ript_http_exchange *held[T_MANY];
   int nheld;
-  h3_conn *first_conn;  /* the server connection of the first request */
+  ript_h3_conn *first_conn;  /* the server connection of the first request */
   int other_conn;       /* a later request came on another connection */
   char cookie[64];      /* Cookie header seen by /check ("-" if none) */
   int s_dgrams;
@@ -365,8 +365,8 @@ static void srv_hold(h3t *t, ript_http_exchange *ex) {
     t->held[t->nheld++] = ex;
 }
 
-static h3_conn *ex_conn(const ript_http_exchange *ex) {
-  const h3_stream *st = ex->stream;
+static ript_h3_conn *ex_conn(const ript_http_exchange *ex) {
+  const ript_h3_stream *st = ex->stream;
   return st->conn;
 }
 
@@ -388,7 +388,7 @@ static void srv_route(h3t *t, xstate *x, ript_http_exchange *ex,
     srv_hold(t, ex);
     if (strcmp(path, "/first") == 0) {
       t->first_conn = ex_conn(ex);
-      h3_conn_goaway_notice(t->first_conn);
+      ript_http_server_drain(t->server);
     }
   } else if (strcmp(path, "/second") == 0) {
     t->other_conn = ex_conn(ex) != t->first_conn;
@@ -712,7 +712,7 @@ static void credit_on_body(ript_http_exchange *ex, const uint8_t *data,
   cli_on_body(ex, data, len, user_data);
   if (last && last->ex) {
     /* Still waiting for stream credit: cancelled before it is sent. */
-    const h3_stream *st = last->ex->stream;
+    const ript_h3_stream *st = last->ex->stream;
     assert_true(st->waiting);
     assert_int_equal(ript_http_exchange_reset(last->ex), 0);
     x->t->cancel = NULL;

@@ -1052,6 +1052,75 @@ static void test_goaway_new_connection(void **state) {
     run_goaway(versions[i]);
 }
 
+/* ---- draining: the server hands its clients over ---- */
+
+static uint64_t server_connections(void) {
+  ript_http_server_stats stats;
+  ript_http_server_stats_get(fx.server, &stats);
+  return stats.connections;
+}
+
+static void drain_request(server_x *x) {
+  if (fx.nsx == 1) {
+    assert_int_equal(ript_http_exchange_respond(x->ex, 200, NULL, 0, 0), 0);
+    assert_int_equal(ript_http_exchange_write(x->ex, "a", 1), 0);
+    return;
+  }
+  /* The server still accepts: a new connection beside the drained one. */
+  assert_int_equal(server_connections(), 2);
+  assert_int_equal(respond(x, 200, "after"), 0);
+  assert_int_equal(ript_http_exchange_end(fx.sx[0].ex), 0);
+}
+
+static void drain_body(client_x *x) {
+  if (x->index != 0)
+    return;
+  if (x->body.len == 1) {
+    /* The GOAWAY goes out before the body written after it. */
+    ript_http_server_drain(fx.server);
+    assert_int_equal(server_connections(), 1);
+    assert_int_equal(ript_http_exchange_write(fx.sx[0].ex, "b", 1), 0);
+  } else if (x->body.len == 2) {
+    fx_request("GET", "/after", RIPT_HTTP_FLAG_END);
+  }
+}
+
+/* Done once every exchange closed and the drained connection closed by
+ * itself, leaving the new one. */
+static void drain_tick(void) {
+  if (fx.cx_closed == 2 && fx.sx_closed == 2 && server_connections() == 1)
+    fx_finish();
+}
+
+/* The server drains while a response is open: the response goes on to its
+ * end on the drained connection, the next request goes on a new one. */
+static void run_drain(ript_http_version version) {
+  fx_init(version);
+  fx_server();
+  fx_client();
+  fx.on_request = drain_request;
+  fx.cx_body = drain_body;
+  fx.on_tick = drain_tick;
+  fx.want_cx = fx.want_sx = MAX_X; /* drain_tick ends the scenario */
+  uv_timer_start(&fx.tick, tick_cb, TICK_MS, TICK_MS);
+  client_x *held = fx_request("GET", "/held", RIPT_HTTP_FLAG_END);
+  fx_run();
+  assert_body(&held->body, "ab");
+  assert_int_equal(held->error, 0);
+  assert_int_equal(fx.cx[1].status, 200);
+  assert_body(&fx.cx[1].body, "after");
+  assert_int_equal(fx.cx[1].error, 0);
+  assert_int_equal(fx.sx[0].error, 0);
+  assert_int_equal(fx.sx[1].error, 0);
+  fx_free();
+}
+
+static void test_drain(void **state) {
+  (void)state;
+  for (size_t i = 0; i < NVERSIONS; ++i)
+    run_drain(versions[i]);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_no_bodies),
@@ -1069,6 +1138,7 @@ int main(void) {
       cmocka_unit_test(test_idle_timeout),
       cmocka_unit_test(test_cookies),
       cmocka_unit_test(test_goaway_new_connection),
+      cmocka_unit_test(test_drain),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -1,4 +1,5 @@
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ript/pool.h"
@@ -85,12 +86,49 @@ static void test_parent_out_of_memory(void **state) {
   ript_pool_free(&pool);
 }
 
+/* An allocator that remembers the size of the last request. */
+typedef struct sized_mem {
+  ript_mem mem;
+  size_t last;
+} sized_mem;
+
+static void *sized_malloc(size_t size, void *user_data) {
+  ((sized_mem *)user_data)->last = size;
+  return malloc(size);
+}
+
+static void sized_free(void *ptr, void *user_data) {
+  (void)user_data;
+  free(ptr);
+}
+
+/* A block of a class costs its parent the class size and a head no larger
+ * than the alignment it keeps: HTTP/3 body chunks are sized so that a
+ * pooled chunk weighs what a plain allocation did. */
+static void test_head_size(void **state) {
+  (void)state;
+  sized_mem sm = {{NULL, NULL, NULL, NULL, NULL}, 0};
+  sm.mem.user_data = &sm;
+  sm.mem.malloc = sized_malloc;
+  sm.mem.free = sized_free;
+  ript_pool pool;
+  ript_pool_init(&pool, 2, &sm.mem);
+  const ript_mem *mem = ript_pool_mem(&pool);
+  void *p = mem->malloc(256, mem->user_data);
+  assert_non_null(p);
+  assert_true(sm.last >= 256);
+  assert_true(sm.last <= 256 + _Alignof(max_align_t));
+  mem->free(p, mem->user_data);
+  ript_pool_free(&pool);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_reuse),
       cmocka_unit_test(test_alignment_calloc_realloc),
       cmocka_unit_test(test_keep_bound),
       cmocka_unit_test(test_parent_out_of_memory),
+      cmocka_unit_test(test_head_size),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
