@@ -142,7 +142,6 @@ static void call_end_action(riptd_call *c, int64_t now) {
  * stops, the record says so; a call whose end no reverse byway saw stays
  * a while for the next one (decision 63). */
 static void call_finish(riptd_call *c, int64_t now) {
-  c->ended_at = now;
   riptd_call_end_signaling(c);
   riptd_call_end_media(c);
   call_end_action(c, now);
@@ -206,6 +205,8 @@ int riptd_call_event(riptd_call *c, ript_event_type type, const char *reason,
     c->rec.state_reason = copy;
     c->rec.state_ms = now;
     c->state = next;
+    if (ript_call_state_is_terminal(next))
+      c->ended_at = now; /* the record's expiry counts from it */
     call_write(c, now);
   }
   ript_conv_send_event(c->conv, &ev, now);
