@@ -226,6 +226,7 @@ static void call_summary_media(const ript_cli_call *cc,
   s->received = m->received;
   s->lost = m->lost;
   s->duplicates = m->duplicates;
+  s->longest_gap_ms = st->longest_gap_ms;
   s->rtt_samples = m->rtt_samples;
   s->rtt_ms = m->srtt_ms;
   s->rtt_min_ms = m->rtt_min_ms;

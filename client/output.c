@@ -420,10 +420,11 @@ static int output_call_chunks(ript_buf *out, const ript_cli_call_summary *s) {
                          "  %-17s%" PRIu64 ", lost %" PRIu64
                          " (%.1f%%), duplicates %" PRIu64
                          ", before the answer %" PRIu64
-                         ", concealed %" PRIu64 "\n",
+                         ", concealed %" PRIu64 ", longest gap %" PRId64
+                         " ms\n",
                          "chunks received", s->received, s->lost,
                          100.0 * output_loss(s), s->duplicates, s->early,
-                         s->concealed);
+                         s->concealed, s->longest_gap_ms);
   if (rv == 0 && s->rtt_samples)
     rv = ript_buf_printf(out,
                          "  %-17s%.1f ms (min %" PRId64 " ms, max %" PRId64
@@ -497,14 +498,16 @@ static json_t *output_real(double v) {
 
 static json_t *output_call_chunks_json(const ript_cli_call_summary *s) {
   return json_pack(
-      "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:I, s:I, s:I}", "sent",
+      "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:I, s:I, s:I, s:I}",
+      "sent",
       (json_int_t)s->sent, "acknowledged", (json_int_t)s->acked, "replayed",
       (json_int_t)s->replayed, "comfort-noise", (json_int_t)s->cn_sent,
       "dtmf", (json_int_t)s->dtmf_sent, "received", (json_int_t)s->received,
       "lost", (json_int_t)s->lost, "loss", output_real(output_loss(s)),
       "duplicates", (json_int_t)s->duplicates, "early", (json_int_t)s->early,
       "concealed", (json_int_t)s->concealed, "undecryptable",
-      (json_int_t)s->undecryptable);
+      (json_int_t)s->undecryptable, "longest-gap-ms",
+      (json_int_t)s->longest_gap_ms);
 }
 
 static json_t *output_call_rtt_json(const ript_cli_call_summary *s) {

@@ -81,6 +81,7 @@ typedef struct ript_cli_call_summary {
   double answered_after_s; /* < 0: never answered */
   uint64_t sent, acked, replayed, cn_sent, dtmf_sent;
   uint64_t received, lost, duplicates, early, concealed;
+  int64_t longest_gap_ms; /* between two chunks received */
   uint64_t rtt_samples;
   double rtt_ms; /* smoothed */
   int64_t rtt_min_ms, rtt_max_ms;
@@ -121,7 +122,8 @@ void ript_cli_describe_undecryptable(char *buf, size_t len,
  * "codecs": {"sent", "received"} (null for no stream), "duration-s",
  * "answered-after-s" (null: never), "chunks": {"sent", "acknowledged",
  * "replayed", "comfort-noise", "dtmf", "received", "lost", "loss"
- * (a fraction), "duplicates", "early", "concealed", "undecryptable"},
+ * (a fraction), "duplicates", "early", "concealed", "undecryptable",
+ * "longest-gap-ms"},
  * "rtt-ms":
  * {"smoothed", "min", "max", "samples"} (null values without samples),
  * "jitter-ms", "migrations", "media-panics", "pings", "pongs",

@@ -205,7 +205,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     return 0;
   riptd_response resp;
   riptd_response_init(&resp);
-  riptd_byway byway;
+  riptd_byway_path byway;
   int rv = riptd_router_byway(fz.app, &r.req, &resp, &byway);
   if (rv == RIPTD_ROUTER_ANSWERED)
     fuzz_check(&resp);

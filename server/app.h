@@ -33,13 +33,17 @@ typedef struct riptd_app {
                               one for requests that name none */
   char *authority;       /* host[:port] in every URI riptd gives out */
   char *root;            /* https://AUTHORITY/.well-known/ript */
-  /* Told about every call POST {tg}/calls stores, before the 201 goes out,
-   * and about every call POST {call} negotiates again, before its new
-   * directives are stored (NULL: nobody, as in the router's unit tests):
-   * riptd's live calls (live.h) start the call, or move its media to the
-   * new directives. Returns 0, or a RIPT_ERR_* code: a new call is then
-   * removed, a renegotiation not stored, and the POST answered 500. */
+  /* Told about every call POST {tg}/calls stores, before the 201 goes out
+   * (NULL: nobody, as in the router's unit tests): riptd's live calls
+   * (live.h) start it. Returns 0, or a RIPT_ERR_* code: the call is then
+   * removed and the POST answered 500. */
   int (*on_call)(void *data, const riptd_call_rec *rec);
+  /* Told about every call POST {call} negotiates again, before its new
+   * directives are stored (NULL: nobody): the live call moves its media to
+   * them. Returns 0; RIPT_ERR_HTTP_STATE when this node does not run the
+   * call (the POST answers 421 and names the node that does); another
+   * RIPT_ERR_* code (the POST answers 500). Nothing is stored unless 0. */
+  int (*on_renegotiate)(void *data, const riptd_call_rec *rec);
   void *on_call_data;
 } riptd_app;
 

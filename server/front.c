@@ -225,7 +225,7 @@ static int front_byway(riptd_front *front, ript_http_exchange *ex) {
                        headers, n, NULL, 0, front_now_ms()};
   riptd_response resp;
   riptd_response_init(&resp);
-  riptd_byway byway;
+  riptd_byway_path byway;
   int rv = riptd_router_byway(front->app, &req, &resp, &byway);
   if (rv == RIPTD_ROUTER_BYWAY) {
     /* Byways stay open for as long as the call wants: no body deadline. */

@@ -1,256 +1,565 @@
-/* riptd's live calls: the registry by UUID, the pool allocator, scratch
- * buffers, what the actions share, and the way in for byways. */
+/* riptd's live calls on the loop: the calls by UUID with a timer each, the
+ * clock, and the way in for byways, including the calls this node takes
+ * over from the store (live.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "call.h"
+#include "live.h"
+#include "ript/map.h"
+#include "ript/pool.h"
+#include "takeover.h"
 
-int64_t riptd_wall_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+enum {
+  /* Small blocks kept per size class (playout buffers, per chunk). */
+  LIVE_POOL_KEEP = 4096,
+  /* A reverse signaling byway whose reader falls this far behind is
+   * reset rather than buffered without end. */
+  LIVE_EVENTS_PENDING_MAX = 1048576,
+  /* A lookup whose claim keeps losing to another node's gives up. */
+  LIVE_CLAIM_TRIES = 3,
+};
 
-int64_t riptd_mono_ms(const riptd_live *live) {
-  return (int64_t)uv_now(live->loop);
-}
+/* A call this node runs: its timer, in the registry by UUID. */
+typedef struct live_call {
+  ript_map_node node;
+  char uuid[RIPT_URI_UUID_LEN + 1];
+  riptd_live *live;
+  riptd_call *call; /* NULL once done */
+  uv_timer_t timer;
+  int64_t armed_at; /* INT64_MAX: stopped */
+  /* Freed once both are gone: the call writes its last record after its
+   * timer closed. */
+  int timer_closed, call_freed;
+} live_call;
 
-/* ---- the pool allocator ---- */
+typedef struct live_lookup live_lookup;
 
-/* Every block starts with its class (or -1 for a large one) and the size
- * asked for, padded so the caller's part stays aligned for any type. */
-typedef union pool_head {
-  struct {
-    int klass;
-    size_t size;
-  } h;
-  max_align_t align;
-} pool_head;
+/* A byway request waiting for its call to be found; its body is kept. */
+typedef struct live_wait {
+  struct live_wait *next;
+  live_lookup *lookup;
+  ript_http_exchange *ex; /* NULL once it closed */
+  riptd_byway_type type;
+  ript_buf body;
+  int ended;
+} live_wait;
 
-static int pool_class(size_t size) {
-  size_t block = 32;
-  for (int k = 0; k < RIPTD_POOL_CLASSES; ++k, block *= 2)
-    if (size <= block)
-      return k;
-  return -1;
-}
+/* A call being looked up in the store (one per UUID). */
+struct live_lookup {
+  ript_map_node node;
+  char uuid[RIPT_URI_UUID_LEN + 1];
+  riptd_live *live;
+  const char *customer, *tg; /* the configuration's */
+  live_wait *waits;
+  int tries;
+};
 
-static void *pool_malloc(size_t size, void *user_data) {
-  riptd_live *live = user_data;
-  int k = pool_class(size);
-  pool_head *h;
-  if (k >= 0 && live->free_blocks[k]) {
-    h = live->free_blocks[k];
-    live->free_blocks[k] = *(void **)(h + 1);
-    --live->nfree[k];
-    h->h.size = size;
-    return h + 1;
+struct riptd_live {
+  uv_loop_t *loop;
+  riptd_app *app;
+  ript_map calls, lookups;
+  size_t calls_alive; /* made and not yet freed */
+  riptd_call_env env;
+  riptd_action_env actions;
+  ript_pool pool;
+  uint64_t clock_turn;
+  int64_t clock_now;
+  /* Closed last: its close callback frees the live calls, after whatever
+   * call is still on the stack. */
+  uv_timer_t closer;
+  int closing;
+  void (*on_closed)(void *);
+  void *on_closed_data;
+};
+
+/* ---- the clock: read once per loop turn, never going back ---- */
+
+static int64_t live_now(void *data) {
+  riptd_live *live = data;
+  uint64_t turn = uv_now(live->loop);
+  if (turn != live->clock_turn || !live->clock_now) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t wall = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    if (wall > live->clock_now)
+      live->clock_now = wall;
+    live->clock_turn = turn;
   }
-  h = malloc(sizeof(*h) + (k >= 0 ? (size_t)32 << k : size));
-  if (!h)
-    return NULL;
-  h->h.klass = k;
-  h->h.size = size;
-  return h + 1;
+  return live->clock_now;
 }
 
-static void pool_free(void *ptr, void *user_data) {
-  riptd_live *live = user_data;
-  if (!ptr)
+/* ---- the calls and their timers ---- */
+
+static void live_on_timer(uv_timer_t *timer) {
+  live_call *lc = timer->data;
+  lc->armed_at = INT64_MAX;
+  if (lc->call)
+    riptd_call_run(lc->call, live_now(lc->live));
+}
+
+/* Arms the timer for the call's deadline when that is earlier than the
+ * armed one (a timer that fires early looks again). */
+static void live_schedule(void *data, riptd_call *call) {
+  live_call *lc = data;
+  if (!lc->call || lc->call != call)
+    return; /* still being made: armed once it is */
+  int64_t t = riptd_call_deadline(call);
+  if (t == INT64_MAX || t >= lc->armed_at)
     return;
-  pool_head *h = (pool_head *)ptr - 1;
-  int k = h->h.klass;
-  if (k < 0 || live->nfree[k] >= RIPTD_POOL_KEEP) {
-    free(h);
+  int64_t now = live_now(lc->live);
+  uv_timer_start(&lc->timer, live_on_timer,
+                 (uint64_t)(t > now ? t - now : 0), 0);
+  lc->armed_at = t;
+}
+
+static void live_call_release(live_call *lc) {
+  if (lc->timer_closed && lc->call_freed)
+    free(lc);
+}
+
+static void live_call_closed(uv_handle_t *handle) {
+  live_call *lc = handle->data;
+  lc->timer_closed = 1;
+  live_call_release(lc);
+}
+
+static void live_done(void *data, riptd_call *call) {
+  live_call *lc = data;
+  riptd_live *live = lc->live;
+  if (!lc->call)
+    return;
+  lc->call = NULL;
+  ript_map_remove(&live->calls, &lc->node);
+  uv_close((uv_handle_t *)&lc->timer, live_call_closed);
+  riptd_call_free(call);
+}
+
+static void live_close_check(riptd_live *live);
+static void live_recorded(riptd_action_env *env);
+
+static void live_freed(void *data) {
+  live_call *lc = data;
+  riptd_live *live = lc->live;
+  --live->calls_alive;
+  lc->call_freed = 1;
+  live_call_release(lc);
+  if (live->closing)
+    live_close_check(live);
+}
+
+/* Registers a new live call for |rec|. Returns it, or NULL (logged). */
+static riptd_call *live_start(riptd_live *live, const riptd_call_rec *rec,
+                              int *rv) {
+  live_call *lc = calloc(1, sizeof(*lc));
+  if (!lc) {
+    *rv = RIPT_ERR_NOMEM;
+    return NULL;
+  }
+  memcpy(lc->uuid, rec->uuid, sizeof(lc->uuid));
+  lc->live = live;
+  lc->armed_at = INT64_MAX;
+  riptd_call_host host = {lc, live_schedule, live_done, live_freed};
+  riptd_call *call = NULL;
+  int64_t now = live_now(live);
+  *rv = ript_map_insert(&live->calls, &lc->node, lc->uuid,
+                        RIPT_URI_UUID_LEN);
+  if (*rv == 0)
+    *rv = riptd_call_new(&call, &live->env, &host, rec, now);
+  if (*rv != 0) {
+    ript_map_remove(&live->calls, &lc->node);
+    free(lc);
+    return NULL;
+  }
+  ++live->calls_alive;
+  uv_timer_init(live->loop, &lc->timer);
+  lc->timer.data = lc;
+  lc->call = call;
+  live_schedule(lc, call);
+  return call;
+}
+
+static live_call *live_find(riptd_live *live, const char *uuid) {
+  ript_map_node *n = ript_map_find(&live->calls, uuid, RIPT_URI_UUID_LEN);
+  return n ? RIPT_MAP_ENTRY(n, live_call, node) : NULL;
+}
+
+/* POST {tg}/calls stored a new call. */
+static int live_on_call(void *data, const riptd_call_rec *rec) {
+  riptd_live *live = data;
+  if (live->closing)
+    return RIPT_ERR_INVALID_ARGUMENT;
+  int rv;
+  live_start(live, rec, &rv);
+  return rv;
+}
+
+/* POST {call} negotiated new directives: the call moves to them here, or
+ * its owner is another node. */
+static int live_on_renegotiate(void *data, const riptd_call_rec *rec) {
+  riptd_live *live = data;
+  live_call *lc = live_find(live, rec->uuid);
+  if (live->closing)
+    return RIPT_ERR_INVALID_ARGUMENT;
+  return lc && lc->call
+             ? riptd_call_renegotiate(lc->call, rec, live_now(live))
+             : RIPT_ERR_HTTP_STATE;
+}
+
+/* ---- answering byways without a call ---- */
+
+static void live_answer(riptd_live *live, ript_http_exchange *ex,
+                        riptd_byway_type type, int status, const char *error,
+                        const char *hname, const char *hvalue,
+                        const char *reason) {
+  riptd_byway_owner none = {NULL, NULL, NULL, NULL, NULL};
+  riptd_byway *bw = riptd_byway_new(ex, type, &none, &live->env.limits);
+  if (bw && riptd_byway_is_open(bw))
+    riptd_byway_error(bw, status, error, hname, hvalue, "%s", reason);
+}
+
+/* The owner of |rec| runs the call: a reverse signaling byway is told to
+ * go there (`migrate` with the owner's URI); other byways, and a client
+ * that already asks at the owner's URI (a load balancer placed it here),
+ * are told that this node cannot serve the call now (decision 82). */
+static void live_elsewhere(riptd_live *live, ript_http_exchange *ex,
+                           riptd_byway_type type, const riptd_call_rec *rec) {
+  char asked[1024];
+  riptd_byway_owner none = {NULL, NULL, NULL, NULL, NULL};
+  riptd_byway *bw = riptd_byway_new(ex, type, &none, &live->env.limits);
+  if (!bw || !riptd_byway_is_open(bw))
+    return;
+  int same = riptd_byway_call_uri(bw, asked, sizeof(asked)) != 0 ||
+             !rec->owner_uri || strcmp(asked, rec->owner_uri) == 0;
+  if (type != RIPTD_BYWAY_EVENTS_GET || same) {
+    riptd_byway_error(bw, 421, "misdirected", "retry-after", "1",
+                      "call %s is held by another riptd node; its byways go "
+                      "to %s",
+                      rec->uuid, rec->owner_uri ? rec->owner_uri : "it");
     return;
   }
-  *(void **)ptr = live->free_blocks[k];
-  live->free_blocks[k] = h;
-  ++live->nfree[k];
+  ript_event ev;
+  ript_event_init(&ev);
+  ev.type = RIPT_EVENT_MIGRATE;
+  ev.direction = RIPT_EVENT_DIR_S2C;
+  ev.timestamp_ms = live_now(live);
+  ev.call = asked;
+  ev.uri = rec->owner_uri;
+  ript_buf *out = &live->env.out;
+  ript_buf_reset(out);
+  ript_event_writer *w = riptd_byway_writer(bw);
+  if (riptd_byway_open_events(bw) != 0)
+    return;
+  if (ript_event_writer_open(w, out) != 0 ||
+      ript_event_writer_write(w, &ev, out) != 0 ||
+      ript_event_writer_close(w, out) != 0 ||
+      riptd_byway_write(bw, out->data, out->len) != 0)
+    riptd_byway_reset(bw);
+  else
+    riptd_byway_end(bw);
 }
 
-static void *pool_calloc(size_t nmemb, size_t size, void *user_data) {
-  if (size && nmemb > SIZE_MAX / size)
-    return NULL;
-  void *p = pool_malloc(nmemb * size, user_data);
-  if (p)
-    memset(p, 0, nmemb * size);
-  return p;
+/* ---- byways for calls this node does not run: the lookup ---- */
+
+static void live_wait_free(live_wait *w) {
+  ript_buf_free(&w->body);
+  free(w);
 }
 
-static void *pool_realloc(void *ptr, size_t size, void *user_data) {
-  if (!ptr)
-    return pool_malloc(size, user_data);
-  pool_head *h = (pool_head *)ptr - 1;
-  if (h->h.klass >= 0 && size <= (size_t)32 << h->h.klass) {
-    h->h.size = size;
-    return ptr;
+static void live_wait_on_body(ript_http_exchange *ex, const uint8_t *data,
+                              size_t len, void *user_data) {
+  live_wait *w = user_data;
+  const riptd_byway_limits *l = &w->lookup->live->env.limits;
+  size_t max = w->type == RIPTD_BYWAY_MEDIA_PUT ? l->media_put_max
+                                                : l->events_put_max;
+  (void)ex;
+  /* Beyond the limit the byway answers 413 once it is taken over. */
+  if (w->body.len <= max)
+    ript_buf_append(&w->body, data, len);
+}
+
+static void live_wait_on_body_end(ript_http_exchange *ex, void *user_data) {
+  live_wait *w = user_data;
+  (void)ex;
+  w->ended = 1;
+}
+
+static void live_wait_on_close(ript_http_exchange *ex, int error,
+                               void *user_data) {
+  live_wait *w = user_data;
+  (void)ex, (void)error;
+  w->ex = NULL;
+}
+
+static void live_lookup_free(live_lookup *lk) {
+  ript_map_remove(&lk->live->lookups, &lk->node);
+  free(lk);
+}
+
+/* Every waiting byway goes to |call|, or is answered by |answer|. */
+static void live_resolve(live_lookup *lk, riptd_call *call,
+                         const riptd_call_rec *elsewhere, int status,
+                         const char *error, const char *reason) {
+  riptd_live *live = lk->live;
+  int64_t now = live_now(live);
+  for (live_wait *w = lk->waits, *next; w; w = next) {
+    next = w->next;
+    if (!w->ex)
+      ;
+    else if (call)
+      riptd_call_take(call, w->ex, w->type, w->body.data, w->body.len,
+                      w->ended, now);
+    else if (elsewhere)
+      live_elsewhere(live, w->ex, w->type, elsewhere);
+    else
+      live_answer(live, w->ex, w->type, status, error,
+                  status == 503 ? "retry-after" : NULL, "1", reason);
+    live_wait_free(w);
   }
-  void *p = pool_malloc(size, user_data);
-  if (!p)
-    return NULL;
-  memcpy(p, ptr, h->h.size < size ? h->h.size : size);
-  pool_free(ptr, user_data);
-  return p;
+  lk->waits = NULL;
+  live_lookup_free(lk);
 }
 
-static void pool_drain(riptd_live *live) {
-  for (int k = 0; k < RIPTD_POOL_CLASSES; ++k) {
-    while (live->free_blocks[k]) {
-      pool_head *h = live->free_blocks[k];
-      live->free_blocks[k] = *(void **)(h + 1);
-      free(h);
+static void live_on_record(void *data, int rv, const riptd_call_rec *rec);
+
+static void live_on_claimed(void *data, int rv, const riptd_call_rec *rec) {
+  live_lookup *lk = data;
+  riptd_live *live = lk->live;
+  if (live->closing) {
+    live_resolve(lk, NULL, NULL, 503, "shutting-down",
+                 "riptd is shutting down");
+    return;
+  }
+  if (rv == RIPTD_STORE_CONFLICT && ++lk->tries < LIVE_CLAIM_TRIES) {
+    live_on_record(lk, 0, rec); /* another node moved first: look again */
+    return;
+  }
+  if (rv != 0) {
+    live_on_record(lk, rv, rec);
+    return;
+  }
+  int err = 0;
+  riptd_call *call = live_start(live, rec, &err);
+  if (!call) {
+    fprintf(stderr, "riptd: call %s: cannot take it over: %s\n", lk->uuid,
+            ript_strerror(err));
+    live_resolve(lk, NULL, NULL, 500, "internal-error",
+                 "riptd could not take the call over");
+    return;
+  }
+  fprintf(stderr, "riptd: call %s: taken over from %s (state %s)\n",
+          lk->uuid, lk->tries ? "another node" : "the store",
+          ript_call_state_name(rec->state));
+  live_resolve(lk, call, NULL, 0, NULL, NULL);
+}
+
+/* The call's URI as this node serves it. */
+static int live_call_uri(riptd_live *live, const riptd_call_rec *rec,
+                         ript_buf *out) {
+  int rv = riptd_app_tg_uri(live->app, rec->tg, "calls", out);
+  return rv == 0 ? ript_buf_printf(out, "/%s", rec->uuid) : rv;
+}
+
+static void live_claim(live_lookup *lk, const riptd_call_rec *rec) {
+  riptd_live *live = lk->live;
+  const riptd_store *s = live->app->store;
+  riptd_call_rec claim;
+  ript_buf uri;
+  ript_buf_init(&uri, NULL);
+  int64_t now = live_now(live);
+  int rv = riptd_call_rec_copy(&claim, rec);
+  if (rv == 0 && (rv = live_call_uri(live, rec, &uri)) == 0)
+    rv = riptd_takeover_claim(&claim, s->cfg.node_id,
+                              (const char *)uri.data, now, s->cfg.lease_ms,
+                              s->cfg.orphan_grace_ms,
+                              live->app->cfg->ended_call_keep_ms);
+  if (rv == 0)
+    riptd_store_call_update(live->app->store, &claim, now, live_on_claimed,
+                            lk);
+  else
+    live_resolve(lk, NULL, NULL, 500, "internal-error",
+                 "riptd ran out of memory");
+  riptd_call_rec_free(&claim);
+  ript_buf_free(&uri);
+}
+
+static void live_on_record(void *data, int rv, const riptd_call_rec *rec) {
+  live_lookup *lk = data;
+  riptd_live *live = lk->live;
+  char reason[160];
+  if (live->closing) {
+    live_resolve(lk, NULL, NULL, 503, "shutting-down",
+                 "riptd is shutting down");
+    return;
+  }
+  if (rv == RIPTD_STORE_UNAVAILABLE || rv == RIPT_ERR_NOMEM) {
+    live_resolve(lk, NULL, NULL, 503, "store-unavailable",
+                 "riptd cannot read its calls now; try again shortly");
+    return;
+  }
+  riptd_takeover what =
+      rv == 0 ? riptd_takeover_decide(rec, lk->customer, lk->tg,
+                                      live->app->store->cfg.node_id,
+                                      live_now(live))
+              : RIPTD_TAKEOVER_NOT_YOURS;
+  switch (what) {
+  case RIPTD_TAKEOVER_TAKE:
+    live_claim(lk, rec);
+    return;
+  case RIPTD_TAKEOVER_ELSEWHERE:
+    live_resolve(lk, NULL, rec, 0, NULL, NULL);
+    return;
+  case RIPTD_TAKEOVER_ENDED:
+    snprintf(reason, sizeof(reason), "call %s has ended (state %s)",
+             lk->uuid, ript_call_state_name(rec->state));
+    break;
+  default:
+    snprintf(reason, sizeof(reason), "there is no call %s on TG %s",
+             lk->uuid, lk->tg);
+  }
+  live_resolve(lk, NULL, NULL, 404, "not-found", reason);
+}
+
+/* Keeps |ex| until the call it names is found; one store read per call. */
+static void live_lookup_add(riptd_live *live, ript_http_exchange *ex,
+                            riptd_byway_type type,
+                            const riptd_byway_path *path) {
+  live_wait *w = calloc(1, sizeof(*w));
+  ript_map_node *n = ript_map_find(&live->lookups, path->uuid,
+                                   RIPT_URI_UUID_LEN);
+  live_lookup *lk = n ? RIPT_MAP_ENTRY(n, live_lookup, node) : NULL;
+  int fresh = !lk;
+  if (w && fresh && (lk = calloc(1, sizeof(*lk))) != NULL) {
+    memcpy(lk->uuid, path->uuid, sizeof(lk->uuid));
+    lk->live = live;
+    lk->customer = path->customer->name;
+    lk->tg = path->tg->name;
+    if (ript_map_insert(&live->lookups, &lk->node, lk->uuid,
+                        RIPT_URI_UUID_LEN) != 0) {
+      free(lk);
+      lk = NULL;
     }
-    live->nfree[k] = 0;
   }
-}
-
-/* ---- the registry ---- */
-
-static size_t live_hash(const char *uuid) {
-  size_t h = 1469598103934665603ull;
-  for (const unsigned char *p = (const unsigned char *)uuid; *p; ++p)
-    h = (h ^ *p) * 1099511628211ull;
-  return h;
-}
-
-riptd_call *riptd_live_find(riptd_live *live, const char *uuid) {
-  if (!live->nbuckets)
-    return NULL;
-  riptd_call *c = live->buckets[live_hash(uuid) & (live->nbuckets - 1)];
-  while (c && strcmp(c->uuid, uuid) != 0)
-    c = c->map_next;
-  return c;
-}
-
-static int live_grow(riptd_live *live) {
-  size_t n = live->nbuckets ? live->nbuckets * 2 : 256;
-  riptd_call **b = calloc(n, sizeof(*b));
-  if (!b)
-    return RIPT_ERR_NOMEM;
-  for (size_t i = 0; i < live->nbuckets; ++i) {
-    for (riptd_call *c = live->buckets[i], *next; c; c = next) {
-      next = c->map_next;
-      size_t at = live_hash(c->uuid) & (n - 1);
-      c->map_next = b[at];
-      b[at] = c;
-    }
-  }
-  free(live->buckets);
-  live->buckets = b;
-  live->nbuckets = n;
-  return 0;
-}
-
-/* The UUID is new: the store refused a duplicate. */
-int riptd_live_add(riptd_live *live, riptd_call *call) {
-  if (live->count >= live->nbuckets && live_grow(live) != 0)
-    return RIPT_ERR_NOMEM;
-  size_t at = live_hash(call->uuid) & (live->nbuckets - 1);
-  call->map_next = live->buckets[at];
-  live->buckets[at] = call;
-  ++live->count;
-  return 0;
-}
-
-void riptd_live_forget(riptd_live *live, riptd_call *call) {
-  if (!live->nbuckets)
+  if (!w || !lk) {
+    free(w);
+    ript_http_exchange_respond(ex, 503, NULL, 0, RIPT_HTTP_FLAG_END);
     return;
-  riptd_call **slot = &live->buckets[live_hash(call->uuid) &
-                                     (live->nbuckets - 1)];
-  while (*slot && *slot != call)
-    slot = &(*slot)->map_next;
-  if (*slot) {
-    *slot = call->map_next;
-    --live->count;
   }
+  w->lookup = lk;
+  w->ex = ex;
+  w->type = type;
+  ript_buf_init(&w->body, NULL);
+  w->next = lk->waits;
+  lk->waits = w;
+  ript_http_exchange_callbacks cbs = {NULL, live_wait_on_body,
+                                      live_wait_on_body_end, NULL,
+                                      live_wait_on_close};
+  ript_http_exchange_set_callbacks(ex, &cbs, w);
+  if (fresh)
+    riptd_store_call_get(live->app->store, lk->uuid, live_now(live),
+                         live_on_record, lk);
+}
+
+/* ---- the way in ---- */
+
+static riptd_byway_type live_type(ript_http_exchange *ex,
+                                  riptd_byway_kind kind) {
+  const char *method = ript_http_exchange_method(ex);
+  int get = strcmp(method, "GET") == 0, put = strcmp(method, "PUT") == 0;
+  if (kind == RIPTD_BYWAY_EVENTS)
+    return put ? RIPTD_BYWAY_EVENTS_PUT : RIPTD_BYWAY_EVENTS_GET;
+  return get ? RIPTD_BYWAY_MEDIA_GET
+             : put ? RIPTD_BYWAY_MEDIA_PUT : RIPTD_BYWAY_SESSION;
+}
+
+void riptd_live_take(riptd_live *live, ript_http_exchange *ex,
+                     const riptd_byway_path *path) {
+  riptd_byway_type type = live_type(ex, path->kind);
+  if (live->closing) {
+    live_answer(live, ex, type, 503, "shutting-down", "retry-after", "1",
+                "riptd is shutting down");
+    return;
+  }
+  live_call *lc = live_find(live, path->uuid);
+  if (!lc || !lc->call) {
+    live_lookup_add(live, ex, type, path);
+    return;
+  }
+  if (!riptd_call_belongs(lc->call, path->customer->name, path->tg->name)) {
+    char reason[160];
+    snprintf(reason, sizeof(reason), "there is no call %s on TG %s",
+             path->uuid, path->tg->name);
+    live_answer(live, ex, type, 404, "not-found", NULL, NULL, reason);
+    return;
+  }
+  riptd_call_take(lc->call, ex, type, NULL, 0, 0, live_now(live));
+}
+
+size_t riptd_live_migrate(riptd_live *live) {
+  size_t n = 0;
+  int64_t now = live_now(live);
+  for (ript_map_node *node = ript_map_first(&live->calls), *next; node;
+       node = next) {
+    next = ript_map_next(&live->calls, node);
+    live_call *lc = RIPT_MAP_ENTRY(node, live_call, node);
+    if (lc->call)
+      n += (size_t)riptd_call_migrate(lc->call, now);
+  }
+  return n;
 }
 
 /* ---- life ---- */
 
-static int live_on_call(void *data, const riptd_call_rec *rec) {
-  riptd_live *live = data;
-  riptd_call *call = riptd_live_find(live, rec->uuid);
-  if (live->closing)
-    return RIPT_ERR_INVALID_ARGUMENT;
-  return call ? riptd_call_renegotiate(call, rec)
-              : riptd_call_start(live, rec);
-}
-
-static void live_closed_maybe(riptd_live *live);
-
-static void live_recorded(riptd_action_env *env) {
-  live_closed_maybe(env->data);
-}
-
 int riptd_live_new(riptd_live **plive, uv_loop_t *loop, riptd_app *app) {
   riptd_live *live = calloc(1, sizeof(*live));
-  if (!live)
-    return RIPT_ERR_NOMEM;
-  live->loop = loop;
-  live->app = app;
-  live->pool.user_data = live;
-  live->pool.malloc = pool_malloc;
-  live->pool.free = pool_free;
-  live->pool.calloc = pool_calloc;
-  live->pool.realloc = pool_realloc;
-  ript_buf_init(&live->out, NULL);
-  ript_buf_init(&live->chunks, NULL);
-  live->rx = malloc(RIPTD_DATAGRAM_RX_MAX);
-  if (!live->rx || riptd_action_env_init(&live->env, loop, &live->pool,
-                                         app->cfg->ring_timeout_ms) != 0) {
-    free(live->rx);
+  uint8_t seed[16];
+  if (!live || riptd_app_random(seed, sizeof(seed)) != 0) {
     free(live);
     return RIPT_ERR_NOMEM;
   }
-  live->env.recorded = live_recorded;
-  live->env.data = live;
+  const riptd_config *cfg = app->cfg;
+  live->loop = loop;
+  live->app = app;
+  ript_map_init(&live->calls, seed, NULL);
+  ript_map_init(&live->lookups, seed, NULL);
+  ript_pool_init(&live->pool, LIVE_POOL_KEEP, NULL);
+  riptd_action_env *a = &live->actions;
+  if (riptd_action_env_init(a, loop, ript_pool_mem(&live->pool),
+                            cfg->ring_timeout_ms) != 0) {
+    free(live);
+    return RIPT_ERR_NOMEM;
+  }
+  a->recorded = live_recorded;
+  a->data = live;
+  riptd_call_env *e = &live->env;
+  e->app = app;
+  e->actions = a;
+  e->limits.media_put_max = (size_t)cfg->limits.media_put_max_bytes;
+  e->limits.events_put_max = (size_t)cfg->limits.event_stream_max_bytes;
+  e->limits.events_pending_max = LIVE_EVENTS_PENDING_MAX;
+  e->now = live_now;
+  e->clock = live;
+  ript_buf_init(&e->out, NULL);
+  ript_buf_init(&e->chunks, NULL);
+  uv_timer_init(loop, &live->closer);
+  live->closer.data = live;
   app->on_call = live_on_call;
+  app->on_renegotiate = live_on_renegotiate;
   app->on_call_data = live;
   *plive = live;
   return 0;
 }
 
-/* A byway of a call riptd does not hold live (never started, gone, or
- * not the customer's on that TG). */
-static void live_no_call(ript_http_exchange *ex, const riptd_byway *byway) {
-  riptd_bw bw;
-  memset(&bw, 0, sizeof(bw));
-  bw.ex = ex;
-  riptd_bw_error(&bw, 404, "not-found", "there is no call %s on TG %s",
-                 byway->uuid, byway->tg->name);
-}
-
-void riptd_live_take(riptd_live *live, ript_http_exchange *ex,
-                     const riptd_byway *byway) {
-  riptd_call *call = live->closing ? NULL
-                                   : riptd_live_find(live, byway->uuid);
-  if (call && (strcmp(call->customer, byway->customer->name) != 0 ||
-               strcmp(call->tg, byway->tg->name) != 0))
-    call = NULL;
-  if (!call)
-    live_no_call(ex, byway);
-  else
-    riptd_call_take(call, ex, byway->kind);
-}
-
-size_t riptd_live_migrate(riptd_live *live) {
-  size_t n = 0;
-  for (size_t i = 0; !live->closing && i < live->nbuckets; ++i)
-    for (riptd_call *c = live->buckets[i]; c; c = c->map_next)
-      n += (size_t)riptd_call_migrate(c);
-  return n;
-}
-
-static void live_free(riptd_live *live) {
-  riptd_action_env_free(&live->env);
-  pool_drain(live);
-  ript_buf_free(&live->out);
-  ript_buf_free(&live->chunks);
-  free(live->buckets);
-  free(live->rx);
+static void live_free(uv_handle_t *handle) {
+  riptd_live *live = handle->data;
+  riptd_action_env_free(&live->actions);
+  ript_pool_free(&live->pool);
+  ript_map_free(&live->calls);
+  ript_map_free(&live->lookups);
+  ript_buf_free(&live->env.out);
+  ript_buf_free(&live->env.chunks);
   void (*on_closed)(void *) = live->on_closed;
   void *data = live->on_closed_data;
   free(live);
@@ -258,16 +567,20 @@ static void live_free(riptd_live *live) {
     on_closed(data);
 }
 
-/* Closing ends when every timer is closed and every recording written. */
-static void live_closed_maybe(riptd_live *live) {
-  if (live->closing && live->timers_open == 0 && live->count == 0 &&
-      live->env.recordings_open == 0)
-    live_free(live);
+/* Done once every call's memory is gone (their last records written) and
+ * every recording is on disk; the store closes after that. */
+static void live_close_check(riptd_live *live) {
+  if (live->calls_alive || live->lookups.count ||
+      live->actions.recordings_open ||
+      uv_is_closing((uv_handle_t *)&live->closer))
+    return;
+  uv_close((uv_handle_t *)&live->closer, live_free);
 }
 
-void riptd_live_timer_closed(riptd_live *live) {
-  --live->timers_open;
-  live_closed_maybe(live);
+static void live_recorded(riptd_action_env *env) {
+  riptd_live *live = env->data;
+  if (live->closing)
+    live_close_check(live);
 }
 
 void riptd_live_close(riptd_live *live, void (*on_closed)(void *),
@@ -276,9 +589,14 @@ void riptd_live_close(riptd_live *live, void (*on_closed)(void *),
   live->on_closed = on_closed;
   live->on_closed_data = user_data;
   live->app->on_call = NULL;
-  for (size_t i = 0; i < live->nbuckets; ++i) {
-    while (live->buckets[i])
-      riptd_call_close(live->buckets[i]); /* forgets it */
+  live->app->on_renegotiate = NULL;
+  int64_t now = live_now(live);
+  for (ript_map_node *node = ript_map_first(&live->calls), *next; node;
+       node = next) {
+    next = ript_map_next(&live->calls, node);
+    live_call *lc = RIPT_MAP_ENTRY(node, live_call, node);
+    if (lc->call)
+      riptd_call_shutdown(lc->call, now); /* done: forgets it */
   }
-  live_closed_maybe(live);
+  live_close_check(live);
 }

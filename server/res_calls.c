@@ -523,6 +523,19 @@ static void calls_reneg_stored(void *data, int rv, const riptd_call_rec *rec) {
   calls_reneg_end(op);
 }
 
+/* The live call could not move to the new directives: another node runs
+ * it (421, docs/PROTOCOL.md decision 82), or a fault. */
+static void calls_reneg_refused(riptd_ctx *ctx, int rv,
+                                const riptd_call_rec *rec) {
+  if (rv == RIPT_ERR_HTTP_STATE)
+    riptd_reply_error_with(ctx->resp, 421, "misdirected", "retry-after", "1",
+                           "call %s is held by another riptd node; POST it "
+                           "at %.300s",
+                           rec->uuid, rec->owner_uri ? rec->owner_uri : "it");
+  else
+    riptd_reply_fault(ctx->resp, "riptd could not apply the new directives");
+}
+
 static void calls_reneg_handler(void *data, int rv,
                                 const riptd_handler_rec *h) {
   calls_reneg_op *op = data;
@@ -537,8 +550,9 @@ static void calls_reneg_handler(void *data, int rv,
   else if (calls_negotiate(ctx, h->advertisement ? h->advertisement : "",
                            &op->rec) != 0)
     ;
-  else if (app->on_call && app->on_call(app->on_call_data, &op->rec) != 0)
-    riptd_reply_fault(ctx->resp, "riptd could not apply the new directives");
+  else if (app->on_renegotiate &&
+           (rv = app->on_renegotiate(app->on_call_data, &op->rec)) != 0)
+    calls_reneg_refused(ctx, rv, &op->rec);
   else {
     riptd_store_call_update(app->store, &op->rec, ctx->req->now_ms,
                             calls_reneg_stored, op);

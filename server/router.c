@@ -199,7 +199,7 @@ static const riptd_tg_conf *router_tg(riptd_ctx *ctx, const char *name) {
 }
 
 /* The call UUID a byway path names; else a 404 and -1. */
-static int router_call(riptd_ctx *ctx, riptd_byway *out) {
+static int router_call(riptd_ctx *ctx, riptd_byway_path *out) {
   if (ript_uri_uuid_check(ctx->id, strlen(ctx->id), NULL) != 0) {
     riptd_reply_error(ctx->resp, 404, "not-found",
                       "there is no call %s on TG %s", ctx->id, ctx->tg->name);
@@ -292,7 +292,7 @@ void riptd_router_handle(riptd_app *app, const riptd_request *req,
                          riptd_response *resp, void (*done)(void *data),
                          void *data) {
   router_path rp;
-  riptd_byway byway;
+  riptd_byway_path byway;
   riptd_ctx *ctx = calloc(1, sizeof(*ctx));
   if (!ctx) {
     riptd_reply_fault(resp, "riptd ran out of memory");
@@ -314,7 +314,7 @@ void riptd_router_handle(riptd_app *app, const riptd_request *req,
 }
 
 int riptd_router_byway(riptd_app *app, const riptd_request *req,
-                       riptd_response *resp, riptd_byway *out) {
+                       riptd_response *resp, riptd_byway_path *out) {
   router_path rp;
   riptd_ctx ctx = {.app = app, .req = req, .resp = resp};
   const router_route *route = router_route_of(&ctx, &rp, 1);

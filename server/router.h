@@ -45,12 +45,12 @@ typedef enum riptd_byway_kind {
   RIPTD_BYWAY_MEDIA       /* {call}/media: GET, PUT, CONNECT */
 } riptd_byway_kind;
 
-typedef struct riptd_byway {
+typedef struct riptd_byway_path {
   riptd_byway_kind kind;
   char uuid[RIPT_URI_UUID_LEN + 1]; /* the call the path names */
   const riptd_customer *customer;   /* whose token opened it */
   const riptd_tg_conf *tg;          /* the TG the path names */
-} riptd_byway;
+} riptd_byway_path;
 
 /* riptd_router_byway results. */
 #define RIPTD_ROUTER_NOT_BYWAY 0 /* not a byway: collect the body, route */
@@ -68,6 +68,6 @@ typedef struct riptd_byway {
  * before it returns.
  */
 int riptd_router_byway(riptd_app *app, const riptd_request *req,
-                       riptd_response *resp, riptd_byway *out);
+                       riptd_response *resp, riptd_byway_path *out);
 
 #endif /* RIPTD_ROUTER_H */

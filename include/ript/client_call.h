@@ -187,6 +187,10 @@ typedef struct ript_client_call_stats {
   uint64_t pongs_received;
   uint64_t byways_refused;  /* reverse media byways answered 429 */
   int64_t answered_after_ms;/* from start to `answered`; -1 if not */
+  /* The longest wait between two media chunks that arrived (what a
+   * listener heard as a gap: an outage, a server's restart; a far end
+   * that sends nothing in silence makes them too); 0 before two. */
+  int64_t longest_gap_ms;
 } ript_client_call_stats;
 
 /* Fills |stats|. Returns 0 or RIPT_ERR_INVALID_ARGUMENT. */

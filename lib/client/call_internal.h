@@ -100,6 +100,8 @@ struct ript_client_call {
   ript_client_bw *media_session; /* the CONNECT, or NULL */
   int media_opened;              /* opened in this generation */
   unsigned gets_open;
+  int64_t rx_now_ms;     /* when the body or datagram received arrived */
+  int64_t last_frame_ms; /* when the last media chunk did; 0: none */
   /* figures; answered_after_ms >= 0 once answered, migrations > 0 once
    * migrated (no cookies on the signaling byway from then on) */
   ript_client_call_stats stats;

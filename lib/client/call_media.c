@@ -90,6 +90,11 @@ int ript_client_media_setup(ript_client_call *call, const ript_doc_call *desc) {
 
 static void media_on_frame(const ript_media_frame *frame, void *user_data) {
   ript_client_call *call = user_data;
+  ript_client_call_stats *st = &call->stats;
+  if (call->last_frame_ms && call->rx_now_ms - call->last_frame_ms >
+                                 st->longest_gap_ms)
+    st->longest_gap_ms = call->rx_now_ms - call->last_frame_ms;
+  call->last_frame_ms = call->rx_now_ms;
   if (call->cbs.on_frame && call->phase != CALL_CLOSING)
     call->cbs.on_frame(call, frame, call->user_data);
 }
@@ -99,8 +104,9 @@ static void media_receive(ript_client_call *call, uint8_t *data, size_t len) {
     return;
   const ript_media_session *session = ript_conv_media(call->conv);
   size_t owed = ript_media_pending_acks(session);
-  ript_conv_receive(call->conv, data, len, ript_client_call_now_ms(),
-                    media_on_frame, call);
+  call->rx_now_ms = ript_client_call_now_ms();
+  ript_conv_receive(call->conv, data, len, call->rx_now_ms, media_on_frame,
+                    call);
   /* The first ack owed sets the time they leave alone by. */
   if (owed == 0 && ript_media_pending_acks(ript_conv_media(call->conv)))
     ript_client_call_kick(call);

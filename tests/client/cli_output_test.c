@@ -326,6 +326,7 @@ static void test_call(void **state) {
                              .duplicates = 1,
                              .early = 12,
                              .concealed = 4,
+                             .longest_gap_ms = 2750,
                              .rtt_samples = 500,
                              .rtt_ms = 2.25,
                              .rtt_min_ms = 1,
@@ -345,7 +346,7 @@ static void test_call(void **state) {
          "  chunks sent      500, acknowledged 499, replayed 3, comfort noise "
          "2, DTMF 21\n"
          "  chunks received  496, lost 4 (0.8%), duplicates 1, before the "
-         "answer 12, concealed 4\n"
+         "answer 12, concealed 4, longest gap 2750 ms\n"
          "  round trip       2.2 ms (min 1 ms, max 9 ms, 500 samples)\n"
          "  jitter           0.8 ms\n"
          "  migrations       1, media-panics 0, pings 1, pongs 1\n"
@@ -378,7 +379,8 @@ static void test_call(void **state) {
          "    \"duplicates\": 1,\n"
          "    \"early\": 12,\n"
          "    \"concealed\": 4,\n"
-         "    \"undecryptable\": 0\n"
+         "    \"undecryptable\": 0,\n"
+         "    \"longest-gap-ms\": 2750\n"
          "  },\n"
          "  \"rtt-ms\": {\n"
          "    \"smoothed\": 2.25,\n"
@@ -414,7 +416,7 @@ static void test_call(void **state) {
          "  chunks sent      0, acknowledged 0, replayed 0, comfort noise 0, "
          "DTMF 0\n"
          "  chunks received  0, lost 0 (0.0%), duplicates 0, before the "
-         "answer 0, concealed 0\n"
+         "answer 0, concealed 0, longest gap 0 ms\n"
          "  round trip       not measured\n"
          "  jitter           0.0 ms\n"
          "  migrations       0, media-panics 0, pings 0, pongs 0\n",
@@ -430,7 +432,7 @@ static void test_call(void **state) {
                          "undecryptable 25\n"));
   ript_buf_reset(&b);
   assert_int_equal(ript_cli_print_call_summary(&b, 1, &t), 0);
-  assert_non_null(strstr((const char *)b.data, "\"undecryptable\": 25\n"));
+  assert_non_null(strstr((const char *)b.data, "\"undecryptable\": 25,\n"));
   assert_non_null(strstr((const char *)b.data, "\"media-key\": 7\n"));
   t.encrypted = 0;
   ript_buf_reset(&b);

@@ -872,7 +872,7 @@ static void test_call_lookup(void **state) {
 }
 
 static int byway(fx *f, const char *method, const char *path,
-                 const char *token, riptd_byway *out) {
+                 const char *token, riptd_byway_path *out) {
   ript_http_header h;
   char auth[128];
   snprintf(auth, sizeof(auth), "Bearer %s", token ? token : "");
@@ -901,6 +901,7 @@ static void test_byways(void **state) {
   int64_t now = f->now_ms / 1000;
   hook_state hs = {0, 0, ""};
   f->app->on_call = hook;
+  f->app->on_renegotiate = hook;
   f->app->on_call_data = &hs;
   assert_int_equal(post_json(f, MAIN "/handlers", ACME, HANDLER("phone", PHONE)),
                    201);
@@ -912,10 +913,10 @@ static void test_byways(void **state) {
   char *call = strdup(header(f, "location") + strlen("https://" AUTH));
   const char *uuid = call + strlen(call) - 36;
   assert_string_equal(hs.uuid, uuid);
-  char events[160], media[160], reason[160];
+  char events[160], media[160], reason[256];
   snprintf(events, sizeof(events), "%s/events", call);
   snprintf(media, sizeof(media), "%s/media", call);
-  riptd_byway b;
+  riptd_byway_path b;
   assert_int_equal(byway(f, "GET", events, ACME, &b), RIPTD_ROUTER_BYWAY);
   assert_int_equal(b.kind, RIPTD_BYWAY_EVENTS);
   assert_string_equal(b.uuid, uuid);
@@ -975,6 +976,16 @@ static void test_byways(void **state) {
   assert_int_equal(req(f, "POST", call, ACME, NULL, NULL, 0), 500);
   expect_error(f, 500, "internal-error",
                "riptd could not apply the new directives");
+  /* Another node runs the call: 421, naming where it is (decision 82). */
+  hs.fail = RIPT_ERR_HTTP_STATE;
+  assert_int_equal(req(f, "POST", call, ACME, NULL, NULL, 0), 421);
+  snprintf(reason, sizeof(reason),
+           "call %s is held by another riptd node; POST it at https://" AUTH
+           "%s",
+           uuid, call);
+  expect_error(f, 421, "misdirected", reason);
+  assert_string_equal(header(f, "retry-after"), "1");
+  hs.fail = RIPT_ERR_NOMEM;
   assert_int_equal(get(f, call, ACME), 200);
   assert_non_null(strstr(body(f), "\"serverDirectives\": \"1 to 1: opus;\""));
   /* A call the live calls cannot start is not kept. */
@@ -985,7 +996,7 @@ static void test_byways(void **state) {
                          "+15550101001", NULL, now),
                    500);
   expect_error(f, 500, "internal-error", "riptd could not start the call");
-  assert_int_equal(hs.calls, 4);
+  assert_int_equal(hs.calls, 5);
   char gone[160];
   snprintf(gone, sizeof(gone), MAIN "/calls/%s", hs.uuid);
   assert_int_equal(get(f, gone, ACME), 404);

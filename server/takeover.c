@@ -1,0 +1,38 @@
+/* Whether a node takes over a call, and the record that claims it
+ * (takeover.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "takeover.h"
+
+riptd_takeover riptd_takeover_decide(const riptd_call_rec *rec,
+                                     const char *customer, const char *tg,
+                                     const char *node_id, int64_t now) {
+  if (strcmp(rec->customer, customer) != 0 || strcmp(rec->tg, tg) != 0)
+    return RIPTD_TAKEOVER_NOT_YOURS;
+  if (ript_call_state_is_terminal(rec->state))
+    return RIPTD_TAKEOVER_ENDED;
+  if (!rec->owner || strcmp(rec->owner, node_id) == 0 ||
+      rec->lease_until_ms <= now)
+    return RIPTD_TAKEOVER_TAKE;
+  return RIPTD_TAKEOVER_ELSEWHERE;
+}
+
+int riptd_takeover_claim(riptd_call_rec *rec, const char *node_id,
+                         const char *uri, int64_t now, int64_t lease_ms,
+                         int64_t grace_ms, int64_t keep_ms) {
+  char *owner = strdup(node_id);
+  char *owner_uri = strdup(uri);
+  if (!owner || !owner_uri) {
+    free(owner);
+    free(owner_uri);
+    return RIPT_ERR_NOMEM;
+  }
+  free(rec->owner);
+  free(rec->owner_uri);
+  rec->owner = owner;
+  rec->owner_uri = owner_uri;
+  rec->lease_until_ms = now + lease_ms;
+  rec->expires_ms = rec->lease_until_ms + grace_ms + keep_ms;
+  return 0;
+}
