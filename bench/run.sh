@@ -18,7 +18,9 @@
 #                (about as many as riptd holds within the targets)
 #   setup-rate   1000 calls over HTTP/3 datagrams, ramp 250/s, hold 5 s
 # Sizes can be changed with the environment: DATAGRAM_CALLS, H3_BYWAY_CALLS,
-# H2_BYWAY_CALLS, SETUP_CALLS, SETUP_RAMP, RAMP, HOLD, CODEC (PCMU).
+# H2_BYWAY_CALLS, SETUP_CALLS, SETUP_RAMP, RAMP, HOLD, CODEC (PCMU); and
+# where riptd keeps its calls: STORE=memory (the default) or STORE=sqlite
+# (a database file in the state directory, made anew for each scenario).
 #   --quick    a tenth of the calls and a 5 s hold: checks the set-up
 #   --out DIR  where the results go (default: a new directory under /tmp)
 #   --profile  also record riptd with `perf record -g` during each run and
@@ -86,6 +88,8 @@ scale() { [ "$QUICK" = 1 ] && echo $(( ($1 + 9) / 10 )) || echo "$1"; }
 HOLD=${HOLD:-$([ "$QUICK" = 1 ] && echo 5 || echo 30)}
 RAMP=${RAMP:-100}
 CODEC=${CODEC:-PCMU}
+STORE=${STORE:-memory}
+case $STORE in memory|sqlite) ;; *) die "STORE=$STORE: memory or sqlite" ;; esac
 
 # A free port for the whole run (dev.json's URIs name it).
 PORT=${PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
@@ -108,7 +112,7 @@ prepare() {
     tenths=$((tenths + 1))
   done
   stop_riptd
-  python3 - "$STATE/riptd.json" "$STATE/riptd-bench.json" "$CODEC" <<'PY'
+  python3 - "$STATE/riptd.json" "$STATE/riptd-bench.json" "$CODEC" "$STORE" <<'PY'
 import json, sys
 cfg = json.load(open(sys.argv[1]))
 first = sys.argv[3]
@@ -116,6 +120,8 @@ codecs = [first] + [c for c in ("opus", "PCMU", "PCMA") if c != first]
 side = "; ".join(codecs + ["telephone-event", "CN"]) + ";"
 cfg["_comment"] = "riptd --dev's configuration; bench/run.sh: " + first + " first"
 cfg["advertisement"] = f"1 in: {side} 1 out: {side}"
+if sys.argv[4] == "sqlite":
+    cfg["store"] = {"type": "sqlite", "path": "riptd-bench.db"}
 json.dump(cfg, open(sys.argv[2], "w"), indent=2)
 PY
 }
@@ -123,6 +129,7 @@ PY
 # start_riptd LOG: riptd --config riptd-bench.json pinned to core 0; waits
 # (at most 30 s) for the line saying it listens.
 start_riptd() {
+  rm -f "$STATE"/riptd-bench.db*
   setpriv --pdeathsig KILL -- taskset -c 0 "$RIPTD" \
     --config "$STATE/riptd-bench.json" --listen "127.0.0.1:$PORT" >"$1" 2>&1 &
   RIPTD_PID=$!
