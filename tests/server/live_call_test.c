@@ -14,6 +14,7 @@
 
 #include "app.h"
 #include "call.h"
+#include "call_internal.h"
 #include "config.h"
 #include "fake_http.h"
 #include "ript/media.h"
@@ -666,6 +667,101 @@ static void test_scripted_outcomes(void **state) {
   }
 }
 
+/* Every client event in every state that takes one (the table of
+ * docs/PROTOCOL.md §9): the legal ones answered 200 and applied, the
+ * others 409 with the call going on; `end` ends the call from each state;
+ * and an ended call takes nothing (404). */
+static void test_every_client_event_in_every_state(void **state) {
+  (void)state;
+  static const struct {
+    const char *name;
+    int status;
+  } events[] = {{"ping", 200},       {"x-hello", 200},    {"proceeding", 409},
+                {"alerting", 409},   {"answered", 409},   {"declined", 409},
+                {"failed", 409},     {"noanswer", 409},   {"migrate", 409},
+                {"pong", 409},       {"media-panic", 409}};
+  static const struct {
+    const char *to;
+    int64_t after;
+    ript_call_state state;
+  } states[] = {{TO_NOANSWER, 0, RIPT_CALL_PROCEEDING},
+                {TO_NOANSWER, 150, RIPT_CALL_ALERTING},
+                {TO_ECHO, 600, RIPT_CALL_ANSWERED}};
+  for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); ++i) {
+    t_now = 1800000000000;
+    riptd_call *call = start_call(states[i].to, PCMU_DIRECTIVE);
+    fake_ex *get = events_get(call);
+    advance(call, states[i].after);
+    for (size_t e = 0; e < sizeof(events) / sizeof(events[0]); ++e) {
+      fake_ex *put = put_event(call, events[e].name, "", "c2s", call_uri);
+      if (put->status != events[e].status)
+        fail_msg("%s in %s: %d, want %d", events[e].name,
+                 ript_call_state_name(states[i].state), put->status,
+                 events[e].status);
+      assert_int_equal(read_record()->state, states[i].state);
+    }
+    assert_int_equal(put_event(call, "end", "", "c2s", call_uri)->status,
+                     200);
+    assert_int_equal(read_record()->state, RIPT_CALL_ENDED);
+    seen_events s;
+    read_events(get, &s);
+    assert_true(s.closed);
+    assert_int_equal(s.ev[s.n - 1].type, RIPT_EVENT_END);
+    free_events(&s);
+    for (size_t e = 0; e < sizeof(events) / sizeof(events[0]); ++e)
+      expect_error(put_event(call, events[e].name, "", "c2s", call_uri), 404,
+                   "not-found");
+    finish_call(call);
+  }
+}
+
+/* The server's own events through the call: the ones its state takes go
+ * out on the reverse byway, the others do not (ript/call.h's table). */
+static void test_server_events_in_every_state(void **state) {
+  (void)state;
+  static const ript_event_type types[] = {
+      RIPT_EVENT_PROCEEDING, RIPT_EVENT_ALERTING,   RIPT_EVENT_ANSWERED,
+      RIPT_EVENT_DECLINED,   RIPT_EVENT_FAILED,     RIPT_EVENT_NOANSWER,
+      RIPT_EVENT_MIGRATE,    RIPT_EVENT_PONG,       RIPT_EVENT_MEDIA_PANIC,
+      RIPT_EVENT_PING};
+  static const ript_call_state states[] = {
+      RIPT_CALL_PROCEEDING, RIPT_CALL_ALERTING, RIPT_CALL_ANSWERED};
+  for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); ++i) {
+    for (size_t e = 0; e < sizeof(types) / sizeof(types[0]); ++e) {
+      t_now = 1800000000000;
+      riptd_call *call = start_call(TO_NOANSWER, PCMU_DIRECTIVE);
+      fake_ex *get = events_get(call);
+      if (states[i] >= RIPT_CALL_ALERTING)
+        advance(call, 150);
+      if (states[i] == RIPT_CALL_ANSWERED)
+        assert_int_equal(riptd_call_event(call, RIPT_EVENT_ANSWERED, NULL,
+                                          t_now),
+                         1);
+      seen_events before;
+      read_events(get, &before);
+      ript_call_state next;
+      int legal = ript_call_apply(states[i], types[e], RIPT_EVENT_DIR_S2C,
+                                  &next) == 0;
+      int reason = types[e] >= RIPT_EVENT_DECLINED &&
+                   types[e] <= RIPT_EVENT_END;
+      assert_int_equal(riptd_call_event(call, types[e],
+                                        reason ? "why" : NULL, t_now),
+                       legal);
+      loop_settle();
+      seen_events after;
+      read_events(get, &after);
+      if (after.n != before.n + (size_t)legal)
+        fail_msg("%s in %s: %zu events after %zu", ript_event_type_name(types[e]), ript_call_state_name(states[i]), after.n, before.n);
+      if (legal)
+        assert_int_equal(after.ev[after.n - 1].type, types[e]);
+      assert_int_equal(read_record()->state, legal ? next : states[i]);
+      free_events(&before);
+      free_events(&after);
+      finish_call(call);
+    }
+  }
+}
+
 /* limits.signaling-byways-per-call and media-gets-per-call: 429. */
 static void test_byway_limits(void **state) {
   (void)state;
@@ -994,6 +1090,8 @@ int main(void) {
       cmocka_unit_test(test_client_end),
       cmocka_unit_test(test_no_byway_timer),
       cmocka_unit_test(test_scripted_outcomes),
+      cmocka_unit_test(test_every_client_event_in_every_state),
+      cmocka_unit_test(test_server_events_in_every_state),
       cmocka_unit_test(test_byway_limits),
       cmocka_unit_test(test_media_datagrams),
       cmocka_unit_test(test_media_byways),
