@@ -52,7 +52,8 @@ typedef struct riptd_call_host {
   /* The call's deadline may now be earlier than the one armed. */
   void (*schedule)(void *data, riptd_call *call);
   /* The call is over on this node (ended and its last byway answered, or
-   * given up to another node): forget it and riptd_call_free it. */
+   * given up to another node): forget it and riptd_call_free it, later:
+   * this is called from inside the call's own functions. */
   void (*done)(void *data, riptd_call *call);
   /* The call's memory is gone (riptd_call_free waits for the store write
    * in flight); may be NULL. */

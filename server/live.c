@@ -28,6 +28,7 @@ typedef struct live_call {
   char uuid[RIPT_URI_UUID_LEN + 1];
   riptd_live *live;
   riptd_call *call; /* NULL once done */
+  riptd_call *done; /* the call done, freed once its timer closed */
   uv_timer_t timer;
   int64_t armed_at; /* INT64_MAX: stopped */
   /* Freed once both are gone: the call writes its last record after its
@@ -120,8 +121,11 @@ static void live_call_release(live_call *lc) {
     free(lc);
 }
 
+/* The call is freed here, on a later loop turn than its host->done: the
+ * call said so from inside its own functions, which still run. */
 static void live_call_closed(uv_handle_t *handle) {
   live_call *lc = handle->data;
+  riptd_call_free(lc->done);
   lc->timer_closed = 1;
   live_call_release(lc);
 }
@@ -132,9 +136,9 @@ static void live_done(void *data, riptd_call *call) {
   if (!lc->call)
     return;
   lc->call = NULL;
+  lc->done = call;
   ript_map_remove(&live->calls, &lc->node);
   uv_close((uv_handle_t *)&lc->timer, live_call_closed);
-  riptd_call_free(call);
 }
 
 static void live_close_check(riptd_live *live);
