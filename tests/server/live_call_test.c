@@ -484,6 +484,37 @@ static int client_read(ript_media_session *m, const ript_buf *b) {
   return n;
 }
 
+/* |n| chunks from the client |m|, one every 20 ms of the call's time: as
+ * datagrams on the session |ses|, or (|ses| NULL) each in a PUT of its
+ * own, whose answer (its acknowledgements) the client reads. */
+static void client_send(riptd_call *call, ript_media_session *m, uint32_t pt,
+                        fake_ex *ses, int n) {
+  ript_buf b;
+  ript_buf_init(&b, NULL);
+  for (int i = 0; i < n; ++i) {
+    ript_buf_reset(&b);
+    client_chunk(m, pt, &b);
+    if (ses) {
+      fake_send_datagram(ses, b.data, b.len);
+    } else {
+      fake_ex *put = take(call, "PUT", "media", RIPTD_BYWAY_MEDIA_PUT);
+      fake_send_body(put, b.data, b.len);
+      fake_end_body(put);
+      assert_int_equal(put->status, 200);
+      client_read(m, &put->body);
+    }
+    advance(call, 20);
+  }
+  ript_buf_free(&b);
+}
+
+/* The datagrams of |ses| from the |from|th on, read by the client |m|. */
+static void client_read_datagrams(ript_media_session *m, const fake_ex *ses,
+                                  size_t from) {
+  for (size_t i = from; i < ses->ndatagrams; ++i)
+    client_read(m, &ses->datagrams[i]);
+}
+
 /* ---- tests: signaling ---- */
 
 /* proceeding, alerting 100 ms later, answered 400 ms after that (decision
@@ -802,14 +833,8 @@ static void test_media_datagrams(void **state) {
   ript_media_get_stats(m, &st);
   assert_int_equal(st.acks_received, 1);
   frames_got = 0;
-  for (int i = 0; i < 50; ++i) {
-    ript_buf_reset(&b);
-    client_chunk(m, 0, &b);
-    fake_send_datagram(s, b.data, b.len);
-    advance(call, 20);
-  }
-  for (size_t i = 1; i < s->ndatagrams; ++i)
-    client_read(m, &s->datagrams[i]);
+  client_send(call, m, 0, s, 50);
+  client_read_datagrams(m, s, 1);
   assert_true(frames_got >= 40); /* the echo, after its playout delay */
   ript_media_get_stats(m, &st);
   assert_true(st.acks_received >= 50);
@@ -830,19 +855,8 @@ static void test_media_byways(void **state) {
   for (int i = 0; i < 20; ++i)
     gets[i] = media_get(call);
   ript_media_session *m = client_media(0);
-  ript_buf b;
-  ript_buf_init(&b, NULL);
   frames_got = 0;
-  for (int i = 0; i < 10; ++i) {
-    ript_buf_reset(&b);
-    client_chunk(m, 0, &b);
-    fake_ex *put = take(call, "PUT", "media", RIPTD_BYWAY_MEDIA_PUT);
-    fake_send_body(put, b.data, b.len);
-    fake_end_body(put);
-    assert_int_equal(put->status, 200);
-    client_read(m, &put->body);
-    advance(call, 20);
-  }
+  client_send(call, m, 0, NULL, 10);
   ript_media_stats st;
   ript_media_get_stats(m, &st);
   assert_int_equal(st.acks_received, 10);
@@ -857,7 +871,6 @@ static void test_media_byways(void **state) {
   }
   assert_true(answered >= 3 && frames_got == answered);
   assert_int_equal(gets[0]->status, 0);
-  ript_buf_free(&b);
   ript_media_session_del(m);
   finish_call(call);
 }
@@ -872,16 +885,7 @@ static void test_backlog_and_replay(void **state) {
   fake_ex *get = events_get(call);
   advance(call, 600);
   ript_media_session *m = client_media(0);
-  ript_buf b;
-  ript_buf_init(&b, NULL);
-  for (int i = 0; i < 25; ++i) {
-    ript_buf_reset(&b);
-    client_chunk(m, 0, &b);
-    fake_ex *put = take(call, "PUT", "media", RIPTD_BYWAY_MEDIA_PUT);
-    fake_send_body(put, b.data, b.len);
-    fake_end_body(put);
-    advance(call, 20);
-  }
+  client_send(call, m, 0, NULL, 25);
   expect_events(get, EVENTS(RIPT_EVENT_PROCEEDING, RIPT_EVENT_ALERTING,
                             RIPT_EVENT_ANSWERED, RIPT_EVENT_MEDIA_PANIC),
                 0);
@@ -900,7 +904,6 @@ static void test_backlog_and_replay(void **state) {
   expect_events(get, EVENTS(RIPT_EVENT_PROCEEDING, RIPT_EVENT_ALERTING,
                             RIPT_EVENT_ANSWERED, RIPT_EVENT_MEDIA_PANIC),
                 0);
-  ript_buf_free(&b);
   ript_media_session_del(m);
   finish_call(call);
 }
@@ -922,17 +925,7 @@ static void test_migrate(void **state) {
                 1);
   fake_ex *early = media_get(call);
   ript_media_session *m = client_media(0);
-  ript_buf b;
-  ript_buf_init(&b, NULL);
-  for (int i = 0; i < 10; ++i) {
-    ript_buf_reset(&b);
-    client_chunk(m, 0, &b);
-    fake_ex *put = take(call, "PUT", "media", RIPTD_BYWAY_MEDIA_PUT);
-    fake_send_body(put, b.data, b.len);
-    fake_end_body(put);
-    assert_int_equal(put->status, 200); /* forward byways stay */
-    advance(call, 20);
-  }
+  client_send(call, m, 0, NULL, 10); /* forward byways stay: 200 */
   assert_int_equal(old->status, 0);
   assert_int_equal(early->status, 0);
   fake_ex *fresh = events_get(call);
@@ -941,7 +934,6 @@ static void test_migrate(void **state) {
   assert_int_equal(g->status, 200);
   fake_close(old, RIPT_ERR_HTTP_RESET);
   fake_close(early, RIPT_ERR_HTTP_RESET);
-  ript_buf_free(&b);
   ript_media_session_del(m);
   finish_call(call);
 }
@@ -960,20 +952,11 @@ static void test_renegotiate(void **state) {
   assert_int_equal(riptd_call_renegotiate(call, &rec, t_now), 0);
   fake_ex *s = session(call);
   ript_media_session *m = client_media(8);
-  ript_buf b;
-  ript_buf_init(&b, NULL);
   frames_got = 0;
-  for (int i = 0; i < 30; ++i) {
-    ript_buf_reset(&b);
-    client_chunk(m, 8, &b);
-    fake_send_datagram(s, b.data, b.len);
-    advance(call, 20);
-  }
-  for (size_t i = 0; i < s->ndatagrams; ++i)
-    client_read(m, &s->datagrams[i]);
+  client_send(call, m, 8, s, 30);
+  client_read_datagrams(m, s, 0);
   assert_true(frames_got > 10);
   assert_int_equal(frames_pt, 8);
-  ript_buf_free(&b);
   ript_media_session_del(m);
   finish_call(call);
 }
@@ -1054,19 +1037,10 @@ static void test_resume_answered(void **state) {
   free_events(&s);
   fake_ex *ses = session(call);
   ript_media_session *m = client_media(0);
-  ript_buf b;
-  ript_buf_init(&b, NULL);
   frames_got = 0;
-  for (int i = 0; i < 30; ++i) {
-    ript_buf_reset(&b);
-    client_chunk(m, 0, &b);
-    fake_send_datagram(ses, b.data, b.len);
-    advance(call, 20);
-  }
-  for (size_t i = 0; i < ses->ndatagrams; ++i)
-    client_read(m, &ses->datagrams[i]);
+  client_send(call, m, 0, ses, 30);
+  client_read_datagrams(m, ses, 0);
   assert_true(frames_got > 10);
-  ript_buf_free(&b);
   ript_media_session_del(m);
   finish_call(call);
 }
