@@ -160,11 +160,8 @@ static void call_give_up(riptd_call *c, const riptd_call_rec *current,
           c->uuid, current->owner ? current->owner : "(none)");
   if (current->owner_uri && strcmp(current->owner_uri, c->uri) != 0) {
     ript_event ev;
-    ript_event_init(&ev);
-    ev.type = RIPT_EVENT_MIGRATE;
-    ev.direction = RIPT_EVENT_DIR_S2C;
-    ev.timestamp_ms = now;
-    ev.call = c->uri;
+    ript_event_prepare(&ev, RIPT_EVENT_MIGRATE, RIPT_EVENT_DIR_S2C, now,
+                       c->uri);
     ev.uri = current->owner_uri;
     ript_conv_send_event(c->conv, &ev, now);
     riptd_call_pump_events(c, now);
@@ -190,11 +187,7 @@ int riptd_call_event(riptd_call *c, ript_event_type type, const char *reason,
       ript_call_apply(c->state, type, RIPT_EVENT_DIR_S2C, &next) != 0)
     return 0;
   ript_event ev;
-  ript_event_init(&ev);
-  ev.type = type;
-  ev.direction = RIPT_EVENT_DIR_S2C;
-  ev.timestamp_ms = now;
-  ev.call = c->uri;
+  ript_event_prepare(&ev, type, RIPT_EVENT_DIR_S2C, now, c->uri);
   ev.reason = reason;
   if (type >= RIPT_EVENT_PROCEEDING && type <= RIPT_EVENT_END) {
     char *copy = reason ? strdup(reason) : NULL;

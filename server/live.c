@@ -245,11 +245,8 @@ static void live_elsewhere(riptd_live *live, ript_http_exchange *ex,
     return;
   }
   ript_event ev;
-  ript_event_init(&ev);
-  ev.type = RIPT_EVENT_MIGRATE;
-  ev.direction = RIPT_EVENT_DIR_S2C;
-  ev.timestamp_ms = live_now(live);
-  ev.call = asked;
+  ript_event_prepare(&ev, RIPT_EVENT_MIGRATE, RIPT_EVENT_DIR_S2C,
+                     live_now(live), asked);
   ev.uri = rec->owner_uri;
   ript_buf *out = &live->env.out;
   ript_buf_reset(out);

@@ -119,6 +119,15 @@ typedef struct ript_event {
 /* Zeroes |ev|: no type, no strings, nothing owned. */
 void ript_event_init(ript_event *ev);
 
+/* Zeroes |ev| and fills the four members every event has: an event of
+ * |type| that the |dir| side sends at |now_ms| (ms since the Unix epoch)
+ * for the call |call_uri| (borrowed; may be NULL for one the caller names
+ * later). The caller adds what the type carries (reason, uri, nonce).
+ * Nothing is allocated. */
+void ript_event_prepare(ript_event *ev, ript_event_type type,
+                        ript_event_dir dir, int64_t now_ms,
+                        const char *call_uri);
+
 /* Frees the strings |ev| owns (if any) and zeroes it. NULL is a no-op. */
 void ript_event_free(ript_event *ev);
 

@@ -400,11 +400,7 @@ int ript_client_call_end(ript_client_call *call, const char *reason) {
     return RIPT_ERR_CALL_TERMINATED;
   int64_t now = ript_client_call_now_ms();
   ript_event ev;
-  ript_event_init(&ev);
-  ev.type = RIPT_EVENT_END;
-  ev.direction = RIPT_EVENT_DIR_C2S;
-  ev.timestamp_ms = now;
-  ev.call = call->uri;
+  ript_event_prepare(&ev, RIPT_EVENT_END, RIPT_EVENT_DIR_C2S, now, call->uri);
   ev.reason = reason;
   int rv = ript_conv_send_event(call->conv, &ev, now);
   if (rv == 0)

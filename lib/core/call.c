@@ -53,11 +53,8 @@ int ript_call_announce(ript_call_state state, const char *call_uri,
                        int64_t now_ms, ript_event *ev) {
   if (!call_state_valid(state) || !call_uri || !ev)
     return RIPT_ERR_INVALID_ARGUMENT;
-  ript_event_init(ev);
-  ev->type = call_states[state].announced_by;
-  ev->direction = RIPT_EVENT_DIR_S2C;
-  ev->timestamp_ms = now_ms;
-  ev->call = call_uri;
+  ript_event_prepare(ev, call_states[state].announced_by, RIPT_EVENT_DIR_S2C,
+                     now_ms, call_uri);
   return 0;
 }
 

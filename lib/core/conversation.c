@@ -137,11 +137,8 @@ static void conv_backlog_grows(ript_conv *c, int64_t now) {
   if (!c->server || c->panicked)
     return;
   ript_event ev;
-  ript_event_init(&ev);
-  ev.type = RIPT_EVENT_MEDIA_PANIC;
-  ev.direction = RIPT_EVENT_DIR_S2C;
-  ev.timestamp_ms = now;
-  ev.call = c->has_announcement ? c->announcement.call : NULL;
+  ript_event_prepare(&ev, RIPT_EVENT_MEDIA_PANIC, RIPT_EVENT_DIR_S2C, now,
+                     c->has_announcement ? c->announcement.call : NULL);
   /* Without memory for it, the next chunk kept tries again. */
   if (ript_conv_queue_event(c, &ev, now) == 0) {
     c->panicked = true;

@@ -107,10 +107,7 @@ static int conv_make_ping(ript_conv *c, int64_t now, ript_event *ev) {
   snprintf(nonce, sizeof(nonce), "p%llu",
            (unsigned long long)c->stats.pings + 1);
   ript_event ping;
-  ript_event_init(&ping);
-  ping.type = RIPT_EVENT_PING;
-  ping.direction = RIPT_EVENT_DIR_C2S;
-  ping.timestamp_ms = now;
+  ript_event_prepare(&ping, RIPT_EVENT_PING, RIPT_EVENT_DIR_C2S, now, NULL);
   ping.nonce = nonce;
   int rv = ript_event_copy(ev, &ping, c->mem);
   if (rv < 0)

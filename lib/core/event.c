@@ -47,6 +47,16 @@ void ript_event_free(ript_event *ev) {
   ript_event_init(ev);
 }
 
+void ript_event_prepare(ript_event *ev, ript_event_type type,
+                        ript_event_dir dir, int64_t now_ms,
+                        const char *call_uri) {
+  ript_event_init(ev);
+  ev->type = type;
+  ev->direction = dir;
+  ev->timestamp_ms = now_ms;
+  ev->call = call_uri;
+}
+
 static int event_type_valid(ript_event_type type) {
   return (int)type >= 0 && type < RIPT_EVENT_TYPE_COUNT;
 }
@@ -199,11 +209,8 @@ int ript_event_pong(ript_event *pong, const ript_event *ping, int64_t now_ms,
   if (!pong || !ping || ping->type != RIPT_EVENT_PING)
     return RIPT_ERR_INVALID_ARGUMENT;
   ript_event tmp;
-  ript_event_init(&tmp);
-  tmp.type = RIPT_EVENT_PONG;
-  tmp.direction = RIPT_EVENT_DIR_S2C;
-  tmp.timestamp_ms = now_ms;
-  tmp.call = ping->call;
+  ript_event_prepare(&tmp, RIPT_EVENT_PONG, RIPT_EVENT_DIR_S2C, now_ms,
+                     ping->call);
   tmp.nonce = ping->nonce;
   return event_copy_strings(pong, &tmp, mem);
 }

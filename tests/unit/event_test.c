@@ -24,12 +24,28 @@
 
 static ript_event make(ript_event_type type, ript_event_dir dir, int64_t ts) {
   ript_event ev;
-  ript_event_init(&ev);
-  ev.type = type;
-  ev.direction = dir;
-  ev.timestamp_ms = ts;
-  ev.call = CALL;
+  ript_event_prepare(&ev, type, dir, ts, CALL);
   return ev;
+}
+
+/* ript_event_prepare: the four common members, nothing else, whatever was
+ * in the event before. */
+static void test_prepare(void **state) {
+  (void)state;
+  ript_event ev;
+  memset(&ev, 0xa5, sizeof(ev));
+  ript_event_prepare(&ev, RIPT_EVENT_END, C2S, 1234, CALL);
+  assert_int_equal(ev.type, RIPT_EVENT_END);
+  assert_int_equal(ev.direction, C2S);
+  assert_true(ev.timestamp_ms == 1234);
+  assert_ptr_equal(ev.call, CALL);
+  assert_null(ev.name);
+  assert_null(ev.reason);
+  assert_null(ev.uri);
+  assert_null(ev.nonce);
+  assert_null(ev.extra);
+  assert_null(ev.storage);
+  ript_event_free(&ev); /* owns nothing */
 }
 
 typedef struct example {
@@ -784,6 +800,7 @@ int main(void) {
       cmocka_unit_test(test_copy_pong_equal),
       cmocka_unit_test(test_oom),
       cmocka_unit_test(test_jansson_oom),
+      cmocka_unit_test(test_prepare),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
