@@ -347,6 +347,7 @@ static void call_on_sigint(uv_signal_t *h, int signum) {
 
 static void call_place(ript_cli_call *cc);
 static void call_handler(ript_cli_call *cc);
+static void call_certified(ript_cli *cli, const char *x5u);
 
 /* A refused POST that a new handler or certificate may cure, once: riptd
  * forgets handlers and certificates when it restarts. Returns 1 if a new
@@ -373,7 +374,7 @@ static int call_retry(ript_cli_call *cc, const ript_client_result *res) {
        strcmp(res->error, "bad-signature") == 0)) {
     cc->retried = 1;
     cc->cert_cached = 0;
-    ript_cli_cert_enroll(cc->cli);
+    ript_cli_cert_enroll(cc->cli, call_certified);
     return 1;
   }
   return 0;
@@ -672,7 +673,7 @@ static void call_handler(ript_cli_call *cc) {
 
 /* ---- the start ---- */
 
-void ript_cli_call_certified(ript_cli *cli, const char *x5u) {
+static void call_certified(ript_cli *cli, const char *x5u) {
   ript_cli_call *cc = cli->call;
   free(cc->x5u);
   if (!(cc->x5u = strdup(x5u))) {
@@ -710,7 +711,7 @@ static int call_cached_cert(ript_cli_call *cc) {
   return 0;
 }
 
-void ript_cli_call_start(ript_cli *cli) {
+static void call_start(ript_cli *cli) {
   ript_cli_call *cc = calloc(1, sizeof(*cc));
   if (!cc) {
     ript_cli_fail(cli, RIPT_CLI_EXIT_LOCAL, "out of memory", NULL);
@@ -728,5 +729,11 @@ void ript_cli_call_start(ript_cli *cli) {
   if (cc->x5u)
     call_handler(cc);
   else
-    ript_cli_cert_enroll(cli);
+    ript_cli_cert_enroll(cli, call_certified);
+}
+
+/* The caller's key and the TG, as for `ript cert`, then the call. */
+void ript_cli_cmd_call(ript_cli *cli) {
+  if (ript_cli_cert_key(cli) == 0)
+    ript_cli_with_tg(cli, call_start);
 }

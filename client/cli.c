@@ -1,4 +1,4 @@
-/* One run of `ript`: start-up, the end of a command, failures. */
+/* One run of `ript`: start-up, the TG, the end of a command, failures. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +21,15 @@ void ript_cli_emit(ript_cli *cli, const ript_buf *text) {
   if (text->len)
     fwrite(text->data, 1, text->len, cli->out);
   fflush(cli->out);
+}
+
+void ript_cli_done(ript_cli *cli, const ript_buf *text, int rv) {
+  if (rv != 0) {
+    ript_cli_fail(cli, RIPT_CLI_EXIT_LOCAL, "out of memory", NULL);
+    return;
+  }
+  ript_cli_emit(cli, text);
+  ript_cli_finish(cli, RIPT_CLI_EXIT_OK);
 }
 
 void ript_cli_fail(ript_cli *cli, int exit_code, const char *message,
@@ -62,6 +71,41 @@ void ript_cli_fail_start(ript_cli *cli, int code, const char *what) {
                 message, NULL);
 }
 
+/* ---- the TG ---- */
+
+/* Without --tg, the first TG the server lists. */
+static void cli_on_tg_list(ript_client *client, const ript_client_result *res,
+                           const ript_doc_tg_list *list, void *user_data) {
+  ript_cli *cli = user_data;
+  (void)client;
+  if (res->code != 0) {
+    ript_cli_fail_result(cli, res);
+    return;
+  }
+  if (!(cli->tg = strdup(list->tgs[0].uri))) {
+    ript_cli_fail(cli, RIPT_CLI_EXIT_LOCAL, "out of memory", NULL);
+    return;
+  }
+  cli->on_tg(cli);
+}
+
+void ript_cli_with_tg(ript_cli *cli, void (*then)(ript_cli *cli)) {
+  cli->on_tg = then;
+  if (cli->opt->tg) {
+    if (!(cli->tg = strdup(cli->opt->tg))) {
+      ript_cli_fail(cli, RIPT_CLI_EXIT_LOCAL, "out of memory", NULL);
+      return;
+    }
+    then(cli);
+    return;
+  }
+  int rv = ript_client_tg_list(cli->client, cli_on_tg_list, cli);
+  if (rv != 0)
+    ript_cli_fail_start(cli, rv, "list the TGs");
+}
+
+/* ---- start-up ---- */
+
 /* The client for the run; failures to make one are the user's files. */
 static int cli_client(ript_cli *cli) {
   ript_client_config cfg;
@@ -102,7 +146,7 @@ static void cli_on_token(ript_client *client, const ript_client_result *res,
       return;
     }
     cli->token_ready = 1;
-    ript_cli_command_start(cli);
+    cli->opt->command->run(cli);
     return;
   }
   uint64_t refusals = ript_client_oauth_refusals(cli->client);
@@ -154,7 +198,7 @@ static void cli_on_oauth_meta(ript_client *client,
 /* With OAuth options the command waits for the first token. */
 static void cli_start(ript_cli *cli) {
   if (!cli->setup->oauth) {
-    ript_cli_command_start(cli);
+    cli->opt->command->run(cli);
     return;
   }
   if (cli->setup->token_endpoint) {
@@ -168,9 +212,7 @@ static void cli_start(ript_cli *cli) {
 
 /* Opens the state directory for the commands that keep something. */
 static int cli_state(ript_cli *cli) {
-  ript_cli_command c = cli->opt->command;
-  if (c != RIPT_CLI_HANDLER_ADD && c != RIPT_CLI_HANDLER_RM &&
-      c != RIPT_CLI_CERT && c != RIPT_CLI_CALL)
+  if (!cli->opt->command->uses_state)
     return 0;
   if (!cli->setup->state_dir) {
     ript_cli_fail(cli, RIPT_CLI_EXIT_USAGE,

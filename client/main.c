@@ -1,7 +1,8 @@
 /*
  * ript - the RIPT command-line client: discovers a server's trunk groups,
- * registers handlers and gets caller-ID certificates (client/options.h has
- * the command line; `ript --help` the exit statuses).
+ * registers handlers, gets caller-ID certificates and places calls
+ * (client/command_table.c has the commands, client/options.h the command
+ * line; `ript --help` the exit statuses).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,16 +10,22 @@
 #include <uv.h>
 
 #include "cli.h"
+#include "help.h"
 
 int main(int argc, char **argv) {
   ript_cli_options opt;
   char err[1024];
   if (ript_cli_options_parse(&opt, argc, argv, err, sizeof(err)) != 0) {
-    fprintf(stderr, "ript: %s\n%s", err, ript_cli_usage(opt.command));
+    fprintf(stderr, "ript: %s\n", err);
+    ript_cli_usage(stderr, opt.command);
     return RIPT_CLI_EXIT_USAGE;
   }
-  if (opt.help || opt.show_version) {
-    fputs(opt.help ? ript_cli_help(opt.command) : "ript 0.1.0\n", stdout);
+  if (opt.help) {
+    ript_cli_help(stdout, opt.command);
+    return RIPT_CLI_EXIT_OK;
+  }
+  if (opt.show_version) {
+    fputs("ript 0.1.0\n", stdout);
     return RIPT_CLI_EXIT_OK;
   }
   ript_cli_setup setup;

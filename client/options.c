@@ -15,46 +15,39 @@
 
 enum { OPTIONS_MAX_TIMEOUT_S = 3600 };
 
-/* Which commands take an option (bit = 1 << command). */
-#define OPT_ALL 0xffffu
-#define OPT_TG                                                                \
-  ((1u << RIPT_CLI_HANDLER_ADD) | (1u << RIPT_CLI_HANDLER_LIST) |             \
-   (1u << RIPT_CLI_HANDLER_RM) | (1u << RIPT_CLI_CERT) |                      \
-   (1u << RIPT_CLI_CALL))
-#define OPT_ADD (1u << RIPT_CLI_HANDLER_ADD)
-#define OPT_CALL (1u << RIPT_CLI_CALL)
-#define OPT_FROM ((1u << RIPT_CLI_CERT) | OPT_CALL)
-
 typedef struct options_value {
   const char *name;
   size_t field; /* offsetof the const char * in ript_cli_options, or (in
                    options_raw_values) in options_raw */
-  unsigned commands;
+  unsigned option; /* its RIPT_CLI_OPT_* (command.h); 0: a common option */
 } options_value;
 
 static const options_value options_values[] = {
-    {"--root", offsetof(ript_cli_options, root), OPT_ALL},
-    {"--authority", offsetof(ript_cli_options, authority), OPT_ALL},
-    {"--token", offsetof(ript_cli_options, token), OPT_ALL},
-    {"--token-file", offsetof(ript_cli_options, token_file), OPT_ALL},
-    {"--client-id", offsetof(ript_cli_options, client_id), OPT_ALL},
+    {"--root", offsetof(ript_cli_options, root), 0},
+    {"--authority", offsetof(ript_cli_options, authority), 0},
+    {"--token", offsetof(ript_cli_options, token), 0},
+    {"--token-file", offsetof(ript_cli_options, token_file), 0},
+    {"--client-id", offsetof(ript_cli_options, client_id), 0},
     {"--client-secret-file", offsetof(ript_cli_options, client_secret_file),
-     OPT_ALL},
+     0},
     {"--refresh-token-file", offsetof(ript_cli_options, refresh_token_file),
-     OPT_ALL},
-    {"--token-endpoint", offsetof(ript_cli_options, token_endpoint), OPT_ALL},
-    {"--scope", offsetof(ript_cli_options, scope), OPT_ALL},
-    {"--cacert", offsetof(ript_cli_options, cacert), OPT_ALL},
-    {"--state", offsetof(ript_cli_options, state), OPT_ALL},
-    {"--dev", offsetof(ript_cli_options, dev), OPT_ALL},
-    {"--tg", offsetof(ript_cli_options, tg), OPT_TG},
-    {"--id", offsetof(ript_cli_options, id), OPT_ADD},
-    {"--advertisement", offsetof(ript_cli_options, advertisement), OPT_ADD},
-    {"--play", offsetof(ript_cli_options, play), OPT_CALL},
-    {"--record", offsetof(ript_cli_options, record), OPT_CALL},
-    {"--dtmf", offsetof(ript_cli_options, dtmf), OPT_CALL},
-    {"--media-key", offsetof(ript_cli_options, media_key), OPT_CALL},
-    {"--media-key-file", offsetof(ript_cli_options, media_key_file), OPT_CALL},
+     0},
+    {"--token-endpoint", offsetof(ript_cli_options, token_endpoint), 0},
+    {"--scope", offsetof(ript_cli_options, scope), 0},
+    {"--cacert", offsetof(ript_cli_options, cacert), 0},
+    {"--state", offsetof(ript_cli_options, state), 0},
+    {"--dev", offsetof(ript_cli_options, dev), 0},
+    {"--tg", offsetof(ript_cli_options, tg), RIPT_CLI_OPT_TG},
+    {"--id", offsetof(ript_cli_options, id), RIPT_CLI_OPT_ID},
+    {"--advertisement", offsetof(ript_cli_options, advertisement),
+     RIPT_CLI_OPT_ADVERTISEMENT},
+    {"--play", offsetof(ript_cli_options, play), RIPT_CLI_OPT_PLAY},
+    {"--record", offsetof(ript_cli_options, record), RIPT_CLI_OPT_RECORD},
+    {"--dtmf", offsetof(ript_cli_options, dtmf), RIPT_CLI_OPT_DTMF},
+    {"--media-key", offsetof(ript_cli_options, media_key),
+     RIPT_CLI_OPT_MEDIA_KEY},
+    {"--media-key-file", offsetof(ript_cli_options, media_key_file),
+     RIPT_CLI_OPT_MEDIA_KEY_FILE},
 };
 #define OPTIONS_NVALUES (sizeof(options_values) / sizeof(options_values[0]))
 
@@ -71,232 +64,16 @@ typedef struct options_raw {
 } options_raw;
 
 static const options_value options_raw_values[] = {
-    {"--transport", offsetof(options_raw, transport), OPT_ALL},
-    {"--timeout", offsetof(options_raw, timeout), OPT_ALL},
-    {"--from", offsetof(options_raw, from), OPT_FROM},
-    {"--to", offsetof(options_raw, to), OPT_CALL},
-    {"--duration", offsetof(options_raw, duration), OPT_CALL},
-    {"--codec", offsetof(options_raw, codec), OPT_CALL},
-    {"--media", offsetof(options_raw, media), OPT_CALL},
-    {"--cut-at", offsetof(options_raw, cut_at), OPT_CALL},
+    {"--transport", offsetof(options_raw, transport), 0},
+    {"--timeout", offsetof(options_raw, timeout), 0},
+    {"--from", offsetof(options_raw, from), RIPT_CLI_OPT_FROM},
+    {"--to", offsetof(options_raw, to), RIPT_CLI_OPT_TO},
+    {"--duration", offsetof(options_raw, duration), RIPT_CLI_OPT_DURATION},
+    {"--codec", offsetof(options_raw, codec), RIPT_CLI_OPT_CODEC},
+    {"--media", offsetof(options_raw, media), RIPT_CLI_OPT_MEDIA},
+    {"--cut-at", offsetof(options_raw, cut_at), RIPT_CLI_OPT_CUT_AT},
 };
 #define OPTIONS_NRAW (sizeof(options_raw_values) / sizeof(options_raw_values[0]))
-
-/* ---- usage and help ---- */
-
-const char *ript_cli_usage(ript_cli_command command) {
-  switch (command) {
-  case RIPT_CLI_DISCOVER:
-    return "usage: ript [OPTIONS] discover\n";
-  case RIPT_CLI_HANDLER:
-    return "usage: ript [OPTIONS] handler add|list|rm ...\n";
-  case RIPT_CLI_HANDLER_ADD:
-    return "usage: ript [OPTIONS] handler add [--id ID] [--advertisement "
-           "TEXT] [--tg URI]\n";
-  case RIPT_CLI_HANDLER_LIST:
-    return "usage: ript [OPTIONS] handler list [--tg URI]\n";
-  case RIPT_CLI_HANDLER_RM:
-    return "usage: ript [OPTIONS] handler rm ID|URI [--tg URI]\n";
-  case RIPT_CLI_CERT:
-    return "usage: ript [OPTIONS] cert --from NUMBER [--tg URI]\n";
-  case RIPT_CLI_CALL:
-    return "usage: ript [OPTIONS] call --from NUMBER --to DESTINATION "
-           "[--play IN.wav] [--record OUT.wav] [--duration SECONDS] "
-           "[--codec opus|PCMU|PCMA] [--media datagram|byway] "
-           "[--dtmf DIGITS] [--tg URI]\n";
-  case RIPT_CLI_NONE:
-  default:
-    return "usage: ript [OPTIONS] discover|handler|cert|call ... (ript "
-           "--help tells more)\n";
-  }
-}
-
-static const char options_help_main[] =
-    "usage: ript [OPTIONS] COMMAND ...\n"
-    "\n"
-    "ript talks to a RIPT server (draft-rosenberg-dispatch-ript) as a "
-    "customer.\n"
-    "\n"
-    "Commands (ript COMMAND --help tells more):\n"
-    "  discover                 list the server's trunk groups (TGs) and "
-    "what\n"
-    "                           each accepts\n"
-    "  handler add|list|rm      register, list and remove this device's "
-    "handlers\n"
-    "  cert --from NUMBER       get a caller-ID certificate for NUMBER\n"
-    "  call --from N --to D     place a call, send and record its audio\n"
-    "\n"
-    "Options (anywhere on the line):\n"
-    "  --root URL               the server's RIPT root URI\n"
-    "  --authority HOST[:PORT]  the server, whose root URI is then\n"
-    "                           https://HOST[:PORT]/.well-known/ript\n"
-    "  --token TOKEN            the bearer token (visible to other users in "
-    "the\n"
-    "                           process list: prefer the next two)\n"
-    "  --token-file FILE        read the bearer token from FILE\n"
-    "                           (environment: RIPT_TOKEN)\n"
-    "  --client-id ID           get access tokens from the server's OAuth\n"
-    "                           token endpoint as client ID (client\n"
-    "                           credentials grant) and renew them before "
-    "they\n"
-    "                           expire, for as long as ript runs\n"
-    "  --client-secret-file F   the client secret (environment:\n"
-    "                           RIPT_CLIENT_SECRET)\n"
-    "  --refresh-token-file F   use the refresh token grant with the token\n"
-    "                           in F (environment: RIPT_REFRESH_TOKEN)\n"
-    "  --token-endpoint URL     the token endpoint (default: from dev.json,\n"
-    "                           else the server's /.well-known/ript-oauth)\n"
-    "  --scope \"SCOPE ...\"      the scopes to ask for (default: the "
-    "server's)\n"
-    "  --cacert FILE            also trust the CA certificates in FILE (PEM);\n"
-    "                           certificates are always verified\n"
-    "  --dev FILE               take the root, token and CA from a\n"
-    "                           `riptd --dev` dev.json (or its directory)\n"
-    "  --transport h3|h2        HTTP/3 (default) or HTTP/2\n"
-    "  --timeout SECONDS        give up on a request after this long "
-    "(default 10)\n"
-    "  --json                   print machine-readable JSON on stdout\n"
-    "  --state DIR              keys, certificates and handler URIs "
-    "(default\n"
-    "                           $HOME/.ript)\n"
-    "  -h, --help, --version\n"
-    "\n"
-    "The token is never printed. Without --root or --authority, --dev must "
-    "name\n"
-    "the server; --token and --token-file win over --dev, which wins over\n"
-    "RIPT_TOKEN.\n"
-    "\n"
-    "Exit status:\n"
-    "  0  success\n"
-    "  1  the server refused the request (its status and reason are "
-    "printed),\n"
-    "     or answered something ript cannot use\n"
-    "  2  bad arguments, or an input file (token, dev.json, CA) that "
-    "cannot be\n"
-    "     used\n"
-    "  3  the server cannot be reached: no connection, connection lost, TLS\n"
-    "     failure, or no answer in time\n"
-    "  4  a local problem: the state directory, out of memory\n";
-
-static const char options_help_discover[] =
-    "usage: ript [OPTIONS] discover\n"
-    "\n"
-    "Lists the TGs the server offers this customer, each with its "
-    "destinations,\n"
-    "its origins (the caller IDs it vouches for, from the TNAuthList of its\n"
-    "certificate), retry-backoff, media-timeout and advertisement.\n"
-    "Common options: ript --help.\n";
-
-static const char options_help_handler[] =
-    "usage: ript [OPTIONS] handler add [--id ID] [--advertisement TEXT] "
-    "[--tg URI]\n"
-    "       ript [OPTIONS] handler list [--tg URI]\n"
-    "       ript [OPTIONS] handler rm ID|URI [--tg URI]\n"
-    "\n"
-    "A handler is what this device can send and receive on a TG (draft "
-    "§9.5).\n"
-    "  add   registers one; --id defaults to this installation's device id "
-    "(kept\n"
-    "        in the state directory), --advertisement to what ript can "
-    "handle:\n"
-    "        " RIPT_CLI_DEFAULT_ADVERTISEMENT "\n"
-    "  list  the customer's handlers on the TG\n"
-    "  rm    removes the handler with that id or URI\n"
-    "  --tg URI  the TG (default: the first TG the server lists)\n"
-    "Common options: ript --help.\n";
-
-static const char options_help_cert[] =
-    "usage: ript [OPTIONS] cert --from NUMBER [--tg URI]\n"
-    "\n"
-    "Gets a STIR certificate for calling from NUMBER (E.164, e.g. "
-    "+15550100000):\n"
-    "sends a CSR signed with the number's key (made on first use and kept "
-    "in the\n"
-    "state directory, mode 0600) to the TG's /certs, and keeps the "
-    "certificate\n"
-    "and its URL (the x5u of the calls' PASSporTs) beside the key.\n"
-    "  --tg URI  the TG (default: the first TG the server lists)\n"
-    "Common options: ript --help.\n";
-
-static const char options_help_call[] =
-    "usage: ript [OPTIONS] call --from NUMBER --to DESTINATION [--play "
-    "IN.wav]\n"
-    "         [--record OUT.wav] [--duration SECONDS] [--codec "
-    "opus|PCMU|PCMA]\n"
-    "         [--media datagram|byway] [--dtmf DIGITS] [--tg URI]\n"
-    "         [--media-key ID:SECRET | --media-key-file FILE]\n"
-    "\n"
-    "Places a call from NUMBER (E.164) to DESTINATION (draft §8.7): gets a\n"
-    "certificate for NUMBER as `ript cert` does (kept, and used again while "
-    "valid),\n"
-    "signs a PASSporT with it, registers a handler for the call's codecs "
-    "once,\n"
-    "then prints each event of the call as it arrives (on stdout, or on "
-    "stderr\n"
-    "with --json). From the answer (or from early media) it sends IN.wav in "
-    "real time\n"
-    "(any rate, mono or stereo, converted to the codec's), comfort noise "
-    "during\n"
-    "silence when CN was negotiated, and DIGITS as telephone-events; it "
-    "records\n"
-    "what it receives. After the duration it ends the call and prints a "
-    "summary\n"
-    "(with --json one JSON object on stdout). Ctrl-C ends the call the same "
-    "way.\n"
-    "  --play IN.wav        what to send (default: silence)\n"
-    "  --record OUT.wav     write what arrives, decoded, at the codec's rate\n"
-    "  --duration SECONDS   from the answer (or early media) to the end "
-    "(default:\n"
-    "                       the length of IN.wav and half a second for its "
-    "echo,\n"
-    "                       or 10)\n"
-    "  --codec C            the codec to prefer: opus (default), PCMU or "
-    "PCMA; the\n"
-    "                       server's own preference decides what it "
-    "receives\n"
-    "  --media datagram|byway  HTTP datagrams (HTTP/3 only) or media "
-    "byways\n"
-    "                       (default: datagrams over HTTP/3, byways over "
-    "HTTP/2)\n"
-    "  --dtmf DIGITS        keys to send after the answer (0-9 * # A-D)\n"
-    "  --cut-at SECONDS     (a test aid) this long after the answer, drop the\n"
-    "                       connections for a second, as a network failure\n"
-    "                       would, to prove that the call survives it\n"
-    "  --tg URI             the TG (default: the first TG the server lists)\n"
-    "  --media-key ID:SECRET  end-to-end media encryption with the key both "
-    "ends\n"
-    "                       were given: ID 0-65535, SECRET 16 or 32 bytes as "
-    "hex\n"
-    "                       or base64url (docs/PROTOCOL.md §10.2); media that "
-    "cannot\n"
-    "                       be decrypted is dropped, counted and reported\n"
-    "  --media-key-file FILE  the same, read from FILE (one line), so the "
-    "secret\n"
-    "                       stays out of the process list\n"
-    "A call that is declined, fails or is not answered exits 1 with the "
-    "reason;\n"
-    "undecryptable media does not change the exit status (see the summary's\n"
-    "\"undecryptable\").\n"
-    "Common options: ript --help.\n";
-
-const char *ript_cli_help(ript_cli_command command) {
-  switch (command) {
-  case RIPT_CLI_DISCOVER:
-    return options_help_discover;
-  case RIPT_CLI_HANDLER:
-  case RIPT_CLI_HANDLER_ADD:
-  case RIPT_CLI_HANDLER_LIST:
-  case RIPT_CLI_HANDLER_RM:
-    return options_help_handler;
-  case RIPT_CLI_CERT:
-    return options_help_cert;
-  case RIPT_CLI_CALL:
-    return options_help_call;
-  case RIPT_CLI_NONE:
-  default:
-    return options_help_main;
-  }
-}
 
 /* ---- words ---- */
 
@@ -311,38 +88,34 @@ int ript_cli_handler_id_ok(const char *id) {
   return n >= 1 && n <= RIPT_DOC_HANDLER_ID_MAX;
 }
 
-/* The command named by the words. Returns 0 or -1 with a message. */
+/* The command named by the words: a command's own word, then a member's
+ * word after its group's. Returns 0 or -1 with a message. */
 static int options_command(ript_cli_options *opt, const options_raw *raw,
                            char *errbuf, size_t errlen) {
-  const char *w0 = raw->nwords > 0 ? raw->words[0] : NULL;
-  const char *w1 = raw->nwords > 1 ? raw->words[1] : NULL;
-  size_t used = 1;
-  if (!w0) {
-    opt->command = RIPT_CLI_NONE;
-    used = 0;
-  } else if (strcmp(w0, "discover") == 0) {
-    opt->command = RIPT_CLI_DISCOVER;
-  } else if (strcmp(w0, "cert") == 0) {
-    opt->command = RIPT_CLI_CERT;
-  } else if (strcmp(w0, "call") == 0) {
-    opt->command = RIPT_CLI_CALL;
-  } else if (strcmp(w0, "handler") != 0) {
-    snprintf(errbuf, errlen, "unknown command '%s'", w0);
-    return -1;
-  } else if (!w1) {
-    opt->command = RIPT_CLI_HANDLER;
-  } else if (strcmp(w1, "add") == 0 || strcmp(w1, "list") == 0 ||
-             strcmp(w1, "rm") == 0) {
-    opt->command = w1[0] == 'a'   ? RIPT_CLI_HANDLER_ADD
-                   : w1[0] == 'l' ? RIPT_CLI_HANDLER_LIST
-                                  : RIPT_CLI_HANDLER_RM;
-    used = 2;
-  } else {
-    snprintf(errbuf, errlen, "unknown handler command '%s' (add, list, rm)",
-             w1);
-    return -1;
+  const ript_cli_command *c = NULL;
+  size_t used = 0;
+  if (raw->nwords > 0) {
+    if (!(c = ript_cli_command_find(NULL, raw->words[0]))) {
+      snprintf(errbuf, errlen, "unknown command '%s'", raw->words[0]);
+      return -1;
+    }
+    used = 1;
   }
-  if (opt->command == RIPT_CLI_HANDLER_RM && raw->nwords > 2)
+  while (c && ript_cli_command_is_group(c) && raw->nwords > used) {
+    const ript_cli_command *member =
+        ript_cli_command_find(c, raw->words[used]);
+    if (!member) {
+      char words[256];
+      ript_cli_command_list(c, ", ", ", ", words, sizeof(words));
+      snprintf(errbuf, errlen, "unknown %s command '%s' (%s)", c->words,
+               raw->words[used], words);
+      return -1;
+    }
+    c = member;
+    ++used;
+  }
+  opt->command = c;
+  if (c && c->operand && raw->nwords > used)
     opt->target = raw->words[used++];
   if (raw->nwords > used || raw->extra) {
     snprintf(errbuf, errlen, "unexpected argument '%s'",
@@ -424,32 +197,50 @@ static int options_scan(ript_cli_options *opt, options_raw *raw, int argc,
   return failed ? -1 : 0;
 }
 
-/* An option given to a command that does not take it. */
-static int options_belong_to(const void *base, const options_value *table,
-                             size_t n, unsigned bit, char *errbuf,
-                             size_t errlen) {
+/* The first option of |table| (at |base|) among |options| that is given
+ * (|given| 1) or missing (0); NULL if none. */
+static const options_value *options_find(const void *base,
+                                         const options_value *table, size_t n,
+                                         unsigned options, int given) {
   for (size_t k = 0; k < n; ++k) {
     const char *const *field =
         (const char *const *)(const void *)((const char *)base +
                                             table[k].field);
-    if (*field && !(table[k].commands & bit)) {
-      snprintf(errbuf, errlen, "%s is not an option of this command",
-               table[k].name);
-      return -1;
-    }
+    if ((table[k].option & options) && (*field != NULL) == given)
+      return &table[k];
   }
-  return 0;
+  return NULL;
 }
 
+static const options_value *options_first(const ript_cli_options *opt,
+                                          const options_raw *raw,
+                                          unsigned options, int given) {
+  const options_value *v =
+      options_find(opt, options_values, OPTIONS_NVALUES, options, given);
+  return v ? v
+           : options_find(raw, options_raw_values, OPTIONS_NRAW, options,
+                          given);
+}
+
+/* An option given to a command that does not take it. */
 static int options_belong(const ript_cli_options *opt, const options_raw *raw,
                           char *errbuf, size_t errlen) {
-  unsigned bit = 1u << opt->command;
-  return options_belong_to(opt, options_values, OPTIONS_NVALUES, bit, errbuf,
-                           errlen) ||
-                 options_belong_to(raw, options_raw_values, OPTIONS_NRAW, bit,
-                                   errbuf, errlen)
-             ? -1
-             : 0;
+  unsigned takes = opt->command ? opt->command->takes : 0;
+  const options_value *v = options_first(opt, raw, ~takes, 1);
+  if (!v)
+    return 0;
+  snprintf(errbuf, errlen, "%s is not an option of this command", v->name);
+  return -1;
+}
+
+/* An option the command cannot go without, missing. */
+static int options_needs(const ript_cli_options *opt, const options_raw *raw,
+                         char *errbuf, size_t errlen) {
+  const ript_cli_command *c = opt->command;
+  if (!options_first(opt, raw, c->needs, 0))
+    return 0;
+  snprintf(errbuf, errlen, "ript %s needs %s", c->words, c->needs_text);
+  return -1;
 }
 
 /* ---- values ---- */
@@ -596,15 +387,10 @@ static int options_media_key(const ript_cli_options *opt, char *errbuf,
   return -1;
 }
 
-/* The values only `ript call` takes. */
+/* The values of the options of `ript call`, where given. */
 static int options_call(ript_cli_options *opt, const options_raw *raw,
                         char *errbuf, size_t errlen) {
-  if (!raw->from || !raw->to) {
-    snprintf(errbuf, errlen, "ript call needs --from NUMBER and --to "
-                             "DESTINATION");
-    return -1;
-  }
-  if (options_to(opt, raw->to, errbuf, errlen) ||
+  if ((raw->to && options_to(opt, raw->to, errbuf, errlen)) ||
       (raw->duration && options_seconds("--duration", raw->duration,
                                         &opt->duration_ms, errbuf, errlen)) ||
       (raw->cut_at && options_seconds("--cut-at", raw->cut_at,
@@ -662,12 +448,17 @@ int ript_cli_options_oauth(const ript_cli_options *opt) {
 /* Options that exclude or need each other. */
 static int options_combine(const ript_cli_options *opt, char *errbuf,
                            size_t errlen) {
-  if (opt->command == RIPT_CLI_NONE)
-    snprintf(errbuf, errlen,
-             "give a command: discover, handler, cert or call");
-  else if (opt->command == RIPT_CLI_HANDLER)
-    snprintf(errbuf, errlen, "ript handler needs add, list or rm");
-  else if (opt->root && opt->authority)
+  const ript_cli_command *c = opt->command;
+  if (!c || ript_cli_command_is_group(c)) {
+    char words[256];
+    ript_cli_command_list(c, ", ", " or ", words, sizeof(words));
+    if (c)
+      snprintf(errbuf, errlen, "ript %s needs %s", c->words, words);
+    else
+      snprintf(errbuf, errlen, "give a command: %s", words);
+    return -1;
+  }
+  if (opt->root && opt->authority)
     snprintf(errbuf, errlen, "--root and --authority exclude each other");
   else if (opt->token && opt->token_file)
     snprintf(errbuf, errlen, "--token and --token-file exclude each other");
@@ -678,8 +469,8 @@ static int options_combine(const ript_cli_options *opt, char *errbuf,
              opt->token ? "token" : "token-file");
   else if (opt->client_secret_file && !opt->client_id)
     snprintf(errbuf, errlen, "--client-secret-file needs --client-id");
-  else if (opt->command == RIPT_CLI_HANDLER_RM && !opt->target)
-    snprintf(errbuf, errlen, "ript handler rm needs a handler id or URI");
+  else if (c->operand && !opt->target)
+    snprintf(errbuf, errlen, "ript %s needs %s", c->words, c->operand);
   else
     return 0;
   return -1;
@@ -711,11 +502,7 @@ static int options_check(ript_cli_options *opt, const options_raw *raw,
        options_advertisement(opt->advertisement, errbuf, errlen)) ||
       (opt->target && options_target(opt->target, errbuf, errlen)))
     return -1;
-  if (opt->command == RIPT_CLI_CERT && !raw->from) {
-    snprintf(errbuf, errlen, "ript cert needs --from NUMBER");
-    return -1;
-  }
-  if (opt->command == RIPT_CLI_CALL &&
+  if (options_needs(opt, raw, errbuf, errlen) != 0 ||
       options_call(opt, raw, errbuf, errlen) != 0)
     return -1;
   return raw->from ? options_from(opt, raw->from, errbuf, errlen) : 0;

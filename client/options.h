@@ -1,16 +1,8 @@
 /*
- * client/options.h - the `ript` command line.
+ * client/options.h - the `ript` command line: ript [OPTIONS] COMMAND ...
  *
- *   ript [OPTIONS] discover
- *   ript [OPTIONS] handler add [--id ID] [--advertisement TEXT] [--tg URI]
- *   ript [OPTIONS] handler list [--tg URI]
- *   ript [OPTIONS] handler rm ID|URI [--tg URI]
- *   ript [OPTIONS] cert --from NUMBER [--tg URI]
- *   ript [OPTIONS] call --from NUMBER --to DESTINATION [--play IN.wav]
- *                  [--record OUT.wav] [--duration SECONDS]
- *                  [--codec opus|PCMU|PCMA] [--media datagram|byway]
- *                  [--dtmf DIGITS] [--cut-at SECONDS] [--tg URI]
- *                  [--media-key ID:SECRET | --media-key-file FILE]
+ * The commands, the options each takes and needs, and their usage are the
+ * rows of command_table.c (command.h); this parses a line against them.
  *
  * Options may come anywhere on the line and take their value as the next
  * argument or after '='. Parsing checks everything that needs no file and no
@@ -22,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "command.h"
 #include "ript/client_call.h"
 #include "ript/dest.h"
 #include "ript/http.h"
@@ -35,17 +28,6 @@ enum {
   RIPT_CLI_EXIT_LOCAL = 4    /* the state directory, out of memory */
 };
 
-typedef enum ript_cli_command {
-  RIPT_CLI_NONE = 0,
-  RIPT_CLI_DISCOVER,
-  RIPT_CLI_HANDLER, /* "handler" without add/list/rm: only for --help */
-  RIPT_CLI_HANDLER_ADD,
-  RIPT_CLI_HANDLER_LIST,
-  RIPT_CLI_HANDLER_RM,
-  RIPT_CLI_CERT,
-  RIPT_CLI_CALL
-} ript_cli_command;
-
 /* Default per-request time limit, seconds. */
 #define RIPT_CLI_DEFAULT_TIMEOUT_S 10
 /* Longest --duration and --cut-at, seconds (a day). */
@@ -54,7 +36,7 @@ typedef enum ript_cli_command {
 #define RIPT_CLI_MAX_DTMF 64
 
 typedef struct ript_cli_options {
-  ript_cli_command command;
+  const ript_cli_command *command; /* its row (command.h); NULL: none */
   /* common options; strings point into argv */
   const char *root;        /* --root URL */
   const char *authority;   /* --authority HOST[:PORT] */
@@ -78,7 +60,7 @@ typedef struct ript_cli_options {
   const char *tg;            /* --tg URI */
   const char *id;            /* handler add --id */
   const char *advertisement; /* handler add --advertisement */
-  const char *target;        /* handler rm ID|URI */
+  const char *target;        /* a command's operand: handler rm ID|URI */
   char from[RIPT_DEST_MAX_LEN + 1]; /* --from, normalized; "" if none */
   /* call */
   char to[RIPT_DEST_MAX_LEN + 1]; /* --to, normalized; "" if none */
@@ -105,18 +87,12 @@ typedef struct ript_cli_options {
  * 0, or -1 with one line in |errbuf| (never containing a token): an unknown
  * command or option, a missing value, an option the command does not take,
  * a value of the wrong form, or options that exclude each other. With
- * --help or --version, only the command words are checked.
+ * --help or --version, only the command words are checked. The command
+ * (NULL if the words name none) is set even when parsing fails, for the
+ * usage line to show.
  */
 int ript_cli_options_parse(ript_cli_options *opt, int argc, char **argv,
                            char *errbuf, size_t errlen);
-
-/* The one-line usage of |command| (RIPT_CLI_NONE: of ript as a whole),
- * ending with a newline. */
-const char *ript_cli_usage(ript_cli_command command);
-
-/* The --help text of |command| (RIPT_CLI_NONE: ript's, with the common
- * options and the exit statuses), ending with a newline. */
-const char *ript_cli_help(ript_cli_command command);
 
 /* Nonzero if the options ask for tokens from an OAuth token endpoint
  * (--client-id, --refresh-token-file or --token-endpoint). */

@@ -1,8 +1,9 @@
 /* The ript command line: words, options, values, and every refusal. */
+#include <stdlib.h>
 #include <string.h>
 
+#include "cli_test.h"
 #include "options.h"
-#include "testutil.h"
 
 static int parse(ript_cli_options *opt, char *err, size_t errlen, ...) {
   char *argv[24] = {"ript"};
@@ -30,21 +31,21 @@ static void test_commands(void **state) {
   assert_int_equal(parse(&opt, err, sizeof(err), "--dev", "d", "discover",
                          NULL),
                    0);
-  assert_int_equal(opt.command, RIPT_CLI_DISCOVER);
+  assert_ptr_equal(opt.command, cli_test_row("discover"));
   assert_string_equal(opt.dev, "d");
   assert_int_equal(opt.version, RIPT_HTTP_3);
   assert_int_equal(opt.timeout_s, RIPT_CLI_DEFAULT_TIMEOUT_S);
   assert_false(opt.json);
   assert_int_equal(parse(&opt, err, sizeof(err), "handler", "add", NULL), 0);
-  assert_int_equal(opt.command, RIPT_CLI_HANDLER_ADD);
+  assert_ptr_equal(opt.command, cli_test_row("handler add"));
   assert_null(opt.id);
   assert_null(opt.advertisement);
   assert_int_equal(parse(&opt, err, sizeof(err), "handler", "list", NULL), 0);
-  assert_int_equal(opt.command, RIPT_CLI_HANDLER_LIST);
+  assert_ptr_equal(opt.command, cli_test_row("handler list"));
   assert_int_equal(parse(&opt, err, sizeof(err), "handler", "rm", "phone",
                          NULL),
                    0);
-  assert_int_equal(opt.command, RIPT_CLI_HANDLER_RM);
+  assert_ptr_equal(opt.command, cli_test_row("handler rm"));
   assert_string_equal(opt.target, "phone");
   assert_int_equal(parse(&opt, err, sizeof(err), "handler", "rm",
                          "https://a.example/tg/handlers/x", NULL),
@@ -58,7 +59,7 @@ static void test_commands(void **state) {
   assert_int_equal(parse(&opt, err, sizeof(err), "cert", "--from",
                          "+1 (555) 010-0000", NULL),
                    0);
-  assert_int_equal(opt.command, RIPT_CLI_CERT);
+  assert_ptr_equal(opt.command, cli_test_row("cert"));
   assert_string_equal(opt.from, "+15550100000");
 }
 
@@ -73,7 +74,7 @@ static void test_options_anywhere(void **state) {
             "--token-file", "/t", "--cacert=/ca.pem", "--state", "/s",
             "--tg", "https://r.example/tg", "--timeout", "30", NULL),
       0);
-  assert_int_equal(opt.command, RIPT_CLI_HANDLER_ADD);
+  assert_ptr_equal(opt.command, cli_test_row("handler add"));
   assert_true(opt.json);
   assert_int_equal(opt.version, RIPT_HTTP_2);
   assert_string_equal(opt.id, "desk.phone-1");
@@ -99,40 +100,40 @@ static void test_help_and_version(void **state) {
   char err[512];
   assert_int_equal(parse(&opt, err, sizeof(err), "--help", NULL), 0);
   assert_true(opt.help);
-  assert_int_equal(opt.command, RIPT_CLI_NONE);
+  assert_null(opt.command);
   /* --help skips the checks of values: "ript cert -h" needs no --from. */
   assert_int_equal(parse(&opt, err, sizeof(err), "cert", "-h", NULL), 0);
-  assert_int_equal(opt.command, RIPT_CLI_CERT);
+  assert_ptr_equal(opt.command, cli_test_row("cert"));
   assert_true(opt.help);
   assert_int_equal(parse(&opt, err, sizeof(err), "handler", "--help", NULL),
                    0);
-  assert_int_equal(opt.command, RIPT_CLI_HANDLER);
+  assert_ptr_equal(opt.command, cli_test_row("handler"));
   assert_int_equal(parse(&opt, err, sizeof(err), "--version", NULL), 0);
   assert_true(opt.show_version);
   /* Unknown words are still refused. */
   REFUSED("unknown command 'dial'", "dial", "--help");
 
-  const char *main_help = ript_cli_help(RIPT_CLI_NONE);
+  char *main_help = cli_test_printed(ript_cli_help, NULL);
   assert_non_null(strstr(main_help, "Exit status:"));
   assert_non_null(strstr(main_help, "  1  the server refused"));
   assert_non_null(strstr(main_help, "  2  bad arguments"));
   assert_non_null(strstr(main_help, "  3  the server cannot be reached"));
   assert_non_null(strstr(main_help, "  4  a local problem"));
   assert_non_null(strstr(main_help, "RIPT_TOKEN"));
-  assert_non_null(strstr(ript_cli_help(RIPT_CLI_HANDLER_RM),
+  assert_non_null(strstr(cli_test_row("handler rm")->help,
                          RIPT_CLI_DEFAULT_ADVERTISEMENT));
-  assert_non_null(strstr(ript_cli_help(RIPT_CLI_CERT), "0600"));
-  assert_non_null(strstr(ript_cli_help(RIPT_CLI_DISCOVER), "TNAuthList"));
-  assert_non_null(strstr(ript_cli_help(RIPT_CLI_CALL), "--cut-at SECONDS"));
+  assert_non_null(strstr(cli_test_row("cert")->help, "0600"));
+  assert_non_null(strstr(cli_test_row("discover")->help, "TNAuthList"));
+  assert_non_null(strstr(cli_test_row("call")->help, "--cut-at SECONDS"));
   assert_non_null(strstr(main_help, "  call --from N --to D"));
-  const ript_cli_command all[] = {RIPT_CLI_NONE,        RIPT_CLI_DISCOVER,
-                                  RIPT_CLI_HANDLER,     RIPT_CLI_HANDLER_ADD,
-                                  RIPT_CLI_HANDLER_LIST, RIPT_CLI_HANDLER_RM,
-                                  RIPT_CLI_CERT,        RIPT_CLI_CALL};
-  for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); ++i) {
-    const char *u = ript_cli_usage(all[i]);
+  free(main_help);
+  /* ript's usage (NULL) and every command's. */
+  for (size_t i = 0; i <= ript_cli_ncommands; ++i) {
+    char *u = cli_test_printed(
+        ript_cli_usage, i < ript_cli_ncommands ? &ript_cli_commands[i] : NULL);
     assert_int_equal(strncmp(u, "usage: ript [OPTIONS] ", 22), 0);
     assert_ptr_equal(strchr(u, '\n'), u + strlen(u) - 1); /* one line */
+    free(u);
   }
 }
 
@@ -162,7 +163,7 @@ static void test_refused_options(void **state) {
   REFUSED("--token needs a value", "discover", "--token");
   /* The first problem wins; the command is still known for the usage. */
   REFUSED("unknown option '--bad'", "--bad", "cert", "--from");
-  assert_int_equal(opt.command, RIPT_CLI_CERT);
+  assert_ptr_equal(opt.command, cli_test_row("cert"));
   REFUSED("--from is not an option of this command", "discover", "--from",
           "+15550100000");
   REFUSED("--tg is not an option of this command", "discover", "--tg",
@@ -251,7 +252,7 @@ static void test_call(void **state) {
   assert_int_equal(parse(&opt, err, sizeof(err), "call", "--from",
                          "+1 555 010 0000", "--to", "+1-555-010-1001", NULL),
                    0);
-  assert_int_equal(opt.command, RIPT_CLI_CALL);
+  assert_ptr_equal(opt.command, cli_test_row("call"));
   assert_string_equal(opt.from, "+15550100000");
   assert_string_equal(opt.to, "+15550101001");
   assert_null(opt.play);

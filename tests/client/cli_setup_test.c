@@ -69,7 +69,7 @@ static void write_dev(fixture *f) {
 
 static void options_for(ript_cli_options *opt) {
   memset(opt, 0, sizeof(*opt));
-  opt->command = RIPT_CLI_DISCOVER;
+  opt->command = ript_cli_command_find(NULL, "discover");
   opt->version = RIPT_HTTP_3;
 }
 
