@@ -304,6 +304,9 @@ void ript_cli_audio_receive(ript_cli_audio *a, const ript_media_frame *f,
   /* Auxiliary payloads share the stream's sequence numbers: they go in too,
    * or the playout buffer would take theirs for lost audio. */
   size_t len = tag == AUDIO_TAG_OTHER ? 0 : f->media_len;
+  /* A new server instance numbers anew: what is held still plays. */
+  if (f->flags & RIPT_MEDIA_FRAME_FLAG_RENUMBERED)
+    ript_jitter_renumber(a->jb, f->sequence);
   a->tagged[0] = tag;
   if (len)
     memcpy(a->tagged + 1, f->media, len);

@@ -14,10 +14,26 @@ static const char media_chunks_type[] = "application/ript-chunks";
 
 /* ---- set-up ---- */
 
-/* The streams of the directive |text| for the session, with sequence
- * numbers from random values, and its first for the action. */
-static int media_streams(const char *text, ript_media_stream *streams,
-                         size_t *n, ript_audio_stream *audio) {
+/*
+ * Where the numbers of the call's streams start now: past every number an
+ * earlier session of the call could have used, on this node or another
+ * (a renegotiation, a takeover), so that a receiver never finds a new
+ * session's chunks behind the old ones (its duplicate window would drop
+ * them) and a key is never used twice for one number: the call's own base,
+ * from the random bits of its UUID, plus one number per millisecond of the
+ * call's age, more than any session sends (docs/PROTOCOL.md decision 83).
+ */
+static uint64_t media_first_sequence(const riptd_call_rec *rec, int64_t now) {
+  const char *node = strrchr(rec->uuid, '-'); /* 48 random bits */
+  uint64_t base = node ? strtoull(node + 1, NULL, 16) << 8 : 0;
+  return base + (uint64_t)(now > rec->created_ms ? now - rec->created_ms : 0);
+}
+
+/* The streams of the directive |text| for the session, numbered from
+ * |first|, and its first for the action. */
+static int media_streams(const char *text, uint64_t first,
+                         ript_media_stream *streams, size_t *n,
+                         ript_audio_stream *audio) {
   *n = 0;
   memset(audio, 0, sizeof(*audio));
   if (!text || !*text)
@@ -28,11 +44,8 @@ static int media_streams(const char *text, ript_media_stream *streams,
   if (rv == 0)
     rv = ript_media_streams_from_directive(dir, streams,
                                            RIPT_MEDIA_MAX_STREAMS, n);
-  for (size_t i = 0; rv == 0 && i < *n; ++i) {
-    uint64_t r = 0;
-    rv = riptd_app_random(&r, sizeof(r));
-    streams[i].initial_sequence = r & ((UINT64_C(1) << 62) - 1);
-  }
+  for (size_t i = 0; rv == 0 && i < *n; ++i)
+    streams[i].initial_sequence = first;
   /* A stream the toolkit cannot code leaves codec NULL: a silent action. */
   if (rv == 0)
     ript_audio_stream_from_directive(audio, dir);
@@ -68,10 +81,11 @@ int riptd_call_media_setup(riptd_call *c, const riptd_call_rec *rec,
   ript_audio_stream tx_audio, rx_audio;
   ript_conv_config cfg;
   ript_conv_config_init(&cfg);
-  int rv = media_streams(rec->server_directives, tx, &cfg.media.ntx_streams,
-                         &tx_audio);
+  int rv = media_streams(rec->server_directives,
+                         media_first_sequence(rec, now), tx,
+                         &cfg.media.ntx_streams, &tx_audio);
   if (rv == 0)
-    rv = media_streams(rec->client_directives, rx, &cfg.media.nrx_streams,
+    rv = media_streams(rec->client_directives, 0, rx, &cfg.media.nrx_streams,
                        &rx_audio);
   if (rv == 0)
     rv = media_key(c, &cfg.media);

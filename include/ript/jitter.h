@@ -99,6 +99,16 @@ void ript_jitter_del(ript_jitter *jb);
 void ript_jitter_reset(ript_jitter *jb);
 
 /*
+ * The sender numbers its frames anew from |first| on (a new server instance
+ * after a migration: RIPT_MEDIA_FRAME_FLAG_RENUMBERED): frames held still
+ * play, in order, and |first| and the numbers after it are taken to follow
+ * the highest number held or released, with no gap between. From then on
+ * ript_jitter_pop hands out sequence numbers of that continued numbering.
+ * Before any frame it changes nothing. NULL is a no-op.
+ */
+void ript_jitter_renumber(ript_jitter *jb, uint64_t first);
+
+/*
  * Offers frame |sequence| with |timestamp_ms| and payload |data| (|len|
  * bytes, copied; NULL only when |len| is 0) that arrived at |now_ms|.
  * Returns RIPT_JITTER_QUEUED, RIPT_JITTER_LATE or RIPT_JITTER_DUPLICATE

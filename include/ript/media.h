@@ -222,6 +222,10 @@ void ript_media_session_del(ript_media_session *session);
  * exactly as received. Such a chunk is not checked for duplicates and
  * moves no receive state. */
 #define RIPT_MEDIA_FRAME_FLAG_SEALED 0x04u
+/* Receive only: the peer numbers this stream anew from this frame on (a
+ * new server instance after a migration, ript_media_resync): whatever the
+ * receiver orders by sequence number continues from here. */
+#define RIPT_MEDIA_FRAME_FLAG_RENUMBERED 0x08u
 
 /*
  * One media chunk's content. ript_media_send reads it; a
@@ -409,7 +413,15 @@ size_t ript_media_replay_next_len(const ript_media_session *session,
  * acknowledge anything that could end the truncation. Kept chunks keep
  * the lengths they were first sent with, so send a new chunk of each
  * stream before ript_media_replay: once the receiver holds a full value,
- * the replayed ones expand. NULL is a no-op.
+ * the replayed ones expand.
+ * The other way, the streams this side receives may be numbered anew by
+ * that instance, which holds no media state of the old one (§8.9): the
+ * first chunk of each received stream that carries a full sequence number
+ * decides. One outside the duplicate window of the current numbering (1024
+ * either way) starts a new numbering: the stream's receive state starts
+ * over (what it expands against, its duplicate window), the chunk is
+ * delivered with RIPT_MEDIA_FRAME_FLAG_RENUMBERED, and losses are counted
+ * within each numbering. One inside it changes nothing. NULL is a no-op.
  */
 void ript_media_resync(ript_media_session *session);
 
@@ -472,7 +484,9 @@ typedef struct ript_media_stats {
   uint64_t duplicates;     /* media chunks received again (not delivered) */
   uint64_t expected;       /* RFC 3550 A.3: highest - lowest sequence
                               number received + 1, per stream */
-  uint64_t lost;           /* expected - received */
+  uint64_t lost;           /* expected - received (within each numbering
+                              of a stream: see ript_media_resync) */
+  uint64_t renumbered;     /* streams the peer numbered anew */
   double jitter_ms;        /* RFC 3550 6.4.1 interarrival jitter; for the
                               session, that of the most jittery stream */
   /* -- control and failures (session only) -- */

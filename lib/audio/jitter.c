@@ -44,6 +44,7 @@ struct ript_jitter {
   bool last_was_frame;  /* ... and it was a frame */
   int64_t frame_ms;     /* learned frame duration */
   uint64_t played_bits; /* bit i: cursor - 1 - i was released as a frame */
+  uint64_t shift;       /* added to the sender's numbers (renumbering) */
   uint8_t *current;     /* the data handed out by the last pop */
   ript_jitter_stats stats;
 };
@@ -111,7 +112,13 @@ void ript_jitter_reset(ript_jitter *jb) {
   jb->current = NULL;
   jb->started = jb->released = jb->last_was_frame = false;
   jb->played_bits = 0;
+  jb->shift = 0;
   jb->frame_ms = jb->cfg.frame_ms;
+}
+
+void ript_jitter_renumber(ript_jitter *jb, uint64_t first) {
+  if (jb && jb->started)
+    jb->shift = jb->high + 1 - first; /* modulo 2^64 */
 }
 
 static jitter_slot *jitter_slot_of(const ript_jitter *jb, uint64_t seq) {
@@ -144,6 +151,7 @@ int ript_jitter_push(ript_jitter *jb, uint64_t sequence, int64_t timestamp_ms,
     return RIPT_ERR_INVALID_ARGUMENT;
   if (len > jb->cfg.max_payload)
     return RIPT_ERR_LIMIT;
+  sequence += jb->shift;
   uint64_t ahead = sequence - jb->cursor;
   bool behind = jb->started && ahead >= JITTER_BEHIND;
   /* Before the first release the window may still move back to an earlier

@@ -65,8 +65,13 @@ typedef struct ript_media_rx {
   /* Bit (s % window) is set when sequence number s, within the window
    * below trunc.largest_sequence, has been received. */
   uint64_t seen[RIPT_MEDIA_DEDUP_WINDOW / 64];
-  uint64_t lowest, highest; /* of distinct chunks received (received > 0) */
+  /* Of the distinct chunks of the current numbering (received > begun). */
+  uint64_t lowest, highest;
   uint64_t received, received_bytes, duplicates;
+  /* Numberings before the current one (ript_media_resync): what they
+   * expected, and the chunks received when the current one began. */
+  uint64_t earlier_expected, begun, renumbered;
+  bool may_renumber; /* a resync ran: the next full value decides */
   bool has_transit;
   double last_transit; /* arrival - timestamp of the previous chunk */
   double jitter;

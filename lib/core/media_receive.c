@@ -179,12 +179,38 @@ static bool media_rx_mark(ript_media_rx *rx, uint64_t sequence) {
   return true;
 }
 
+/*
+ * After a resync (a migration), the first chunk with a full sequence number
+ * decides whether the peer numbers the stream anew: a new server instance
+ * holds none of the old one's media state (§8.9), so its numbers may be
+ * anywhere. One outside the duplicate window of the current numbering
+ * starts a new one: the receive state starts over, and the figures of the
+ * old numbering are kept aside. Returns true when it did.
+ */
+static bool media_rx_renumber(ript_media_rx *rx, const ript_chunk *c) {
+  if (!rx->may_renumber || c->sequence_len != 8)
+    return false;
+  rx->may_renumber = false;
+  uint64_t largest = rx->trunc.largest_sequence;
+  uint64_t distance = c->sequence > largest ? c->sequence - largest
+                                            : largest - c->sequence;
+  if (!rx->trunc.valid || distance < RIPT_MEDIA_DEDUP_WINDOW)
+    return false;
+  if (rx->received > rx->begun)
+    rx->earlier_expected += rx->highest - rx->lowest + 1;
+  rx->begun = rx->received;
+  ++rx->renumbered;
+  ript_chunk_stream_rx_init(&rx->trunc);
+  memset(rx->seen, 0, sizeof(rx->seen));
+  return true;
+}
+
 /* Figures of a new chunk (RFC 3550 A.3 range, 6.4.1 jitter). */
 static void media_rx_account(ript_media_rx *rx, const ript_chunk *c,
                              int64_t now_ms) {
-  if (rx->received == 0 || c->sequence < rx->lowest)
+  if (rx->received == rx->begun || c->sequence < rx->lowest)
     rx->lowest = c->sequence;
-  if (rx->received == 0 || c->sequence > rx->highest)
+  if (rx->received == rx->begun || c->sequence > rx->highest)
     rx->highest = c->sequence;
   ++rx->received;
   rx->received_bytes += c->media_len;
@@ -215,12 +241,13 @@ static void media_frame_of(ript_media_frame *f, const ript_chunk *c,
   f->key_id = c->has_key_id ? c->key_id : 0;
 }
 
-static void media_deliver(const ript_chunk *c, int64_t now_ms,
+static void media_deliver(const ript_chunk *c, bool renumbered, int64_t now_ms,
                           ript_media_frame_cb cb, void *user_data) {
   ript_media_frame f;
   media_frame_of(&f, c, now_ms);
   f.flags = (c->reference ? RIPT_MEDIA_FRAME_FLAG_REFERENCE : 0) |
-            (c->has_level ? RIPT_MEDIA_FRAME_FLAG_LEVEL : 0);
+            (c->has_level ? RIPT_MEDIA_FRAME_FLAG_LEVEL : 0) |
+            (renumbered ? RIPT_MEDIA_FRAME_FLAG_RENUMBERED : 0);
   f.level = c->level;
   f.spatial_layer = c->spatial_layer;
   f.temporal_layer = c->temporal_layer;
@@ -287,6 +314,7 @@ static int media_receive_media(ript_media_session *s, ript_chunk *c,
   if (!ript_media_allows(&rx->cfg, c->payload_type))
     return media_fail(s, RIPT_MEDIA_FAIL_PAYLOAD_TYPE);
   /* Authenticated: from here on the chunk may change state. */
+  bool renumbered = media_rx_renumber(rx, c);
   bool fresh = media_rx_mark(rx, c->sequence);
   ript_chunk_stream_rx_update(&rx->trunc, c);
   media_owe_ack(s, c, false);
@@ -297,7 +325,7 @@ static int media_receive_media(ript_media_session *s, ript_chunk *c,
   }
   media_rx_account(rx, c, now_ms);
   if (cb)
-    media_deliver(c, now_ms, cb, user_data);
+    media_deliver(c, renumbered, now_ms, cb, user_data);
   return 1;
 }
 

@@ -507,6 +507,8 @@ void ript_media_resync(ript_media_session *session) {
     return;
   for (size_t i = 0; i < session->ntx; ++i)
     ript_chunk_stream_tx_init(&session->tx[i].trunc);
+  for (size_t i = 0; i < session->nrx; ++i)
+    session->rx[i].may_renumber = true;
 }
 
 /* ==== Timers ============================================================== */
@@ -610,11 +612,12 @@ static void media_add_rx(ript_media_stats *st, const ript_media_rx *rx) {
   st->received += rx->received;
   st->received_bytes += rx->received_bytes;
   st->duplicates += rx->duplicates;
-  if (rx->received > 0) {
-    uint64_t expected = rx->highest - rx->lowest + 1;
-    st->expected += expected;
-    st->lost += expected - rx->received;
-  }
+  st->renumbered += rx->renumbered;
+  uint64_t expected = rx->earlier_expected;
+  if (rx->received > rx->begun)
+    expected += rx->highest - rx->lowest + 1;
+  st->expected += expected;
+  st->lost += expected - rx->received;
   if (rx->jitter > st->jitter_ms)
     st->jitter_ms = rx->jitter;
 }

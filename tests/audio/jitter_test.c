@@ -219,6 +219,52 @@ static void test_resync_and_reset(void **state) {
 
 /* Sequence numbers wrap from 2^64 - 1 to 0 like any other step, with a
  * capacity that is not a power of two (found by fuzz_jitter). */
+/* A new numbering (a new server instance after a migration): frames held
+ * still play, the new ones follow them without a gap or a resync, and a
+ * pause in the timestamps stays a pause; backwards as well as forwards. */
+static void test_renumber(void **state) {
+  (void)state;
+  static const uint64_t firsts[] = {UINT64_C(1) << 40, 7};
+  for (size_t k = 0; k < 2; ++k) {
+    ript_jitter *jb;
+    ript_jitter_config cfg = {60, 20, 64, 0};
+    assert_int_equal(ript_jitter_new(&jb, &cfg, NULL), 0);
+    ript_jitter_renumber(jb, 12345); /* nothing yet: no effect */
+    uint8_t mark;
+    for (int i = 0; i < 5; ++i) {
+      mark = (uint8_t)(0x10 + i);
+      assert_int_equal(ript_jitter_push(jb, 1000 + (uint64_t)i, 20 * i, &mark,
+                                        1, 20 * i + 5),
+                       RIPT_JITTER_QUEUED);
+    }
+    /* 3 s later the new instance numbers from firsts[k]. */
+    ript_jitter_renumber(jb, firsts[k]);
+    for (int i = 0; i < 5; ++i) {
+      mark = (uint8_t)(0x20 + i);
+      assert_int_equal(ript_jitter_push(jb, firsts[k] + (uint64_t)i,
+                                        3000 + 20 * i, &mark, 1,
+                                        3000 + 20 * i + 5),
+                       RIPT_JITTER_QUEUED);
+    }
+    ript_jitter_frame f;
+    uint64_t expect = 1000;
+    for (int i = 0; i < 10; ++i) {
+      int64_t due = ript_jitter_next(jb);
+      assert_true(due == (i < 5 ? 20 * i : 3000 + 20 * (i - 5)) + 65);
+      assert_int_equal(ript_jitter_pop(jb, due, &f), RIPT_JITTER_FRAME);
+      assert_true(f.sequence == expect++);
+      assert_int_equal(f.data[0], i < 5 ? 0x10 + i : 0x20 + i - 5);
+    }
+    assert_int_equal(ript_jitter_pop(jb, INT64_MAX / 2, &f), RIPT_JITTER_NONE);
+    ript_jitter_stats st;
+    ript_jitter_get_stats(jb, &st);
+    assert_int_equal(st.played, 10);
+    assert_int_equal(st.concealed + st.late + st.duplicated + st.resyncs, 0);
+    ript_jitter_del(jb);
+  }
+  ript_jitter_renumber(NULL, 1);
+}
+
 static void test_wrap_around(void **state) {
   (void)state;
   ript_jitter *jb;
@@ -360,6 +406,7 @@ int main(void) {
       cmocka_unit_test(test_gap_timestamps_and_learning),
       cmocka_unit_test(test_rewind_before_first_release),
       cmocka_unit_test(test_resync_and_reset),
+      cmocka_unit_test(test_renumber),
       cmocka_unit_test(test_wrap_around),
       cmocka_unit_test(test_errors),
       cmocka_unit_test(test_out_of_memory),

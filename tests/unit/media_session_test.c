@@ -1295,6 +1295,81 @@ static void test_resync_for_fresh_receiver(void **state) {
   ript_media_session_del(fresh);
 }
 
+/* After a migration (ript_media_resync) the streams a client receives may
+ * be numbered anew by a new server instance: the first full value decides,
+ * forwards or backwards; without a resync, or close to the old numbers,
+ * nothing starts over. Losses count within each numbering. */
+static void test_renumbered_after_resync(void **state) {
+  (void)state;
+  static const uint64_t starts[] = {UINT64_C(1) << 40, 100};
+  for (size_t k = 0; k < 2; ++k) {
+    ript_media_stream st = mk_stream(1, 1, RIPT_PT_PCMU, 50000);
+    ript_media_config cc, sc;
+    mk_config(&cc, RIPT_MEDIA_ROLE_CLIENT, NULL, &st);
+    mk_config(&sc, RIPT_MEDIA_ROLE_SERVER, &st, NULL);
+    ript_media_session *client = mk_session(&cc, 0, NULL);
+    ript_media_session *old = mk_session(&sc, 0, NULL);
+    ript_buf b;
+    ript_buf_init(&b, NULL);
+    seen sn;
+    memset(&sn, 0, sizeof(sn));
+    for (int i = 0; i < 3; ++i) {
+      ript_buf_reset(&b);
+      send_pcmu(old, 20 * i, &b);
+      if (i != 1) /* one lost */
+        assert_int_equal(deliver(client, &b, 20 * i + 5, &sn), 1);
+    }
+    /* Far from the numbers of the old instance, without a resync: only a
+     * jump (forwards), or duplicates (backwards). */
+    st.initial_sequence = starts[k];
+    ript_media_session *fresh = mk_session(&sc, 0, NULL);
+    ript_buf_reset(&b);
+    send_pcmu(fresh, 100, &b);
+    uint8_t copy[256];
+    memcpy(copy, b.data, b.len);
+    size_t len = b.len;
+    assert_int_equal(deliver(client, &b, 105, &sn), k == 0 ? 1 : 0);
+    assert_int_equal(stats_of(client).renumbered, 0);
+    /* After the resync the same full value starts a new numbering. */
+    ript_media_session_del(client);
+    client = mk_session(&cc, 0, NULL);
+    memset(&sn, 0, sizeof(sn));
+    ript_buf_reset(&b);
+    send_pcmu(old, 120, &b);
+    assert_int_equal(deliver(client, &b, 125, &sn), 1);
+    ript_media_resync(client);
+    ript_buf_reset(&b);
+    assert_int_equal(ript_buf_append(&b, copy, len), 0);
+    assert_int_equal(deliver(client, &b, 130, &sn), 1);
+    assert_true(sn.last.flags & RIPT_MEDIA_FRAME_FLAG_RENUMBERED);
+    assert_true(sn.last.sequence == starts[k]);
+    ript_buf_reset(&b);
+    send_pcmu(fresh, 140, &b); /* truncated later: expands on the new */
+    ript_buf_reset(&b);
+    send_pcmu(fresh, 160, &b);
+    assert_int_equal(deliver(client, &b, 165, &sn), 1);
+    assert_false(sn.last.flags & RIPT_MEDIA_FRAME_FLAG_RENUMBERED);
+    assert_true(sn.last.sequence == starts[k] + 2);
+    ript_media_stats s = stats_of(client);
+    assert_int_equal(s.renumbered, 1);
+    assert_int_equal(s.received, 3);
+    assert_int_equal(s.expected, 1 + 3); /* one before, three after */
+    assert_int_equal(s.lost, 1);
+    /* A second resync whose first full value is near: nothing starts over. */
+    ript_media_resync(client);
+    ript_media_resync(fresh);
+    ript_buf_reset(&b);
+    send_pcmu(fresh, 180, &b);
+    assert_int_equal(deliver(client, &b, 185, &sn), 1);
+    assert_false(sn.last.flags & RIPT_MEDIA_FRAME_FLAG_RENUMBERED);
+    assert_int_equal(stats_of(client).renumbered, 1);
+    ript_buf_free(&b);
+    ript_media_session_del(client);
+    ript_media_session_del(old);
+    ript_media_session_del(fresh);
+  }
+}
+
 static void test_expiry_and_byte_limit(void **state) {
   (void)state;
   ript_media_stream st1 = mk_stream(1, 1, RIPT_PT_PCMU, 1);
@@ -1864,6 +1939,7 @@ int main(void) {
       cmocka_unit_test(test_duplicates_and_window),
       cmocka_unit_test(test_replay),
       cmocka_unit_test(test_resync_for_fresh_receiver),
+      cmocka_unit_test(test_renumbered_after_resync),
       cmocka_unit_test(test_expiry_and_byte_limit),
       cmocka_unit_test(test_timers),
       cmocka_unit_test(test_callback_reentry_and_arguments),
