@@ -1284,6 +1284,14 @@ static void test_version_negotiation(void **state) {
 static const uint8_t reset_key_a[32] = "ript h3 test stateless reset A.";
 static const uint8_t reset_key_b[32] = "ript h3 test stateless reset B.";
 
+/* t_setup with a server that has reset_key_a. */
+static void t_setup_keyed(h3t *t) {
+  t_init(t);
+  t->reset_key = reset_key_a;
+  assert_int_equal(t_server(t, 0, NULL, NULL, 0), 0);
+  t_client(t, certdir, 0);
+}
+
 static uint64_t t_resets(const h3t *t) {
   ript_http_server_stats st;
   ript_http_server_stats_get(t->server, &st);
@@ -1321,10 +1329,7 @@ static void t_server_crash(h3t *t, const uint8_t *key) {
 static void test_stateless_reset(void **state) {
   (void)state;
   h3t t;
-  t_init(&t);
-  t.reset_key = reset_key_a;
-  assert_int_equal(t_server(&t, 0, NULL, NULL, 0), 0);
-  t_client(&t, certdir, 0);
+  t_setup_keyed(&t);
   xstate a, b;
   uint16_t port1 = t_hold_post(&t, &a);
   t_server_crash(&t, reset_key_a);
@@ -1353,10 +1358,7 @@ static void test_stateless_reset_other_key(void **state) {
   (void)state;
   for (int i = 0; i < 2; ++i) {
     h3t t;
-    t_init(&t);
-    t.reset_key = reset_key_a;
-    assert_int_equal(t_server(&t, 0, NULL, NULL, 0), 0);
-    t_client(&t, certdir, 0);
+    t_setup_keyed(&t);
     xstate a;
     t_hold_post(&t, &a);
     t_server_crash(&t, i == 0 ? NULL : reset_key_b);
@@ -1377,9 +1379,7 @@ static void test_stateless_reset_other_key(void **state) {
 static void test_stateless_reset_wire(void **state) {
   (void)state;
   h3t t;
-  t_init(&t);
-  t.reset_key = reset_key_a;
-  assert_int_equal(t_server(&t, 0, NULL, NULL, 0), 0);
+  t_setup_keyed(&t);
   vn_probe p = {0};
   uv_udp_init(&t.loop, &p.udp);
   p.udp.data = &p;
