@@ -1,6 +1,7 @@
 /* riptd's application state: what the configuration names, loaded and
  * checked once at startup. */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -175,6 +176,36 @@ static int app_check_files(const riptd_config *cfg, app_err *e) {
   return 0;
 }
 
+/* The HTTP/3 stateless reset key, from the TLS key file (app.h). HKDF
+ * with a label of its own: the reset key reveals nothing of the TLS key,
+ * and a change of TLS key changes it. */
+static int app_reset_key(riptd_app *app, app_err *e) {
+  static const char label[] = "ript quic stateless reset";
+  ript_buf b;
+  ript_buf_init(&b, NULL);
+  int rv = app_read(e, "$.tls.key", app->cfg->tls_key, &b);
+  if (rv != 0)
+    return rv;
+  uint8_t prk[32];
+  gnutls_datum_t ikm = {b.data, (unsigned)b.len};
+  gnutls_datum_t nosalt = {NULL, 0};
+  gnutls_datum_t prkd = {prk, sizeof(prk)};
+  gnutls_datum_t info = {(unsigned char *)(uintptr_t)label,
+                         sizeof(label) - 1};
+  if (b.len > UINT_MAX ||
+      gnutls_hkdf_extract(GNUTLS_MAC_SHA256, &ikm, &nosalt, prk) != 0 ||
+      gnutls_hkdf_expand(GNUTLS_MAC_SHA256, &prkd, &info, app->reset_key,
+                         sizeof(app->reset_key)) != 0)
+    rv = app_fail(e, "$.tls.key", "cannot derive the QUIC stateless reset "
+                                  "key from %s",
+                  app->cfg->tls_key);
+  gnutls_memset(prk, 0, sizeof(prk));
+  if (b.data)
+    gnutls_memset(b.data, 0, b.len);
+  ript_buf_free(&b);
+  return rv;
+}
+
 /* The node id: the configured one, else a random one for this run. */
 static int app_node_id(riptd_app *app, app_err *e) {
   const char *conf = app->cfg->store.node_id;
@@ -214,6 +245,8 @@ int riptd_app_new(riptd_app **papp, const riptd_config *cfg, uv_loop_t *loop,
     return app_fail(&e, "$", "out of memory");
   app->cfg = cfg;
   int rv = app_check_files(cfg, &e);
+  if (rv == 0)
+    rv = app_reset_key(app, &e);
   if (rv == 0)
     rv = app_load_ca(app, &e);
   if (rv == 0)
@@ -263,6 +296,7 @@ void riptd_app_del(riptd_app *app) {
   free(app->stir_ca_pem);
   ript_stir_trust_del(app->trust);
   ript_advert_del(app->advert);
+  gnutls_memset(app->reset_key, 0, sizeof(app->reset_key));
   free(app->authority);
   free(app->root);
   free(app);

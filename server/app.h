@@ -15,6 +15,7 @@
 #include "rate.h"
 #include "ript/advert.h"
 #include "ript/buf.h"
+#include "ript/http.h"
 #include "ript/stir.h"
 #include "store.h"
 
@@ -31,6 +32,11 @@ typedef struct riptd_app {
   riptd_rate *rates;     /* per customer (config order): request rates */
   riptd_rate *token_rates; /* per client of the authorization server, then
                               one for requests that name none */
+  /* The HTTP/3 stateless reset key: HKDF-SHA256 of the TLS private key
+   * file's bytes with its own label, so a restarted riptd, and every node
+   * that shares the TLS key, computes the reset tokens of the others'
+   * connections (ript_http_server_config.stateless_reset_key). */
+  uint8_t reset_key[RIPT_HTTP_RESET_KEY_MIN];
   char *authority;       /* host[:port] in every URI riptd gives out */
   char *root;            /* https://AUTHORITY/.well-known/ript */
   /* Told about every call POST {tg}/calls stores, before the 201 goes out
@@ -48,12 +54,13 @@ typedef struct riptd_app {
 } riptd_app;
 
 /*
- * Loads what |cfg| names (STIR CA certificate and key, trust anchors) and
- * checks the files riptd will need (TLS certificate and key, the play
- * files, the directories of the record files), and opens the store it
- * names on |loop| (memory, or the SQLite file). Returns 0, or -1 with one
- * line "FILE: $.path: problem" in |errbuf| (a configuration error, or a
- * store file that cannot be used: "FILE: $.store.path: DB: problem").
+ * Loads what |cfg| names (STIR CA certificate and key, trust anchors, the
+ * TLS key the reset key is derived from) and checks the files riptd will
+ * need (TLS certificate and key, the play files, the directories of the
+ * record files), and opens the store it names on |loop| (memory, or the
+ * SQLite file). Returns 0, or -1 with one line "FILE: $.path: problem" in
+ * |errbuf| (a configuration error, or a store file that cannot be used:
+ * "FILE: $.store.path: DB: problem").
  */
 int riptd_app_new(riptd_app **papp, const riptd_config *cfg, uv_loop_t *loop,
                   char *errbuf, size_t errlen);

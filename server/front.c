@@ -272,7 +272,8 @@ static void front_log_stats(riptd_front *front, const char *when) {
           "riptd: transport limits%s: reset-floods %llu, headers-too-large "
           "%llu, header-timeouts %llu, body-timeouts %llu, "
           "handshake-timeouts %llu, idle-closed %llu, retries-sent %llu, "
-          "connections-refused %llu, protocol-errors %llu\n",
+          "connections-refused %llu, protocol-errors %llu, "
+          "stateless-resets %llu\n",
           when, (unsigned long long)st.reset_floods,
           (unsigned long long)st.headers_too_large,
           (unsigned long long)st.header_timeouts,
@@ -281,7 +282,8 @@ static void front_log_stats(riptd_front *front, const char *when) {
           (unsigned long long)st.idle_closed,
           (unsigned long long)st.retries_sent,
           (unsigned long long)st.connections_refused,
-          (unsigned long long)st.protocol_errors);
+          (unsigned long long)st.protocol_errors,
+          (unsigned long long)st.stateless_resets);
 }
 
 static void front_on_stats(uv_timer_t *timer) {
@@ -324,6 +326,8 @@ int riptd_front_new(riptd_front **pfront, uv_loop_t *loop, riptd_app *app) {
   scfg.port = cfg->listen_port;
   scfg.cert_file = cfg->tls_cert;
   scfg.key_file = cfg->tls_key;
+  scfg.stateless_reset_key = app->reset_key;
+  scfg.stateless_reset_key_len = sizeof(app->reset_key);
   front_limits(&scfg, &cfg->transport);
   ript_http_server_callbacks cbs;
   memset(&cbs, 0, sizeof(cbs));

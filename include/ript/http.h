@@ -183,6 +183,9 @@ typedef struct ript_http_server ript_http_server;
 #define RIPT_HTTP_SERVER_FLAG_H3 0x01u
 #define RIPT_HTTP_SERVER_FLAG_H2 0x02u
 
+/* The shortest ript_http_server_config.stateless_reset_key, in bytes. */
+#define RIPT_HTTP_RESET_KEY_MIN 32u
+
 typedef struct ript_http_server_config {
   /* Numeric address to listen on, e.g. "127.0.0.1" or "::1". */
   const char *address;
@@ -240,6 +243,22 @@ typedef struct ript_http_server_config {
    * 100. */
   uint32_t max_handshakes;
   uint32_t max_handshakes_per_address;
+
+  /* HTTP/3 Stateless Reset (RFC 9000 §10.3): a secret of at least
+   * RIPT_HTTP_RESET_KEY_MIN bytes (shorter: RIPT_ERR_INVALID_ARGUMENT),
+   * copied. With it, the stateless reset token of every connection ID the
+   * server issues is derived from the key and the ID (HKDF-SHA256), and a
+   * short-header packet for a connection ID the server does not know is
+   * answered with a Stateless Reset carrying that token (when the packet is
+   * long enough for a smaller reply; at most 200 a second after a burst of
+   * 1000). A client whose server restarted, or whose packets now reach
+   * another node sharing the key, so learns at its next packet that its
+   * connection is gone instead of waiting for the idle timeout. NULL:
+   * tokens are random and packets of unknown connections are dropped.
+   * Give every process that may receive a connection's packets the same
+   * key, and nobody else (docs/SECURITY.md). */
+  const uint8_t *stateless_reset_key;
+  size_t stateless_reset_key_len;
 } ript_http_server_config;
 
 /* What the server's limits did (cumulative since ript_http_server_new,
@@ -258,6 +277,8 @@ typedef struct ript_http_server_stats {
   uint64_t protocol_errors;     /* connections the peer broke the protocol
                                    on (GOAWAY / CONNECTION_CLOSE with an
                                    error; e.g. a CONTINUATION flood) */
+  uint64_t stateless_resets;    /* QUIC Stateless Resets sent for packets
+                                   of unknown connections */
 } ript_http_server_stats;
 
 typedef struct ript_http_server_callbacks {

@@ -197,7 +197,7 @@ static void conn_fail(ript_h3_conn *c, int rv) {
   int error = RIPT_ERR_HTTP_CLOSED;
   switch (rv) {
   case NGTCP2_ERR_DRAINING:
-    error = conn_remote_error(c);
+    error = c->stateless_reset ? RIPT_ERR_HTTP_CLOSED : conn_remote_error(c);
     c->dead = 1;
     break;
   case NGTCP2_ERR_IDLE_CLOSE:

@@ -98,7 +98,8 @@ struct ript_h3_conn {
   unsigned handshake_done : 1, peer_settings : 1, peer_datagrams : 1,
       ready_reported : 1, drain : 1, draining : 1, closing : 1, dead : 1,
       send_close : 1, ccerr_set : 1, tls_failed : 1, gone : 1, keepalive : 1,
-      streams_unblocked : 1, dgram_stalled : 1;
+      streams_unblocked : 1, dgram_stalled : 1,
+      stateless_reset : 1; /* client: the server answered with one */
 };
 
 /* ---- set-up (h3_conn.c) ---- */

@@ -1,9 +1,10 @@
 /*
  * The ngtcp2 callbacks of an HTTP/3 connection (ript_h3_quic_callbacks):
- * randomness and connection IDs, the handshake and its keys, stream data in
- * (to nghttp3) and acknowledged, stream ends, resets and credit, and HTTP
- * datagrams in.
+ * randomness, connection IDs and their reset tokens, a Stateless Reset
+ * received, the handshake and its keys, stream data in (to nghttp3) and
+ * acknowledged, stream ends, resets and credit, and HTTP datagrams in.
  */
+#include "h3_reset.h"
 #include "h3_stream.h"
 
 #include <string.h>
@@ -19,23 +20,37 @@ static void quic_rand(uint8_t *dest, size_t len, const ngtcp2_rand_ctx *ctx) {
     memset(dest, 0, len);
 }
 
+/* A server with a stateless reset key derives the token from it (so does
+ * a later process with the key); a client's are random. */
 static int quic_get_new_cid(ngtcp2_conn *qc, ngtcp2_cid *cid, uint8_t *token,
                             size_t cidlen, void *user_data) {
+  ript_h3_conn *c = user_data;
+  const ript_http_server_config *cfg = c->limits;
   (void)qc;
-  if (gnutls_rnd(GNUTLS_RND_RANDOM, cid->data, cidlen) != 0 ||
-      gnutls_rnd(GNUTLS_RND_RANDOM, token, NGTCP2_STATELESS_RESET_TOKENLEN) !=
-          0)
+  if (gnutls_rnd(GNUTLS_RND_RANDOM, cid->data, cidlen) != 0)
     return NGTCP2_ERR_CALLBACK_FAILURE;
   cid->datalen = cidlen;
-  return ript_h3_conn_add_cid(user_data, cid) == 0
-             ? 0
-             : NGTCP2_ERR_CALLBACK_FAILURE;
+  if (ript_h3_reset_token(token, cfg ? cfg->stateless_reset_key : NULL,
+                          cfg ? cfg->stateless_reset_key_len : 0, cid) != 0)
+    return NGTCP2_ERR_CALLBACK_FAILURE;
+  return ript_h3_conn_add_cid(c, cid) == 0 ? 0 : NGTCP2_ERR_CALLBACK_FAILURE;
 }
 
 static int quic_remove_cid(ngtcp2_conn *qc, const ngtcp2_cid *cid,
                            void *user_data) {
   (void)qc;
   ript_h3_conn_remove_cid(user_data, cid);
+  return 0;
+}
+
+/* Client: the server no longer knows the connection; ngtcp2 drains it,
+ * and the connection is reported lost, not closed cleanly. */
+static int quic_recv_stateless_reset(ngtcp2_conn *qc,
+                                     const ngtcp2_pkt_stateless_reset *sr,
+                                     void *user_data) {
+  ript_h3_conn *c = user_data;
+  (void)qc, (void)sr;
+  c->stateless_reset = 1;
   return 0;
 }
 
@@ -218,6 +233,7 @@ void ript_h3_quic_callbacks(ngtcp2_callbacks *cb, int is_server) {
     cb->recv_retry = ngtcp2_crypto_recv_retry_cb;
     cb->recv_rx_key = quic_recv_key;
     cb->extend_max_local_streams_bidi = quic_extend_max_local_streams_bidi;
+    cb->recv_stateless_reset = quic_recv_stateless_reset;
   }
   cb->recv_crypto_data = ngtcp2_crypto_recv_crypto_data_cb;
   cb->encrypt = ngtcp2_crypto_encrypt_cb;

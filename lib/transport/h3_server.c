@@ -3,8 +3,10 @@
  * routed by destination connection ID (every ID we issue, and the client's
  * original one, is in the endpoint's map); an unknown ID in a valid Initial
  * packet starts a connection, an unsupported version gets a Version
- * Negotiation packet.
+ * Negotiation packet, and with a stateless reset key an unknown ID in a
+ * short-header packet gets a Stateless Reset (h3_reset.h).
  */
+#include "h3_reset.h"
 #include "h3_stream.h"
 
 #include <stdlib.h>
@@ -36,6 +38,7 @@ struct ript_http_listener {
   size_t handshakes; /* of those, handshakes not yet complete */
   uv_timer_t sweep;
   uint8_t retry_secret[RIPT_H3_RETRY_SECRET];
+  ript_http_bucket resets; /* Stateless Resets we may send */
   struct sockaddr_storage local;
   socklen_t locallen;
   uint16_t port;
@@ -132,8 +135,9 @@ static int server_quic(ript_http_listener *l, ript_h3_conn *c,
     params.retry_scid_present = 1;
   }
   params.stateless_reset_token_present = 1;
-  if (gnutls_rnd(GNUTLS_RND_RANDOM, params.stateless_reset_token,
-                 sizeof(params.stateless_reset_token)) != 0)
+  if (ript_h3_reset_token(params.stateless_reset_token,
+                          l->cfg->stateless_reset_key,
+                          l->cfg->stateless_reset_key_len, &scid) != 0)
     return RIPT_ERR_CRYPTO;
   ngtcp2_callbacks cb;
   ript_h3_quic_callbacks(&cb, 1);
@@ -226,6 +230,32 @@ static void listener_version_negotiation(ript_http_listener *l,
     ript_h3_endpoint_add(&l->ep, (size_t)n, addr, ript_h3_addrlen(addr));
     ript_h3_endpoint_kick(&l->ep);
   }
+}
+
+/* A short-header packet for a connection we do not know: ours in an
+ * earlier life, or another node's that shares our key. A Stateless Reset
+ * tells the client at once that the connection is gone. */
+static void listener_send_reset(ript_http_listener *l,
+                                const ngtcp2_version_cid *vc, size_t pktlen,
+                                const struct sockaddr *addr) {
+  const ript_http_server_config *cfg = l->cfg;
+  ngtcp2_cid dcid;
+  ngtcp2_cid_init(&dcid, vc->dcid, vc->dcidlen);
+  size_t size = ript_h3_reset_size(&dcid, pktlen);
+  if (!cfg->stateless_reset_key || !size ||
+      ript_http_bucket_take(&l->resets, RIPT_H3_RESET_BURST,
+                            RIPT_H3_RESET_RATE, uv_now(l->loop)) != 0)
+    return;
+  uint8_t *dest = ript_h3_endpoint_slot(&l->ep);
+  ngtcp2_ssize n = ript_h3_reset_write(dest, RIPT_H3_MAX_PKT,
+                                       cfg->stateless_reset_key,
+                                       cfg->stateless_reset_key_len, &dcid,
+                                       size);
+  if (n <= 0)
+    return;
+  ript_h3_endpoint_add(&l->ep, (size_t)n, addr, ript_h3_addrlen(addr));
+  ript_h3_endpoint_kick(&l->ep);
+  ++l->stats->stateless_resets;
 }
 
 /* Answers a tokenless Initial with a Retry carrying a token bound to the
@@ -352,9 +382,15 @@ static void listener_on_recv(uv_udp_t *udp, ssize_t nread, const uv_buf_t *buf,
   ript_h3_conn *c = node ? RIPT_MAP_ENTRY(node, ript_h3_cid, node)->conn : NULL;
   if (!c) {
     ngtcp2_pkt_hd hd;
-    /* Only a fresh Initial starts a connection; anything else for an
-     * unknown ID is dropped (no stateless reset). */
-    if (l->closing || ngtcp2_accept(&hd, data, len) != 0 ||
+    if (l->closing)
+      return;
+    if (!(data[0] & 0x80)) { /* the header form bit: a short header */
+      listener_send_reset(l, &vc, len, addr);
+      return;
+    }
+    /* Only a fresh Initial starts a connection; other long-header packets
+     * for an unknown ID are dropped. */
+    if (ngtcp2_accept(&hd, data, len) != 0 ||
         !(c = listener_admit(l, &hd, addr)))
       return;
   }

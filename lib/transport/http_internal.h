@@ -133,11 +133,21 @@ int ript_http_server_check(ript_http_server *server,
                            const ript_http_server_config *cfg,
                            ript_http_exchange *ex, uint64_t now);
 
-/* A token bucket of peer stream cancellations (reset_burst, reset_rate). */
-typedef struct ript_http_reset_budget {
+/* A token bucket: up to |burst| tokens, refilled at |rate| a second. */
+typedef struct ript_http_bucket {
   uint64_t millitokens;
   uint64_t last_ms;
   int started;
+} ript_http_bucket;
+
+/* Takes one token at |now| (ms) from a bucket that starts full. Returns 0,
+ * or 1 when it is empty (nothing taken). */
+int ript_http_bucket_take(ript_http_bucket *b, uint32_t burst, uint32_t rate,
+                          uint64_t now);
+
+/* Peer stream cancellations (reset_burst, reset_rate). */
+typedef struct ript_http_reset_budget {
+  ript_http_bucket bucket;
   int tripped; /* exhausted once: counted, and stays exhausted */
 } ript_http_reset_budget;
 

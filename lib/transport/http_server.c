@@ -25,6 +25,7 @@ struct ript_http_server {
   void *on_closed_data;
   ript_http_server_stats stats;
   uint8_t seed[16]; /* of every hash map of the server */
+  uint8_t *reset_key; /* our copy of cfg.stateless_reset_key, or NULL */
 };
 
 static int server_address(struct sockaddr_storage *ss, const char *address,
@@ -118,9 +119,18 @@ static int server_open_listeners(ript_http_server *server, uv_loop_t *loop) {
   return 0;
 }
 
+/* Frees |server| and its copy of the reset key, wiped. */
+static void server_free_bare(ript_http_server *server) {
+  if (server->reset_key) {
+    gnutls_memset(server->reset_key, 0, server->cfg.stateless_reset_key_len);
+    free(server->reset_key);
+  }
+  free(server);
+}
+
 static void server_free(ript_http_server *server) {
   gnutls_certificate_free_credentials(server->cred);
-  free(server);
+  server_free_bare(server);
 }
 
 /* Fills the limits left at 0 with their defaults (ript/http.h). */
@@ -151,25 +161,40 @@ int ript_http_server_new(ript_http_server **pserver, uv_loop_t *loop,
                          const ript_http_server_config *cfg,
                          const ript_http_server_callbacks *cbs,
                          void *user_data) {
-  if (!pserver || !loop || !cfg || !cfg->address || !cbs || !cbs->on_request)
+  if (!pserver || !loop || !cfg || !cfg->address || !cbs ||
+      !cbs->on_request ||
+      (cfg->stateless_reset_key &&
+       cfg->stateless_reset_key_len < RIPT_HTTP_RESET_KEY_MIN))
     return RIPT_ERR_INVALID_ARGUMENT;
   ript_http_server *server = calloc(1, sizeof(*server));
   if (!server)
     return RIPT_ERR_NOMEM;
   server->cfg = *cfg;
   server_limit_defaults(&server->cfg);
+  if (cfg->stateless_reset_key) {
+    server->reset_key = malloc(cfg->stateless_reset_key_len);
+    if (!server->reset_key) {
+      free(server);
+      return RIPT_ERR_NOMEM;
+    }
+    memcpy(server->reset_key, cfg->stateless_reset_key,
+           cfg->stateless_reset_key_len);
+    server->cfg.stateless_reset_key = server->reset_key;
+  } else {
+    server->cfg.stateless_reset_key_len = 0;
+  }
   server->cbs = *cbs;
   server->user_data = user_data;
   /* Peers choose connection IDs and addresses: the maps keyed by them are
    * keyed with a secret. */
   if (gnutls_rnd(GNUTLS_RND_RANDOM, server->seed, sizeof(server->seed)) != 0) {
-    free(server);
+    server_free_bare(server);
     return RIPT_ERR_CRYPTO;
   }
   int rv = ript_tls_server_credentials(&server->cred, cfg->cert_file,
                                        cfg->key_file);
   if (rv != 0) {
-    free(server);
+    server_free_bare(server);
     return rv;
   }
   rv = server_open_listeners(server, loop);
@@ -220,26 +245,34 @@ int ript_http_server_check(ript_http_server *server,
   return 1;
 }
 
-int ript_http_reset_spend(ript_http_server *server,
-                          const ript_http_server_config *cfg,
-                          ript_http_reset_budget *b, uint64_t now) {
-  uint64_t full = (uint64_t)cfg->reset_burst * 1000;
+int ript_http_bucket_take(ript_http_bucket *b, uint32_t burst, uint32_t rate,
+                          uint64_t now) {
+  uint64_t full = (uint64_t)burst * 1000;
   if (!b->started) {
     b->started = 1;
     b->millitokens = full;
   } else if (now > b->last_ms) {
-    uint64_t add = (now - b->last_ms) * cfg->reset_rate;
+    uint64_t add = (now - b->last_ms) * rate;
     b->millitokens = full - b->millitokens < add ? full : b->millitokens + add;
   }
   b->last_ms = now;
+  if (b->millitokens < 1000)
+    return 1;
+  b->millitokens -= 1000;
+  return 0;
+}
+
+int ript_http_reset_spend(ript_http_server *server,
+                          const ript_http_server_config *cfg,
+                          ript_http_reset_budget *b, uint64_t now) {
   if (b->tripped)
     return 1;
-  if (b->millitokens < 1000) {
+  if (ript_http_bucket_take(&b->bucket, cfg->reset_burst, cfg->reset_rate,
+                            now) != 0) {
     b->tripped = 1;
     ++server->stats.reset_floods;
     return 1;
   }
-  b->millitokens -= 1000;
   return 0;
 }
 

@@ -333,6 +333,39 @@ static void test_record_dir(void **state) {
   riptd_config_free(&cfg);
 }
 
+/* The HTTP/3 stateless reset key is HKDF-SHA256 of the TLS key file
+ * (no salt, info "ript quic stateless reset"): the same file gives the same
+ * key in every process, and every version of riptd must agree on it, or
+ * the nodes of a cluster could not answer for one another. */
+static void test_reset_key(void **state) {
+  (void)state;
+  /* Of the one-byte file "x" (computed with Python's hmac module). */
+  static const uint8_t of_x[32] = {
+      0xe9, 0x47, 0x8b, 0x0e, 0x93, 0xe1, 0x58, 0xac, 0x6b, 0x1f, 0x20,
+      0xb3, 0x58, 0xeb, 0x43, 0xf6, 0xfc, 0x20, 0xdd, 0xb9, 0xf3, 0x02,
+      0xdf, 0x08, 0x0f, 0x6c, 0xa3, 0xfd, 0x48, 0xc5, 0x3f, 0xae};
+  char err[1024];
+  riptd_config cfg, cfg2;
+  riptd_app *app = NULL, *again = NULL;
+  if (try_app("127.0.0.1:0", NULL, "tls.pem", "ca.pem", "ca-key.pem",
+              "ca.pem", "tone.wav", "rec.wav", err, sizeof(err), &app,
+              &cfg) != 0)
+    fail_msg("%s", err);
+  assert_memory_equal(app->reset_key, of_x, sizeof(of_x));
+  /* Another TLS key, another reset key. */
+  write_file("tls.pem", "y", 1);
+  if (try_app("127.0.0.1:0", NULL, "tls.pem", "ca.pem", "ca-key.pem",
+              "ca.pem", "tone.wav", "rec.wav", err, sizeof(err), &again,
+              &cfg2) != 0)
+    fail_msg("%s", err);
+  write_file("tls.pem", "x", 1);
+  assert_memory_not_equal(again->reset_key, of_x, sizeof(of_x));
+  app_del(again);
+  app_del(app);
+  riptd_config_free(&cfg2);
+  riptd_config_free(&cfg);
+}
+
 /* ---- --dev ---- */
 
 static json_t *load_json(const char *state_dir, const char *name) {
@@ -459,6 +492,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_errors), cmocka_unit_test(test_authority),
       cmocka_unit_test(test_store),  cmocka_unit_test(test_record_dir),
+      cmocka_unit_test(test_reset_key),
       cmocka_unit_test(test_dev),    cmocka_unit_test(test_dev_errors),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);

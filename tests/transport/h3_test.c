@@ -18,6 +18,7 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
+#include "h3_reset.h"
 #include "h3_stream.h"
 #include "testutil.h"
 
@@ -47,6 +48,7 @@ typedef struct h3t {
   ript_http_client *client;
   uint16_t port;
   uint64_t max_streams; /* for the next t_server */
+  const uint8_t *reset_key; /* for the next t_server (32 bytes) or NULL */
   int server_closed, client_closed;
   /* server side */
   int requests;
@@ -164,6 +166,8 @@ static int t_server(h3t *t, uint16_t port, const char *cert, const char *key,
       .flags = RIPT_HTTP_SERVER_FLAG_H3,
       .idle_timeout_ms = idle_ms,
       .max_streams = t->max_streams,
+      .stateless_reset_key = t->reset_key,
+      .stateless_reset_key_len = t->reset_key ? 32 : 0,
   };
   ript_http_server_callbacks cbs = {.on_request = srv_on_request};
   t->server_closed = 0;
@@ -1226,7 +1230,8 @@ static void test_listener_errors(void **state) {
 typedef struct vn_probe {
   uv_udp_t udp;
   uint8_t buf[1500];
-  int got;
+  int got;    /* datagrams received */
+  size_t len; /* the last one's length */
   uint32_t version;
 } vn_probe;
 
@@ -1246,7 +1251,8 @@ static void vn_recv(uv_udp_t *udp, ssize_t nread, const uv_buf_t *buf,
   const uint8_t *b = (const uint8_t *)buf->base;
   p->version = (uint32_t)b[1] << 24 | (uint32_t)b[2] << 16 |
                (uint32_t)b[3] << 8 | b[4];
-  p->got = 1;
+  p->len = (size_t)nread;
+  ++p->got;
 }
 
 static void test_version_negotiation(void **state) {
@@ -1270,6 +1276,156 @@ static void test_version_negotiation(void **state) {
   t_wait(&t, &p.got, 1);
   assert_int_equal(p.version, 0);
   uv_close((uv_handle_t *)&p.udp, NULL);
+  t_teardown(&t);
+}
+
+/* ---- tests: a server that lost its connections (Stateless Reset) ---- */
+
+static const uint8_t reset_key_a[32] = "ript h3 test stateless reset A.";
+static const uint8_t reset_key_b[32] = "ript h3 test stateless reset B.";
+
+/* t_setup with a server that has reset_key_a. */
+static void t_setup_keyed(h3t *t) {
+  t_init(t);
+  t->reset_key = reset_key_a;
+  assert_int_equal(t_server(t, 0, NULL, NULL, 0), 0);
+  t_client(t, certdir, 0);
+}
+
+static uint64_t t_resets(const h3t *t) {
+  ript_http_server_stats st;
+  ript_http_server_stats_get(t->server, &st);
+  return st.stateless_resets;
+}
+
+/* A POST the server answers and holds open; returns the local port of its
+ * connection once the connection is quiet (the client's last
+ * acknowledgements went out), so that the client sends nothing more until
+ * the test writes. */
+static uint16_t t_hold_post(h3t *t, xstate *x) {
+  t_request(t, x, "POST", "/hold", 0);
+  t_wait(t, &x->body_calls, 1);
+  t_sleep(t, 300);
+  return ex_local_port(x->ex);
+}
+
+/* The server dies as a killed process would: it forgets the client's
+ * connection without a word (no CONNECTION_CLOSE), and a new server with
+ * |key| (NULL: none) takes its port. */
+static void t_server_crash(h3t *t, const uint8_t *key) {
+  uint16_t port = t->port;
+  int closes = t->s_closes;
+  ript_h3_conn_abort(ex_conn(t->held[t->nheld - 1]), RIPT_ERR_HTTP_CLOSED);
+  t_wait(t, &t->s_closes, closes + 1);
+  t_close_server(t);
+  t->reset_key = key;
+  assert_int_equal(t_server(t, port, NULL, NULL, 0), 0);
+  assert_int_equal(t->port, port);
+}
+
+/* The new server has the old one's key: the client's next packet is
+ * answered with a Stateless Reset, its request ends at once (not at the
+ * 30 s idle timeout) and the next request opens a new connection. */
+static void test_stateless_reset(void **state) {
+  (void)state;
+  h3t t;
+  t_setup_keyed(&t);
+  xstate a, b;
+  uint16_t port1 = t_hold_post(&t, &a);
+  t_server_crash(&t, reset_key_a);
+  assert_false(a.closed);
+  uv_update_time(&t.loop);
+  uint64_t start = uv_now(&t.loop);
+  assert_int_equal(ript_http_exchange_write(a.ex, "more", 4), 0);
+  t_wait(&t, &a.closed, 1);
+  uv_update_time(&t.loop);
+  assert_int_equal(a.error, RIPT_ERR_HTTP_CLOSED);
+  assert_true(uv_now(&t.loop) - start < 2000);
+  assert_int_equal(t_resets(&t), 1);
+  t_request(&t, &b, "GET", "/hold", RIPT_HTTP_FLAG_END);
+  t_wait(&t, &b.body_calls, 1);
+  assert_int_equal(b.status, 200);
+  assert_int_not_equal(ex_local_port(b.ex), port1);
+  uv_update_time(&t.loop);
+  assert_true(uv_now(&t.loop) - start < 4000);
+  t_teardown(&t);
+}
+
+/* A new server without a key drops the client's packets, as before; one
+ * with another key answers, but with tokens the client does not hold, so
+ * the client ignores them. Either way the request stays open. */
+static void test_stateless_reset_other_key(void **state) {
+  (void)state;
+  for (int i = 0; i < 2; ++i) {
+    h3t t;
+    t_setup_keyed(&t);
+    xstate a;
+    t_hold_post(&t, &a);
+    t_server_crash(&t, i == 0 ? NULL : reset_key_b);
+    assert_int_equal(ript_http_exchange_write(a.ex, "more", 4), 0);
+    t_sleep(&t, 1500);
+    assert_false(a.closed);
+    if (i == 0)
+      assert_int_equal(t_resets(&t), 0);
+    else
+      assert_true(t_resets(&t) >= 1);
+    t_teardown(&t);
+    assert_int_equal(a.error, RIPT_ERR_HTTP_CLOSED);
+  }
+}
+
+/* What a keyed server sends for a short-header packet of an unknown
+ * connection, byte for byte; a key shorter than 32 bytes is refused. */
+static void test_stateless_reset_wire(void **state) {
+  (void)state;
+  h3t t;
+  t_setup_keyed(&t);
+  vn_probe p = {0};
+  uv_udp_init(&t.loop, &p.udp);
+  p.udp.data = &p;
+  assert_int_equal(uv_udp_recv_start(&p.udp, vn_alloc, vn_recv), 0);
+  struct sockaddr_in to;
+  uv_ip4_addr("127.0.0.1", t.port, &to);
+  uint8_t pkt[1200];
+  memset(pkt, 0x5a, sizeof(pkt));
+  pkt[0] = 0x41; /* short header, fixed bit */
+  ngtcp2_cid dcid;
+  dcid.datalen = 16;
+  for (size_t i = 0; i < 16; ++i)
+    pkt[1 + i] = dcid.data[i] = (uint8_t)(0xa0 + i);
+  uint8_t token[16];
+  assert_int_equal(
+      ript_h3_reset_token(token, reset_key_a, sizeof(reset_key_a), &dcid), 0);
+  /* Too short to be a packet for a 16-byte ID: nothing; then 40 bytes
+   * (a 39-byte reset) and 1200 (42 bytes). */
+  static const size_t lens[] = {36, 40, 1200};
+  static const size_t want[] = {0, 39, 42};
+  for (size_t i = 0; i < 3; ++i) {
+    uv_buf_t buf = uv_buf_init((char *)pkt, (unsigned)lens[i]);
+    assert_true(uv_udp_try_send(&p.udp, &buf, 1, (struct sockaddr *)&to) > 0);
+    if (!want[i])
+      continue;
+    int got = p.got;
+    t_wait(&t, &p.got, got + 1);
+    assert_int_equal(p.got, (int)i);
+    assert_int_equal(p.len, want[i]);
+    assert_int_equal(p.buf[0] & 0xc0, 0x40);
+    assert_memory_equal(p.buf + p.len - 16, token, 16);
+  }
+  assert_int_equal(t_resets(&t), 2);
+  uv_close((uv_handle_t *)&p.udp, NULL);
+  ript_http_server *other = NULL;
+  char cert[128], key[128];
+  cert_path(cert, sizeof(cert), certdir, "server.pem");
+  cert_path(key, sizeof(key), certdir, "server-key.pem");
+  ript_http_server_config cfg = {.address = "127.0.0.1",
+                                 .cert_file = cert,
+                                 .key_file = key,
+                                 .stateless_reset_key = reset_key_a,
+                                 .stateless_reset_key_len = 31};
+  ript_http_server_callbacks cbs = {.on_request = srv_on_request};
+  assert_int_equal(ript_http_server_new(&other, &t.loop, &cfg, &cbs, &t),
+                   RIPT_ERR_INVALID_ARGUMENT);
   t_teardown(&t);
 }
 
@@ -1474,6 +1630,9 @@ int main(void) {
       cmocka_unit_test(test_nobody_listening),
       cmocka_unit_test(test_listener_errors),
       cmocka_unit_test(test_version_negotiation),
+      cmocka_unit_test(test_stateless_reset),
+      cmocka_unit_test(test_stateless_reset_other_key),
+      cmocka_unit_test(test_stateless_reset_wire),
       cmocka_unit_test(test_interop_gtlsclient),
       cmocka_unit_test(test_interop_gtlsserver),
   };
