@@ -91,9 +91,12 @@ typedef enum ript_media_role {
  * |sink|, with the payload types the sender may use on it (the main codec's
  * and the auxiliary ones, e.g. telephone-event). |initial_sequence| is the
  * sequence number of the stream's first chunk; it matters only for streams
- * this side sends. Choose it at random below 2^62 (the core reads no
- * randomness): sequence numbers are never reused under a key, so a session
- * that restarts with the same key must not start where it started before.
+ * this side sends. Keep it below 2^62 and past any number an earlier
+ * session of the call sent (the core reads no randomness): sequence
+ * numbers are never reused under a key, so a session that restarts with
+ * the same key must not start where it started before. A random start
+ * does it; so does one that grows faster than any session sends
+ * (docs/PROTOCOL.md decision 83).
  */
 typedef struct ript_media_stream {
   uint8_t source; /* 1..255 */
