@@ -498,7 +498,10 @@ void riptd_live_take(riptd_live *live, ript_http_exchange *ex,
   riptd_call_take(lc->call, ex, type, NULL, 0, 0, live_now(live));
 }
 
-size_t riptd_live_migrate(riptd_live *live) {
+/* Applies |fn| to every call running here, which it may end, and adds up
+ * what it returns. */
+static size_t live_each_call(riptd_live *live,
+                             int (*fn)(riptd_call *, int64_t)) {
   size_t n = 0;
   int64_t now = live_now(live);
   for (ript_map_node *node = ript_map_first(&live->calls), *next; node;
@@ -506,9 +509,13 @@ size_t riptd_live_migrate(riptd_live *live) {
     next = ript_map_next(&live->calls, node);
     live_call *lc = RIPT_MAP_ENTRY(node, live_call, node);
     if (lc->call)
-      n += (size_t)riptd_call_migrate(lc->call, now);
+      n += (size_t)fn(lc->call, now);
   }
   return n;
+}
+
+size_t riptd_live_migrate(riptd_live *live) {
+  return live_each_call(live, riptd_call_migrate);
 }
 
 /* ---- life ---- */
@@ -584,6 +591,12 @@ static void live_recorded(riptd_action_env *env) {
     live_close_check(live);
 }
 
+/* Ends a call for the shutdown; done, it forgets it. */
+static int live_shutdown_call(riptd_call *call, int64_t now) {
+  riptd_call_shutdown(call, now);
+  return 0;
+}
+
 void riptd_live_close(riptd_live *live, void (*on_closed)(void *),
                       void *user_data) {
   live->closing = 1;
@@ -591,13 +604,6 @@ void riptd_live_close(riptd_live *live, void (*on_closed)(void *),
   live->on_closed_data = user_data;
   live->app->on_call = NULL;
   live->app->on_renegotiate = NULL;
-  int64_t now = live_now(live);
-  for (ript_map_node *node = ript_map_first(&live->calls), *next; node;
-       node = next) {
-    next = ript_map_next(&live->calls, node);
-    live_call *lc = RIPT_MAP_ENTRY(node, live_call, node);
-    if (lc->call)
-      riptd_call_shutdown(lc->call, now); /* done: forgets it */
-  }
+  live_each_call(live, live_shutdown_call);
   live_close_check(live);
 }
