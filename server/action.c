@@ -188,7 +188,7 @@ static void action_del(riptd_action *a) {
   if (!a)
     return;
   action_finish(a, 1, a->last_now);
-  ript_mem_free(a->ctx.env->pool, a);
+  ript_mem_free(a->ctx.env->mem, a);
 }
 
 /* ---- the table ---- */
@@ -226,7 +226,7 @@ static int action_start(riptd_action **paction, const riptd_action_ctx *ctx,
   if (!paction || !ctx || !ctx->route || !ctx->env ||
       (unsigned)ctx->route->action >= ACTION_KINDS)
     return RIPT_ERR_INVALID_ARGUMENT;
-  riptd_action *a = ript_mem_calloc(ctx->env->pool, 1, sizeof(*a));
+  riptd_action *a = ript_mem_calloc(ctx->env->mem, 1, sizeof(*a));
   if (!a)
     return RIPT_ERR_NOMEM;
   a->def = action_table[ctx->route->action].def;
@@ -244,7 +244,8 @@ int riptd_action_env_init(riptd_action_env *env, uv_loop_t *loop,
                           const ript_mem *pool, int64_t ring_timeout_ms) {
   memset(env, 0, sizeof(*env));
   env->loop = loop;
-  env->pool = pool ? pool : ript_mem_default();
+  env->mem = ript_mem_default();
+  env->pool = pool ? pool : env->mem;
   env->ring_timeout_ms = ring_timeout_ms;
   env->pcm_cap = ACTION_PCM_SAMPLES;
   env->pcm_a = malloc(ACTION_PCM_SAMPLES * sizeof(int16_t));

@@ -85,8 +85,13 @@ typedef struct riptd_action_host {
  * once every action is freed and recordings_open is 0. */
 struct riptd_action_env {
   uv_loop_t *loop;            /* for recorder.c's file operations only */
-  const ript_mem *pool;       /* every allocation of the actions and their
-                                 recordings (small blocks reused) */
+  const ript_mem *mem;        /* what lives as long as a call: the actions,
+                                 their codecs, buffers and recordings */
+  const ript_mem *pool;       /* what comes and goes with each frame: the
+                                 playout buffers (blocks reused). Only
+                                 they: a pool rounds a block up to a power
+                                 of two, which a call's larger objects
+                                 would pay for their whole life. */
   int16_t *pcm_a, *pcm_b;     /* scratch PCM, |pcm_cap| samples each */
   size_t pcm_cap;
   int64_t ring_timeout_ms;    /* noanswer rings this long */
@@ -100,7 +105,8 @@ struct riptd_action_env {
   void *data;                 /* the owner's, for |recorded| */
 };
 
-/* Fills |env| for |loop|, allocating with |pool| (NULL: the default) and
+/* Fills |env| for |loop|, allocating per-frame blocks with |pool| (NULL:
+ * the default allocator, as for everything else) and
  * ringing |ring_timeout_ms| for noanswer (recorded and data NULL: set them
  * after). Returns 0 or RIPT_ERR_NOMEM (nothing to free). */
 int riptd_action_env_init(riptd_action_env *env, uv_loop_t *loop,

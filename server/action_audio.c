@@ -19,7 +19,7 @@ void riptd_audio_free(riptd_audio *au) {
   ript_audio_decoder_del(au->dec);
   ript_jitter_del(au->jb);
   ript_resampler_del(au->rs_in);
-  ript_mem_free(au->ctx->env->pool, au->fifo);
+  ript_mem_free(au->ctx->env->mem, au->fifo);
   riptd_audio_init(au, au->ctx);
 }
 
@@ -27,16 +27,16 @@ int riptd_audio_encoder(riptd_audio *au) {
   const ript_audio_stream *tx = au->ctx->tx;
   if (!tx->codec)
     return RIPT_ERR_RANGE;
-  return ript_audio_encoder_new(&au->enc, &tx->cfg, au->ctx->env->pool);
+  return ript_audio_encoder_new(&au->enc, &tx->cfg, au->ctx->env->mem);
 }
 
 int riptd_audio_decoder(riptd_audio *au) {
   const ript_audio_stream *rx = au->ctx->rx;
-  const ript_mem *mem = au->ctx->env->pool;
+  const riptd_action_env *env = au->ctx->env;
   if (!rx->codec)
     return RIPT_ERR_RANGE;
-  int rv = ript_audio_decoder_new(&au->dec, &rx->cfg, mem);
-  if (rv == 0 && (rv = ript_jitter_new(&au->jb, NULL, mem)) != 0) {
+  int rv = ript_audio_decoder_new(&au->dec, &rx->cfg, env->mem);
+  if (rv == 0 && (rv = ript_jitter_new(&au->jb, NULL, env->pool)) != 0) {
     ript_audio_decoder_del(au->dec);
     au->dec = NULL;
   }
@@ -46,11 +46,11 @@ int riptd_audio_decoder(riptd_audio *au) {
 int riptd_audio_resampler(riptd_audio *au, uint32_t rate, unsigned channels) {
   const ript_audio_format *d = ript_audio_decoder_format(au->dec);
   return ript_resampler_new(&au->rs_in, d->rate, d->channels, rate, channels,
-                            RIPT_RESAMPLER_QUALITY, au->ctx->env->pool);
+                            RIPT_RESAMPLER_QUALITY, au->ctx->env->mem);
 }
 
 int riptd_audio_fifo(riptd_audio *au, size_t samples) {
-  au->fifo = ript_mem_malloc(au->ctx->env->pool, samples * sizeof(int16_t));
+  au->fifo = ript_mem_malloc(au->ctx->env->mem, samples * sizeof(int16_t));
   au->fifo_cap = au->fifo ? samples : 0;
   return au->fifo ? 0 : RIPT_ERR_NOMEM;
 }

@@ -48,7 +48,7 @@ struct member {
 };
 
 static const ript_mem *room_mem(const member *m) {
-  return m->au.ctx->env->pool;
+  return m->au.ctx->env->mem;
 }
 
 /* ---- rooms ---- */
@@ -58,12 +58,12 @@ static room *room_find(riptd_action_env *env, const riptd_action_ctx *ctx,
   for (room *r = env->rooms; r; r = r->next)
     if (strcmp(r->tg, ctx->tg) == 0 && strcmp(r->to, ctx->to) == 0)
       return r;
-  room *r = ript_mem_calloc(env->pool, 1, sizeof(*r));
-  if (!r || !(r->tg = ript_mem_strdup(env->pool, ctx->tg)) ||
-      !(r->to = ript_mem_strdup(env->pool, ctx->to))) {
+  room *r = ript_mem_calloc(env->mem, 1, sizeof(*r));
+  if (!r || !(r->tg = ript_mem_strdup(env->mem, ctx->tg)) ||
+      !(r->to = ript_mem_strdup(env->mem, ctx->to))) {
     if (r)
-      ript_mem_free(env->pool, r->tg);
-    ript_mem_free(env->pool, r);
+      ript_mem_free(env->mem, r->tg);
+    ript_mem_free(env->mem, r);
     return NULL;
   }
   r->start = now;
@@ -81,10 +81,10 @@ static void room_free(riptd_action_env *env, room *r) {
       p = p->next;
     p->next = r->next;
   }
-  ript_mem_free(env->pool, r->tg);
-  ript_mem_free(env->pool, r->to);
-  ript_mem_free(env->pool, r->cur);
-  ript_mem_free(env->pool, r);
+  ript_mem_free(env->mem, r->tg);
+  ript_mem_free(env->mem, r->to);
+  ript_mem_free(env->mem, r->cur);
+  ript_mem_free(env->mem, r);
 }
 
 static void room_sink(void *data, const int16_t *pcm, size_t frames,
@@ -176,7 +176,7 @@ static int member_join(member *m, int64_t now) {
   room *r = room_find(env, m->au.ctx, now);
   if (!r)
     return RIPT_ERR_NOMEM;
-  int16_t *cur = ript_mem_realloc(env->pool, r->cur, (r->nmembers + 1) *
+  int16_t *cur = ript_mem_realloc(env->mem, r->cur, (r->nmembers + 1) *
                                                        ROOM_FRAME *
                                                        sizeof(int16_t));
   if (!cur) {
@@ -219,7 +219,7 @@ static void member_free(member *m) {
 static int room_start(void **pmedia, const riptd_action_ctx *ctx,
                       int64_t since, int64_t now) {
   (void)since;
-  member *m = ript_mem_calloc(ctx->env->pool, 1, sizeof(*m));
+  member *m = ript_mem_calloc(ctx->env->mem, 1, sizeof(*m));
   if (!m)
     return RIPT_ERR_NOMEM;
   riptd_audio_init(&m->au, ctx);

@@ -26,13 +26,13 @@ typedef struct echo {
 
 static void echo_free(echo *e) {
   riptd_audio_free(&e->au);
-  ript_mem_free(e->au.ctx->env->pool, e);
+  ript_mem_free(e->au.ctx->env->mem, e);
 }
 
 static int echo_start(void **pmedia, const riptd_action_ctx *ctx,
                       int64_t since, int64_t now) {
   (void)since, (void)now;
-  echo *e = ript_mem_calloc(ctx->env->pool, 1, sizeof(*e));
+  echo *e = ript_mem_calloc(ctx->env->mem, 1, sizeof(*e));
   if (!e)
     return RIPT_ERR_NOMEM;
   riptd_audio_init(&e->au, ctx);

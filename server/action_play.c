@@ -87,7 +87,7 @@ static const play_wav *play_wav_get(riptd_action_env *env, const char *file,
     if (w->rate == rate && w->channels == channels &&
         strcmp(w->file, file) == 0)
       return w;
-  play_wav *w = play_wav_load(env->pool, file, rate, channels);
+  play_wav *w = play_wav_load(env->mem, file, rate, channels);
   if (w) {
     w->next = env->wavs;
     env->wavs = w;
@@ -99,7 +99,7 @@ static void play_env_free(riptd_action_env *env) {
   while (env->wavs) {
     play_wav *w = env->wavs;
     env->wavs = w->next;
-    play_wav_free(env->pool, w);
+    play_wav_free(env->mem, w);
   }
 }
 
@@ -107,13 +107,13 @@ static void play_env_free(riptd_action_env *env) {
 
 static void play_free(play *p) {
   riptd_audio_free(&p->au);
-  ript_mem_free(p->au.ctx->env->pool, p);
+  ript_mem_free(p->au.ctx->env->mem, p);
 }
 
 /* The file goes on where the time since |since| puts it. */
 static int play_start(void **pmedia, const riptd_action_ctx *ctx,
                       int64_t since, int64_t now) {
-  play *p = ript_mem_calloc(ctx->env->pool, 1, sizeof(*p));
+  play *p = ript_mem_calloc(ctx->env->mem, 1, sizeof(*p));
   if (!p)
     return RIPT_ERR_NOMEM;
   riptd_audio_init(&p->au, ctx);

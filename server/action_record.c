@@ -25,7 +25,7 @@ typedef struct record {
 
 static void record_free(record *r) {
   riptd_audio_free(&r->au);
-  ript_mem_free(r->au.ctx->env->pool, r);
+  ript_mem_free(r->au.ctx->env->mem, r);
 }
 
 static void record_say(const riptd_action_ctx *ctx, int rv) {
@@ -47,7 +47,7 @@ static void record_done(void *data) {
 static int record_start(void **pmedia, const riptd_action_ctx *ctx,
                         int64_t since, int64_t now) {
   riptd_action_env *env = ctx->env;
-  record *r = ript_mem_calloc(env->pool, 1, sizeof(*r));
+  record *r = ript_mem_calloc(env->mem, 1, sizeof(*r));
   if (!r)
     return RIPT_ERR_NOMEM;
   riptd_audio_init(&r->au, ctx);
@@ -56,7 +56,7 @@ static int record_start(void **pmedia, const riptd_action_ctx *ctx,
     const ript_audio_format *d = ript_audio_decoder_format(r->au.dec);
     r->rate = d->rate;
     r->channels = d->channels;
-    riptd_recorder_config cfg = {env->loop, env->pool, ctx->route->file,
+    riptd_recorder_config cfg = {env->loop, env->mem, ctx->route->file,
                                  ctx->uuid, r->rate, r->channels,
                                  now - since, record_done, env};
     rv = riptd_recorder_open(&r->rec, &cfg);
