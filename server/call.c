@@ -106,7 +106,7 @@ static void call_on_written(void *data, int rv, const riptd_call_rec *cur) {
     call_destroy(c);
     return;
   }
-  c->host.schedule(c->host.data, c);
+  riptd_call_schedule(c);
 }
 
 /* Writes the record with compare-and-set; one write at a time, the last
@@ -147,7 +147,7 @@ static void call_finish(riptd_call *c, int64_t now) {
   call_end_action(c, now);
   call_write(c, now);
   c->linger_until = c->terminal_seen ? now : now + RIPTD_CALL_BUFFER_MS;
-  c->host.schedule(c->host.data, c);
+  riptd_call_schedule(c);
 }
 
 /* Another node took the call over (its lease here had run out): the
@@ -212,7 +212,7 @@ int riptd_call_event(riptd_call *c, ript_event_type type, const char *reason,
 void riptd_call_flush(riptd_call *c, int64_t now) {
   riptd_call_pump_media(c, now);
   riptd_call_pump_events(c, now);
-  c->host.schedule(c->host.data, c);
+  riptd_call_schedule(c);
 }
 
 void riptd_call_signaling_changed(riptd_call *c, int64_t now) {
@@ -222,7 +222,7 @@ void riptd_call_signaling_changed(riptd_call *c, int64_t now) {
   else if (c->lonely_since < 0)
     c->lonely_since = now;
   ript_conv_set_signal(c->conv, n[RIPTD_BYWAY_EVENTS_GET] > 0, now);
-  c->host.schedule(c->host.data, c);
+  riptd_call_schedule(c);
 }
 
 /* ---- the action's host ---- */
@@ -248,10 +248,7 @@ static int call_host_forward(void *data, const uint8_t *chunk, size_t len,
   return rv;
 }
 
-static void call_host_schedule(void *data) {
-  riptd_call *c = data;
-  c->host.schedule(c->host.data, c);
-}
+static void call_host_schedule(void *data) { riptd_call_schedule(data); }
 
 riptd_action_host riptd_call_action_host(riptd_call *c) {
   riptd_action_host h = {c, call_host_event, call_host_send,
@@ -286,9 +283,12 @@ static void call_check_lonely(riptd_call *c, int64_t now) {
   riptd_call_event(c, RIPT_EVENT_END, reason, now);
 }
 
-void riptd_call_run(riptd_call *c, int64_t now) {
-  if (c->done)
-    return;
+void riptd_call_schedule(riptd_call *c) {
+  if (!c->busy)
+    c->host.schedule(c->host.data, c);
+}
+
+static void call_run(riptd_call *c, int64_t now) {
   if (!c->writing && c->write_at <= now)
     call_write(c, now);
   if (call_ended(c)) {
@@ -303,7 +303,15 @@ void riptd_call_run(riptd_call *c, int64_t now) {
     ript_conv_check(c->conv, now);
     riptd_call_flush(c, now);
   }
-  c->host.schedule(c->host.data, c);
+}
+
+void riptd_call_run(riptd_call *c, int64_t now) {
+  if (c->done)
+    return;
+  ++c->busy;
+  call_run(c, now);
+  --c->busy;
+  riptd_call_schedule(c);
 }
 
 /* ---- the API ---- */
@@ -339,7 +347,7 @@ void riptd_call_take(riptd_call *c, ript_http_exchange *ex,
     riptd_call_take_events(c, ex, type, body, len, ended, now);
   else
     riptd_call_take_media(c, ex, type, body, len, ended, now);
-  c->host.schedule(c->host.data, c);
+  riptd_call_schedule(c);
 }
 
 void riptd_call_shutdown(riptd_call *c, int64_t now) {

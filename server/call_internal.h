@@ -52,6 +52,9 @@ struct riptd_call {
   int write_again;       /* the call changed while it was */
   int64_t write_at;      /* the next write (lease renewal, a retry) */
   int freeing;           /* riptd_call_free ran; the write finishes it */
+  /* Inside a timer run or an arrival, which ask for the timer once, at
+   * the end, instead of at every step. */
+  unsigned busy;
 };
 
 /* The clock for callbacks that come with no time. */
@@ -62,6 +65,10 @@ int64_t riptd_call_now(const riptd_call *c);
  * state refused it. */
 int riptd_call_event(riptd_call *c, ript_event_type type, const char *reason,
                      int64_t now);
+
+/* Has the host arm the call's timer for its deadline, unless the call is
+ * busy and will when it is done. */
+void riptd_call_schedule(riptd_call *c);
 
 /* Writes what the conversation has to say now: media on the carriers,
  * then events on the reverse signaling byways. */

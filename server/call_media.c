@@ -200,8 +200,11 @@ static void media_on_datagram(void *data, riptd_byway *bw, uint8_t *body,
   riptd_call *c = data;
   int64_t now = riptd_call_now(c);
   (void)bw;
+  ++c->busy;
   ript_conv_receive(c->conv, body, len, now, media_on_frame, c);
   riptd_call_flush(c, now);
+  --c->busy;
+  riptd_call_schedule(c);
 }
 
 /* §9.11.4: the chunks of a forward byway go into the conversation; the
@@ -225,7 +228,7 @@ static void media_lost(void *data, riptd_byway *bw) {
   int64_t now = riptd_call_now(c);
   (void)bw;
   riptd_call_media_path(c, now);
-  c->host.schedule(c->host.data, c);
+  riptd_call_schedule(c);
 }
 
 /* ---- taking media byways ---- */

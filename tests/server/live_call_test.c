@@ -51,6 +51,7 @@ static char uuid[RIPT_URI_UUID_LEN + 1], call_path[128], call_uri[160];
 static struct {
   riptd_call *call;
   int done, freed;
+  int scheduled; /* times it asked for its timer */
 } host_seen;
 
 /* ---- the fixture: a configuration, an app, the env of the calls ---- */
@@ -191,6 +192,7 @@ static int group_teardown(void **state) {
 
 static void host_schedule(void *data, riptd_call *call) {
   (void)data, (void)call;
+  ++host_seen.scheduled;
 }
 
 static void host_done(void *data, riptd_call *call) {
@@ -838,6 +840,19 @@ static void test_media_datagrams(void **state) {
   assert_true(frames_got >= 40); /* the echo, after its playout delay */
   ript_media_get_stats(m, &st);
   assert_true(st.acks_received >= 50);
+  /* A timer run that sends a frame, and an arrival, each ask for the
+   * timer once, at their end: its deadline is worked out once. */
+  client_send(call, m, 0, s, 5);
+  host_seen.scheduled = 0;
+  size_t sent = s->ndatagrams;
+  t_now = riptd_call_deadline(call);
+  riptd_call_run(call, t_now);
+  assert_true(s->ndatagrams > sent);
+  assert_int_equal(host_seen.scheduled, 1);
+  ript_buf_reset(&b);
+  client_chunk(m, 0, &b);
+  fake_send_datagram(s, b.data, b.len);
+  assert_int_equal(host_seen.scheduled, 2);
   ript_buf_free(&b);
   ript_media_session_del(m);
   finish_call(call);
