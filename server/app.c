@@ -332,9 +332,10 @@ int riptd_app_set_port(riptd_app *app, uint16_t port) {
 }
 
 int riptd_app_tg_uri(const riptd_app *app, const char *tg, const char *rest,
-                     ript_buf *out) {
-  return ript_buf_printf(out, "%s/providertgs/%s%s%s", app->root, tg,
-                         rest ? "/" : "", rest ? rest : "");
+                     const char *id, ript_buf *out) {
+  return ript_buf_printf(out, "%s/providertgs/%s%s%s%s%s", app->root, tg,
+                         rest ? "/" : "", rest ? rest : "", id ? "/" : "",
+                         id ? id : "");
 }
 
 int riptd_app_random(void *out, size_t len) {

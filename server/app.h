@@ -83,9 +83,10 @@ void riptd_app_del(riptd_app *app);
  */
 int riptd_app_set_port(riptd_app *app, uint16_t port);
 
-/* Appends "{root}/providertgs/TG" and, when |rest| is not NULL, "/REST". */
+/* Appends "{root}/providertgs/TG", then "/REST" when |rest| is not NULL,
+ * then "/ID" when |id| is not NULL: a TG, a collection of it, one item. */
 int riptd_app_tg_uri(const riptd_app *app, const char *tg, const char *rest,
-                     ript_buf *out);
+                     const char *id, ript_buf *out);
 
 /* Fills |out| with |len| random bytes (GnuTLS). Returns 0 or
  * RIPT_ERR_CRYPTO. */

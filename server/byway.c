@@ -26,18 +26,8 @@ struct riptd_byway {
 
 /* ---- lists ---- */
 
-void riptd_byway_attach(riptd_byways *lists, riptd_byway *bw) {
-  riptd_byway_detach(bw);
-  bw->lists = lists;
-  bw->prev = NULL;
-  bw->next = lists->head[bw->type];
-  if (bw->next)
-    bw->next->prev = bw;
-  lists->head[bw->type] = bw;
-  ++lists->count[bw->type];
-}
-
-void riptd_byway_detach(riptd_byway *bw) {
+/* Takes |bw| off its list, if it is on one. */
+static void byway_detach(riptd_byway *bw) {
   riptd_byways *l = bw->lists;
   if (!l)
     return;
@@ -52,16 +42,23 @@ void riptd_byway_detach(riptd_byway *bw) {
   --l->count[bw->type];
 }
 
+void riptd_byway_attach(riptd_byways *lists, riptd_byway *bw) {
+  byway_detach(bw);
+  bw->lists = lists;
+  bw->prev = NULL;
+  bw->next = lists->head[bw->type];
+  if (bw->next)
+    bw->next->prev = bw;
+  lists->head[bw->type] = bw;
+  ++lists->count[bw->type];
+}
+
 int riptd_byway_attached(const riptd_byway *bw) { return bw->lists != NULL; }
 
 riptd_byway *riptd_byway_next(const riptd_byway *bw) { return bw->next; }
 
 riptd_byway_type riptd_byway_type_of(const riptd_byway *bw) {
   return bw->type;
-}
-
-ript_http_exchange *riptd_byway_exchange(const riptd_byway *bw) {
-  return bw->ex;
 }
 
 int riptd_byway_is_open(const riptd_byway *bw) { return !bw->answered; }
@@ -80,52 +77,52 @@ int riptd_byway_call_uri(const riptd_byway *bw, char *out, size_t len) {
 
 /* ---- answering ---- */
 
-void riptd_byway_answer(riptd_byway *bw, int status, const char *ctype,
-                        const void *body, size_t len) {
-  riptd_byway_detach(bw);
+/* The whole answer: |body| of type |ctype| (NULL: none), and the header
+ * field |hname| when not NULL. */
+static void byway_send(riptd_byway *bw, int status, const char *ctype,
+                       const char *hname, const char *hvalue,
+                       const void *body, size_t len) {
+  byway_detach(bw);
   if (bw->answered)
     return;
   bw->answered = 1;
   char length[24];
-  ript_http_header h[3] = {{"content-length", length},
-                           {"content-type", ctype}};
   snprintf(length, sizeof(length), "%zu", len);
-  if (ript_http_exchange_respond(bw->ex, status, h, ctype ? 2 : 1,
+  ript_http_header h[3] = {{"content-length", length}};
+  size_t n = 1;
+  if (ctype)
+    h[n++] = (ript_http_header){"content-type", ctype};
+  if (hname)
+    h[n++] = (ript_http_header){hname, hvalue};
+  if (ript_http_exchange_respond(bw->ex, status, h, n,
                                  len ? RIPT_HTTP_FLAG_NONE
-                                     : RIPT_HTTP_FLAG_END) != 0 ||
-      !len)
-    return;
-  if (ript_http_exchange_write(bw->ex, body, len) != 0)
+                                     : RIPT_HTTP_FLAG_END) != 0)
     ript_http_exchange_reset(bw->ex);
-  else
+  else if (len && ript_http_exchange_write(bw->ex, body, len) != 0)
+    ript_http_exchange_reset(bw->ex);
+  else if (len)
     ript_http_exchange_end(bw->ex);
+}
+
+void riptd_byway_answer(riptd_byway *bw, int status, const char *ctype,
+                        const void *body, size_t len) {
+  byway_send(bw, status, ctype, NULL, NULL, body, len);
 }
 
 static void byway_error_v(riptd_byway *bw, int status, const char *error,
                           const char *hname, const char *hvalue,
                           const char *fmt, va_list ap) {
-  riptd_byway_detach(bw);
-  if (bw->answered)
-    return;
-  ript_buf body;
-  ript_buf_init(&body, NULL);
-  if (riptd_error_body(&body, status, error, fmt, ap) != 0) {
-    ript_buf_free(&body);
-    riptd_byway_answer(bw, 500, NULL, NULL, 0);
+  if (bw->answered) {
+    byway_detach(bw);
     return;
   }
-  bw->answered = 1;
-  char length[24];
-  snprintf(length, sizeof(length), "%zu", body.len);
-  ript_http_header h[3] = {{"content-length", length},
-                           {"content-type", "application/json"},
-                           {hname, hvalue}};
-  if (ript_http_exchange_respond(bw->ex, status, h, hname ? 3 : 2,
-                                 RIPT_HTTP_FLAG_NONE) == 0 &&
-      ript_http_exchange_write(bw->ex, body.data, body.len) == 0)
-    ript_http_exchange_end(bw->ex);
+  ript_buf body;
+  ript_buf_init(&body, NULL);
+  if (riptd_error_body(&body, status, error, fmt, ap) == 0)
+    byway_send(bw, status, "application/json", hname, hvalue, body.data,
+               body.len);
   else
-    ript_http_exchange_reset(bw->ex);
+    byway_send(bw, 500, NULL, NULL, NULL, NULL, 0);
   ript_buf_free(&body);
 }
 
@@ -139,7 +136,7 @@ void riptd_byway_error(riptd_byway *bw, int status, const char *error,
 }
 
 void riptd_byway_end(riptd_byway *bw) {
-  riptd_byway_detach(bw);
+  byway_detach(bw);
   if (bw->answered)
     return;
   bw->answered = 1;
@@ -147,7 +144,7 @@ void riptd_byway_end(riptd_byway *bw) {
 }
 
 void riptd_byway_reset(riptd_byway *bw) {
-  riptd_byway_detach(bw);
+  byway_detach(bw);
   if (bw->answered)
     return;
   bw->answered = 1;
@@ -155,7 +152,7 @@ void riptd_byway_reset(riptd_byway *bw) {
 }
 
 void riptd_byway_give_up(riptd_byway *bw) {
-  riptd_byway_detach(bw);
+  byway_detach(bw);
   bw->answered = 1;
 }
 
@@ -210,7 +207,7 @@ static void byway_on_close(ript_http_exchange *ex, int error,
   riptd_byway *bw = user_data;
   (void)ex, (void)error;
   if (bw->lists) {
-    riptd_byway_detach(bw);
+    byway_detach(bw);
     bw->answered = 1;
     if (bw->owner.lost)
       bw->owner.lost(bw->owner.data, bw);

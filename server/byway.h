@@ -90,7 +90,6 @@ void riptd_byway_feed(riptd_byway *bw, const uint8_t *body, size_t len,
                       int ended);
 
 riptd_byway_type riptd_byway_type_of(const riptd_byway *bw);
-ript_http_exchange *riptd_byway_exchange(const riptd_byway *bw);
 /* Nonzero while the byway may still be answered, written or ended. */
 int riptd_byway_is_open(const riptd_byway *bw);
 /* The call URI the request named: https://AUTHORITY/PATH without the
@@ -102,8 +101,6 @@ int riptd_byway_call_uri(const riptd_byway *bw, char *out, size_t len);
 
 /* Puts |bw| first on |lists|' list of its type. */
 void riptd_byway_attach(riptd_byways *lists, riptd_byway *bw);
-/* Takes |bw| off its list, if it is on one. */
-void riptd_byway_detach(riptd_byway *bw);
 /* Whether |bw| is on a list. */
 int riptd_byway_attached(const riptd_byway *bw);
 /* The byway after |bw| on its list, or NULL. */

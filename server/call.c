@@ -6,14 +6,9 @@
 #include <string.h>
 
 #include "call_internal.h"
-#include "ript/call.h"
 
 int64_t riptd_call_now(const riptd_call *c) {
   return c->env->now(c->env->clock);
-}
-
-static int call_ended(const riptd_call *c) {
-  return ript_call_state_is_terminal(c->state);
 }
 
 static const riptd_config *call_cfg(const riptd_call *c) {
@@ -38,15 +33,12 @@ static void call_destroy(riptd_call *c);
  * more than the time an ended call is kept (decision 10). */
 static void call_rec_refresh(riptd_call *c, int64_t now) {
   riptd_call_rec *r = &c->rec;
-  const riptd_store *s = call_store(c);
   int64_t keep = call_cfg(c)->ended_call_keep_ms;
-  r->state = c->state;
-  if (call_ended(c)) {
-    r->lease_until_ms = c->ended_at;
-    r->expires_ms = c->ended_at + keep;
+  if (riptd_call_ended(c)) {
+    r->lease_until_ms = r->state_ms;
+    r->expires_ms = r->state_ms + keep;
   } else {
-    r->lease_until_ms = now + s->cfg.lease_ms;
-    r->expires_ms = r->lease_until_ms + s->cfg.orphan_grace_ms + keep;
+    riptd_call_rec_renew(r, &call_store(c)->cfg, keep, now);
   }
 }
 
@@ -75,7 +67,7 @@ static void call_on_written(void *data, int rv, const riptd_call_rec *cur) {
   c->writing = 0;
   if (rv == 0) {
     c->rec.version = cur->version;
-    c->write_at = call_ended(c) ? INT64_MAX
+    c->write_at = riptd_call_ended(c) ? INT64_MAX
                                 : now + call_store(c)->cfg.lease_ms / 3;
   } else if (rv == RIPTD_STORE_CONFLICT &&
              (!cur->owner ||
@@ -124,6 +116,18 @@ static void call_write(riptd_call *c, int64_t now) {
 
 /* ---- the end ---- */
 
+static void call_reset_byways(riptd_call *c) {
+  for (int t = 0; t < RIPTD_BYWAY_TYPES; ++t)
+    while (c->byways.head[t])
+      riptd_byway_reset(c->byways.head[t]);
+}
+
+void riptd_call_refuse_ended(const riptd_call *c, riptd_byway *bw) {
+  riptd_byway_error(bw, 404, "not-found", NULL, NULL,
+                    "call %s has ended (state %s)", c->uuid,
+                    ript_call_state_name(c->rec.state));
+}
+
 static void call_done(riptd_call *c) {
   if (c->done)
     return;
@@ -167,9 +171,7 @@ static void call_give_up(riptd_call *c, const riptd_call_rec *current,
     riptd_call_pump_events(c, now);
   }
   riptd_call_close_events(c);
-  for (int t = 0; t < RIPTD_BYWAY_TYPES; ++t)
-    while (c->byways.head[t])
-      riptd_byway_reset(c->byways.head[t]);
+  call_reset_byways(c);
   if (c->action && !c->action_ended) {
     c->action_ended = 1;
     c->action_ops->release(c->action, now);
@@ -183,8 +185,8 @@ static void call_give_up(riptd_call *c, const riptd_call_rec *current,
 int riptd_call_event(riptd_call *c, ript_event_type type, const char *reason,
                      int64_t now) {
   ript_call_state next;
-  if (call_ended(c) ||
-      ript_call_apply(c->state, type, RIPT_EVENT_DIR_S2C, &next) != 0)
+  if (riptd_call_ended(c) ||
+      ript_call_apply(c->rec.state, type, RIPT_EVENT_DIR_S2C, &next) != 0)
     return 0;
   ript_event ev;
   ript_event_prepare(&ev, type, RIPT_EVENT_DIR_S2C, now, c->uri);
@@ -196,10 +198,8 @@ int riptd_call_event(riptd_call *c, ript_event_type type, const char *reason,
               c->uuid);
     free(c->rec.state_reason);
     c->rec.state_reason = copy;
-    c->rec.state_ms = now;
-    c->state = next;
-    if (ript_call_state_is_terminal(next))
-      c->ended_at = now; /* the record's expiry counts from it */
+    c->rec.state_ms = now; /* an ended call's expiry counts from it */
+    c->rec.state = next;
     call_write(c, now);
   }
   ript_conv_send_event(c->conv, &ev, now);
@@ -250,7 +250,7 @@ static int call_host_forward(void *data, const uint8_t *chunk, size_t len,
 
 static void call_host_schedule(void *data) { riptd_call_schedule(data); }
 
-riptd_action_host riptd_call_action_host(riptd_call *c) {
+static riptd_action_host call_action_host(riptd_call *c) {
   riptd_action_host h = {c, call_host_event, call_host_send,
                          call_host_forward, call_host_schedule};
   return h;
@@ -262,7 +262,7 @@ int64_t riptd_call_deadline(const riptd_call *c) {
   if (c->done)
     return INT64_MAX;
   int64_t t = c->writing ? INT64_MAX : c->write_at;
-  if (call_ended(c))
+  if (riptd_call_ended(c))
     return call_min(t, c->linger_until);
   t = call_min(t, ript_conv_next_deadline(c->conv));
   if (c->action)
@@ -291,15 +291,15 @@ void riptd_call_schedule(riptd_call *c) {
 static void call_run(riptd_call *c, int64_t now) {
   if (!c->writing && c->write_at <= now)
     call_write(c, now);
-  if (call_ended(c)) {
+  if (riptd_call_ended(c)) {
     if (c->linger_until <= now)
       call_done(c);
     return;
   }
   call_check_lonely(c, now);
-  if (!call_ended(c))
+  if (!riptd_call_ended(c))
     c->action_ops->tick(c->action, now);
-  if (!call_ended(c)) {
+  if (!riptd_call_ended(c)) {
     ript_conv_check(c->conv, now);
     riptd_call_flush(c, now);
   }
@@ -317,7 +317,7 @@ void riptd_call_run(riptd_call *c, int64_t now) {
 /* ---- the API ---- */
 
 int riptd_call_migrate(riptd_call *c, int64_t now) {
-  if (call_ended(c) || !c->byways.head[RIPTD_BYWAY_EVENTS_GET] ||
+  if (riptd_call_ended(c) || !c->byways.head[RIPTD_BYWAY_EVENTS_GET] ||
       !riptd_call_event(c, RIPT_EVENT_MIGRATE, NULL, now))
     return 0;
   riptd_call_close_events(c);
@@ -328,7 +328,7 @@ int riptd_call_migrate(riptd_call *c, int64_t now) {
 
 int riptd_call_renegotiate(riptd_call *c, const riptd_call_rec *rec,
                            int64_t now) {
-  if (call_ended(c))
+  if (riptd_call_ended(c))
     return 0;
   int rv = riptd_call_media_setup(c, rec, now);
   if (rv == 0)
@@ -367,9 +367,7 @@ int riptd_call_belongs(const riptd_call *c, const char *customer,
 /* ---- life ---- */
 
 static void call_destroy(riptd_call *c) {
-  for (int t = 0; t < RIPTD_BYWAY_TYPES; ++t)
-    while (c->byways.head[t])
-      riptd_byway_reset(c->byways.head[t]);
+  call_reset_byways(c);
   if (c->action)
     c->action_ops->del(c->action);
   riptd_call_media_free(c);
@@ -394,7 +392,7 @@ void riptd_call_free(riptd_call *c) {
  * reason (decision 61). */
 static int call_announce(riptd_call *c) {
   ript_event ev;
-  int rv = ript_call_announce(c->state, c->uri, c->rec.state_ms, &ev);
+  int rv = ript_call_announce(c->rec.state, c->uri, c->rec.state_ms, &ev);
   ev.reason = c->rec.state_reason;
   return rv == 0 ? ript_conv_set_announcement(c->conv, &ev) : rv;
 }
@@ -405,7 +403,7 @@ static int call_start_action(riptd_call *c, int64_t now) {
     return RIPT_ERR_INVALID_ARGUMENT;
   riptd_action_ctx ctx;
   memset(&ctx, 0, sizeof(ctx));
-  ctx.host = riptd_call_action_host(c);
+  ctx.host = call_action_host(c);
   ctx.env = c->env->actions;
   ctx.route = c->route;
   ctx.uuid = c->uuid;
@@ -413,10 +411,10 @@ static int call_start_action(riptd_call *c, int64_t now) {
   ctx.to = c->rec.to;
   ctx.tx = &c->tx_audio;
   ctx.rx = &c->rx_audio;
-  ctx.state = c->state;
+  ctx.state = c->rec.state;
   ctx.state_ms = c->rec.state_ms;
   int rv = c->action_ops->start(&c->action, &ctx, now);
-  if (rv == 0 && call_ended(c))
+  if (rv == 0 && riptd_call_ended(c))
     call_end_action(c, now); /* it ended the call as it started */
   return rv;
 }
@@ -429,16 +427,13 @@ static int call_init(riptd_call *c, const riptd_call_rec *rec, int64_t now) {
   memcpy(c->uuid, rec->uuid, sizeof(c->uuid));
   ript_buf uri;
   ript_buf_init(&uri, NULL);
-  int rv = riptd_app_tg_uri(c->env->app, rec->tg, "calls", &uri);
-  if (rv == 0)
-    rv = ript_buf_printf(&uri, "/%s", rec->uuid);
+  int rv = riptd_app_tg_uri(c->env->app, rec->tg, "calls", rec->uuid, &uri);
   c->uri = (char *)uri.data;
   if (rv != 0)
     return rv;
   if ((rv = riptd_call_rec_copy(&c->rec, rec)) != 0)
     return rv;
-  c->state = rec->state;
-  c->ended_at = c->linger_until = INT64_MAX;
+  c->linger_until = INT64_MAX;
   c->lonely_since = now;
   c->write_at = now + call_store(c)->cfg.lease_ms / 3;
   if ((rv = riptd_call_media_setup(c, rec, now)) != 0 ||

@@ -9,6 +9,7 @@
 
 #include "call.h"
 #include "ript/audio.h"
+#include "ript/call.h"
 #include "ript/conversation.h"
 #include "ript/event.h"
 
@@ -27,10 +28,10 @@ struct riptd_call {
   char uuid[RIPT_URI_UUID_LEN + 1];
   char *uri;                /* the call URI as this node serves it */
   const riptd_route *route; /* into the configuration */
-  riptd_call_rec rec;       /* the record as last written (owned) */
-  /* state */
-  ript_call_state state;
-  int64_t ended_at;      /* when it terminated; INT64_MAX: going */
+  /* The record as this node keeps it (owned): its state, with the time
+   * and reason of the event that entered it, is the call's; written to
+   * the store with compare-and-set. */
+  riptd_call_rec rec;
   int terminal_seen;     /* the terminal event reached a reverse byway */
   int64_t lonely_since;  /* no signaling byway since; -1: one is open */
   int64_t linger_until;  /* ended: when host->done comes; INT64_MAX */
@@ -59,6 +60,13 @@ struct riptd_call {
 
 /* The clock for callbacks that come with no time. */
 int64_t riptd_call_now(const riptd_call *c);
+
+static inline int riptd_call_ended(const riptd_call *c) {
+  return ript_call_state_is_terminal(c->rec.state);
+}
+
+/* Answers the byway |bw| 404: the call has ended. */
+void riptd_call_refuse_ended(const riptd_call *c, riptd_byway *bw);
 
 /* Sends a server event (ript/call.h decides whether the state takes it);
  * a terminal one ends the call. Returns 1 when it went out, 0 when the
@@ -113,7 +121,5 @@ void riptd_call_migrate_media(riptd_call *c, int64_t now);
 void riptd_call_end_media(riptd_call *c);
 /* Frees the conversation and the key. */
 void riptd_call_media_free(riptd_call *c);
-/* The action's host (action.h) for |c|. */
-riptd_action_host riptd_call_action_host(riptd_call *c);
 
 #endif /* RIPTD_CALL_INTERNAL_H */

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "call_internal.h"
-#include "ript/call.h"
 
 static const char media_chunks_type[] = "application/ript-chunks";
 
@@ -174,7 +173,7 @@ static void media_pump_byways(riptd_call *c, int64_t now) {
 }
 
 void riptd_call_pump_media(riptd_call *c, int64_t now) {
-  if (c->migrating || ript_call_state_is_terminal(c->state))
+  if (c->migrating || riptd_call_ended(c))
     return;
   if (c->byways.head[RIPTD_BYWAY_SESSION])
     media_pump_datagrams(c, c->byways.head[RIPTD_BYWAY_SESSION], now);
@@ -264,10 +263,8 @@ void riptd_call_take_media(riptd_call *c, ript_http_exchange *ex,
   riptd_byway *bw = riptd_byway_new(ex, type, &owner, &c->env->limits);
   if (!bw || !riptd_byway_is_open(bw))
     return;
-  if (ript_call_state_is_terminal(c->state)) {
-    riptd_byway_error(bw, 404, "not-found", NULL, NULL,
-                      "call %s has ended (state %s)", c->uuid,
-                      ript_call_state_name(c->state));
+  if (riptd_call_ended(c)) {
+    riptd_call_refuse_ended(c, bw);
   } else if (type == RIPTD_BYWAY_MEDIA_PUT) {
     riptd_byway_attach(&c->byways, bw);
     riptd_byway_feed(bw, body, len, ended);
@@ -304,8 +301,6 @@ void riptd_call_end_media(riptd_call *c) {
                                           RIPTD_BYWAY_MEDIA_PUT};
   for (size_t i = 0; i < sizeof(held) / sizeof(held[0]); ++i)
     while (c->byways.head[held[i]])
-      riptd_byway_error(c->byways.head[held[i]], 404, "not-found", NULL,
-                        NULL, "call %s has ended (state %s)", c->uuid,
-                        ript_call_state_name(c->state));
+      riptd_call_refuse_ended(c, c->byways.head[held[i]]);
   media_end_sessions(c);
 }

@@ -6,11 +6,6 @@
 #include <string.h>
 
 #include "call_internal.h"
-#include "ript/call.h"
-
-static int signal_ended(const riptd_call *c) {
-  return ript_call_state_is_terminal(c->state);
-}
 
 /* Writes |ev| on the reverse byway |bw| (reset when its reader fell too
  * far behind). */
@@ -84,12 +79,12 @@ static int signal_on_event(void *data, riptd_byway *bw, const ript_event *ev) {
                       "the event names call %.200s, not this byway's call "
                       "%s",
                       ev->call, c->uri);
-  } else if (ript_call_apply(c->state, ev->type, RIPT_EVENT_DIR_C2S,
+  } else if (ript_call_apply(c->rec.state, ev->type, RIPT_EVENT_DIR_C2S,
                              &next) != 0) {
     riptd_byway_error(bw, 409, "illegal-event", NULL, NULL,
                       "%.64s from the client is not allowed in state %s",
                       ev->name ? ev->name : "this event",
-                      ript_call_state_name(c->state));
+                      ript_call_state_name(c->rec.state));
   } else if (ev->type == RIPT_EVENT_END) {
     riptd_call_event(c, RIPT_EVENT_END,
                      ev->reason ? ev->reason : "the caller ended the call",
@@ -132,7 +127,7 @@ static int signal_open(riptd_call *c, riptd_byway *bw, int64_t now) {
   ript_buf *out = &c->env->out;
   ript_buf_reset(out);
   int rv = ript_conv_open_events(c->conv, now, riptd_byway_writer(bw), out);
-  if (rv == 0 && signal_ended(c))
+  if (rv == 0 && riptd_call_ended(c))
     rv = ript_event_writer_close(riptd_byway_writer(bw), out);
   if (rv != 0 || riptd_byway_write(bw, out->data, out->len) != 0) {
     riptd_byway_reset(bw);
@@ -142,7 +137,7 @@ static int signal_open(riptd_call *c, riptd_byway *bw, int64_t now) {
 }
 
 static void signal_get(riptd_call *c, riptd_byway *bw, int64_t now) {
-  if (!signal_ended(c)) {
+  if (!riptd_call_ended(c)) {
     if (signal_open(c, bw, now) != 0)
       return;
     riptd_byway_attach(&c->byways, bw);
@@ -157,16 +152,14 @@ static void signal_get(riptd_call *c, riptd_byway *bw, int64_t now) {
   }
   /* A call that ended while no reverse byway was open still tells the
    * next one how it ended, within the buffering window (decision 63). */
-  if (!c->terminal_seen && now - c->ended_at <= RIPTD_CALL_BUFFER_MS) {
+  if (!c->terminal_seen && now - c->rec.state_ms <= RIPTD_CALL_BUFFER_MS) {
     if (signal_open(c, bw, now) == 0) {
       c->terminal_seen = 1;
       riptd_byway_end(bw);
     }
     return;
   }
-  riptd_byway_error(bw, 404, "not-found", NULL, NULL,
-                    "call %s has ended (state %s)", c->uuid,
-                    ript_call_state_name(c->state));
+  riptd_call_refuse_ended(c, bw);
 }
 
 void riptd_call_take_events(riptd_call *c, ript_http_exchange *ex,
@@ -180,10 +173,8 @@ void riptd_call_take_events(riptd_call *c, ript_http_exchange *ex,
     signal_get(c, bw, now);
     return;
   }
-  if (signal_ended(c)) {
-    riptd_byway_error(bw, 404, "not-found", NULL, NULL,
-                      "call %s has ended (state %s)", c->uuid,
-                      ript_call_state_name(c->state));
+  if (riptd_call_ended(c)) {
+    riptd_call_refuse_ended(c, bw);
     return;
   }
   riptd_byway_attach(&c->byways, bw);

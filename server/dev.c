@@ -347,7 +347,7 @@ static json_t *dev_info_json(const char *dir, const riptd_app *app) {
            dev_path(cacert, sizeof(cacert), dir, "ca.pem") == 0 &&
            dev_path(stirca, sizeof(stirca), dir, "stir-ca.pem") == 0 &&
            dev_path(config, sizeof(config), dir, "riptd.json") == 0 &&
-           riptd_app_tg_uri(app, cfg->tgs[0].name, NULL, &tg) == 0;
+           riptd_app_tg_uri(app, cfg->tgs[0].name, NULL, NULL, &tg) == 0;
   for (size_t i = 0; ok && i < DEV_NROUTES; ++i)
     ok = json_object_set_new(numbers, riptd_action_name((riptd_action_kind)i),
                              json_string(dev_numbers[i])) == 0;

@@ -356,13 +356,6 @@ static void live_on_claimed(void *data, int rv, const riptd_call_rec *rec) {
   live_resolve(lk, call, NULL, 0, NULL, NULL);
 }
 
-/* The call's URI as this node serves it. */
-static int live_call_uri(riptd_live *live, const riptd_call_rec *rec,
-                         ript_buf *out) {
-  int rv = riptd_app_tg_uri(live->app, rec->tg, "calls", out);
-  return rv == 0 ? ript_buf_printf(out, "/%s", rec->uuid) : rv;
-}
-
 static void live_claim(live_lookup *lk, const riptd_call_rec *rec) {
   riptd_live *live = lk->live;
   const riptd_store *s = live->app->store;
@@ -371,11 +364,11 @@ static void live_claim(live_lookup *lk, const riptd_call_rec *rec) {
   ript_buf_init(&uri, NULL);
   int64_t now = live_now(live);
   int rv = riptd_call_rec_copy(&claim, rec);
-  if (rv == 0 && (rv = live_call_uri(live, rec, &uri)) == 0)
-    rv = riptd_takeover_claim(&claim, s->cfg.node_id,
-                              (const char *)uri.data, now, s->cfg.lease_ms,
-                              s->cfg.orphan_grace_ms,
-                              live->app->cfg->ended_call_keep_ms);
+  if (rv == 0)
+    rv = riptd_app_tg_uri(live->app, rec->tg, "calls", rec->uuid, &uri);
+  if (rv == 0)
+    rv = riptd_takeover_claim(&claim, &s->cfg, (const char *)uri.data,
+                              live->app->cfg->ended_call_keep_ms, now);
   if (rv == 0)
     riptd_store_call_update(live->app->store, &claim, now, live_on_claimed,
                             lk);

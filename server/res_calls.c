@@ -30,13 +30,10 @@ static int calls_write(const riptd_ctx *ctx, const riptd_call_rec *rec,
                        ript_buf *uri, ript_buf *body) {
   ript_buf handler;
   ript_buf_init(&handler, NULL);
-  int rv = riptd_app_tg_uri(ctx->app, rec->tg, "calls", uri);
+  int rv = riptd_app_tg_uri(ctx->app, rec->tg, "calls", rec->uuid, uri);
   if (rv == 0)
-    rv = ript_buf_printf(uri, "/%s", rec->uuid);
-  if (rv == 0)
-    rv = riptd_app_tg_uri(ctx->app, rec->tg, "handlers", &handler);
-  if (rv == 0)
-    rv = ript_buf_printf(&handler, "/%s", rec->handler_id);
+    rv = riptd_app_tg_uri(ctx->app, rec->tg, "handlers", rec->handler_id,
+                          &handler);
   if (rv == 0) {
     ript_doc_call doc;
     ript_doc_call_init(&doc);
@@ -323,9 +320,7 @@ static void calls_create(calls_post_op *op) {
   if (rv == 0)
     rv = ript_uri_uuid_format(random, rec->uuid);
   if (rv == 0)
-    rv = riptd_app_tg_uri(ctx->app, ctx->tg->name, "calls", &uri);
-  if (rv == 0)
-    rv = ript_buf_printf(&uri, "/%s", rec->uuid);
+    rv = riptd_app_tg_uri(ctx->app, ctx->tg->name, "calls", rec->uuid, &uri);
   if (rv != 0) {
     ript_buf_free(&uri);
     riptd_reply_fault(ctx->resp, "riptd could not store the call");
@@ -341,7 +336,8 @@ static void calls_create(calls_post_op *op) {
   rec->state = RIPT_CALL_PROCEEDING;
   rec->created_ms = rec->state_ms = now;
   rec->owner_uri = (char *)uri.data;
-  riptd_store_call_lease(ctx->app->store, rec, now);
+  riptd_store_call_lease(ctx->app->store, rec,
+                         ctx->app->cfg->ended_call_keep_ms, now);
   riptd_store_call_add(ctx->app->store, rec,
                        ctx->app->cfg->limits.calls_per_customer, now,
                        calls_added, op);
@@ -397,7 +393,8 @@ static const char *calls_handler_id(riptd_ctx *ctx, const char *uri,
   ript_buf prefix;
   ript_buf_init(&prefix, NULL);
   const char *id = NULL;
-  *nomem = riptd_app_tg_uri(ctx->app, ctx->tg->name, "handlers/", &prefix);
+  *nomem =
+      riptd_app_tg_uri(ctx->app, ctx->tg->name, "handlers/", NULL, &prefix);
   if (!*nomem && strncmp(uri, (const char *)prefix.data, prefix.len) == 0 &&
       uri[prefix.len] && !strchr(uri + prefix.len, '/'))
     id = uri + prefix.len;

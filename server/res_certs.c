@@ -120,7 +120,7 @@ static void certs_stored(void *data, int rv) {
 static int certs_store(certs_op *op, const ript_stir_cert *cert,
                        const uint8_t *serial, const char *e164) {
   riptd_ctx *ctx = op->ctx;
-  int rv = riptd_app_tg_uri(ctx->app, ctx->tg->name, "certs/", &op->url);
+  int rv = riptd_app_tg_uri(ctx->app, ctx->tg->name, "certs/", NULL, &op->url);
   if (rv == 0)
     rv = certs_hex(&op->url, serial, CERTS_SERIAL_LEN);
   if (rv == 0)
@@ -200,9 +200,7 @@ static void certs_got(void *data, int rv, const riptd_cert_rec *rec) {
 void riptd_res_cert_get(riptd_ctx *ctx) {
   ript_buf url;
   ript_buf_init(&url, NULL);
-  int rv = riptd_app_tg_uri(ctx->app, ctx->tg->name, "certs", &url);
-  if (rv == 0)
-    rv = ript_buf_printf(&url, "/%s", ctx->id);
+  int rv = riptd_app_tg_uri(ctx->app, ctx->tg->name, "certs", ctx->id, &url);
   if (rv == 0)
     riptd_store_cert_get(ctx->app->store, (const char *)url.data, certs_got,
                          ctx);

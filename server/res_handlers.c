@@ -10,9 +10,7 @@
 static int handlers_write(const riptd_ctx *ctx, const riptd_handler_rec *rec,
                           ript_buf *uri, ript_buf *body) {
   ript_buf_reset(uri);
-  int rv = riptd_app_tg_uri(ctx->app, ctx->tg->name, "handlers", uri);
-  if (rv == 0)
-    rv = ript_buf_printf(uri, "/%s", rec->id);
+  int rv = riptd_app_tg_uri(ctx->app, ctx->tg->name, "handlers", rec->id, uri);
   if (rv != 0)
     return rv;
   ript_doc_handler doc;
@@ -197,9 +195,8 @@ static int handlers_write_list(riptd_ctx *ctx, const riptd_handler_rec *recs,
   int rv = n && (!docs || !uris) ? RIPT_ERR_NOMEM : 0;
   for (size_t i = 0; rv == 0 && i < n; ++i) {
     ript_buf_init(&uris[i], NULL);
-    rv = riptd_app_tg_uri(ctx->app, ctx->tg->name, "handlers", &uris[i]);
-    if (rv == 0)
-      rv = ript_buf_printf(&uris[i], "/%s", recs[i].id);
+    rv = riptd_app_tg_uri(ctx->app, ctx->tg->name, "handlers", recs[i].id,
+                          &uris[i]);
     ript_doc_handler_init(&docs[i]);
     docs[i].uri = (const char *)uris[i].data;
     docs[i].handler_id = recs[i].id;

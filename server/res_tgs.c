@@ -16,7 +16,7 @@ void riptd_res_tgs_get(riptd_ctx *ctx) {
   for (size_t i = 0; rv == 0 && i < cu->ntgs; ++i) {
     const riptd_tg_conf *tg = &cfg->tgs[cu->tgs[i]];
     ript_buf_init(&uris[i], NULL);
-    rv = riptd_app_tg_uri(ctx->app, tg->name, NULL, &uris[i]);
+    rv = riptd_app_tg_uri(ctx->app, tg->name, NULL, NULL, &uris[i]);
     entries[i].uri = (const char *)uris[i].data;
     entries[i].name = tg->name;
     entries[i].description = tg->description;
@@ -47,7 +47,7 @@ void riptd_res_tg_get(riptd_ctx *ctx) {
   ript_buf_init(&body, NULL);
   ript_doc_tg doc;
   ript_doc_tg_init(&doc);
-  int rv = riptd_app_tg_uri(ctx->app, tg->name, NULL, &uri);
+  int rv = riptd_app_tg_uri(ctx->app, tg->name, NULL, NULL, &uri);
   if (rv == 0) {
     doc.uri = (const char *)uri.data;
     doc.name = tg->name;

@@ -164,11 +164,16 @@ void riptd_store_close(riptd_store *store, void (*cb)(void *data), void *data) {
   store->ops->close(store->impl, store_closed, store);
 }
 
+void riptd_call_rec_renew(riptd_call_rec *rec, const riptd_store_config *cfg,
+                          int64_t keep_ms, int64_t now) {
+  rec->lease_until_ms = now + cfg->lease_ms;
+  rec->expires_ms = rec->lease_until_ms + cfg->orphan_grace_ms + keep_ms;
+}
+
 void riptd_store_call_lease(const riptd_store *s, riptd_call_rec *rec,
-                            int64_t now) {
+                            int64_t keep_ms, int64_t now) {
   rec->owner = (char *)(uintptr_t)s->cfg.node_id;
-  rec->lease_until_ms = now + s->cfg.lease_ms;
-  rec->expires_ms = rec->lease_until_ms + s->cfg.orphan_grace_ms;
+  riptd_call_rec_renew(rec, &s->cfg, keep_ms, now);
 }
 
 /* ---- dispatch ---- */

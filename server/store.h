@@ -213,6 +213,13 @@ typedef struct riptd_store_config {
 
 #define RIPTD_STORE_DEFAULT_TIMEOUT_MS 2000
 
+/* Renews the lease of |rec|, a live call's record, from |now|:
+ * lease_until_ms = now + lease_ms, and an expiry that outlives it by the
+ * clients' no-byway timeout (orphan_grace_ms) and |keep_ms|, the time an
+ * ended call is kept (docs/PROTOCOL.md decision 82). */
+void riptd_call_rec_renew(riptd_call_rec *rec, const riptd_store_config *cfg,
+                          int64_t keep_ms, int64_t now);
+
 typedef struct riptd_store {
   const riptd_store_ops *ops;
   void *impl;
@@ -244,11 +251,10 @@ int riptd_store_sqlite_new(riptd_store **pstore, uv_loop_t *loop,
 void riptd_store_close(riptd_store *store, void (*cb)(void *data), void *data);
 
 /* Makes |rec| this node's with a fresh lease from |now|: owner = the
- * store's node id (borrowed: valid while the store is open),
- * lease_until_ms = now + lease_ms, expires_ms = lease_until_ms +
- * orphan_grace_ms. The owner_uri and the rest are the caller's. */
+ * store's node id (borrowed: valid while the store is open), then
+ * riptd_call_rec_renew. The owner_uri and the rest are the caller's. */
 void riptd_store_call_lease(const riptd_store *s, riptd_call_rec *rec,
-                            int64_t now);
+                            int64_t keep_ms, int64_t now);
 
 /* ---- operations (records are copied when the operation starts) ----
  *

@@ -18,10 +18,9 @@ riptd_takeover riptd_takeover_decide(const riptd_call_rec *rec,
   return RIPTD_TAKEOVER_ELSEWHERE;
 }
 
-int riptd_takeover_claim(riptd_call_rec *rec, const char *node_id,
-                         const char *uri, int64_t now, int64_t lease_ms,
-                         int64_t grace_ms, int64_t keep_ms) {
-  char *owner = strdup(node_id);
+int riptd_takeover_claim(riptd_call_rec *rec, const riptd_store_config *cfg,
+                         const char *uri, int64_t keep_ms, int64_t now) {
+  char *owner = strdup(cfg->node_id);
   char *owner_uri = strdup(uri);
   if (!owner || !owner_uri) {
     free(owner);
@@ -32,7 +31,6 @@ int riptd_takeover_claim(riptd_call_rec *rec, const char *node_id,
   free(rec->owner_uri);
   rec->owner = owner;
   rec->owner_uri = owner_uri;
-  rec->lease_until_ms = now + lease_ms;
-  rec->expires_ms = rec->lease_until_ms + grace_ms + keep_ms;
+  riptd_call_rec_renew(rec, cfg, keep_ms, now);
   return 0;
 }

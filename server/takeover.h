@@ -31,14 +31,13 @@ riptd_takeover riptd_takeover_decide(const riptd_call_rec *rec,
 
 /*
  * Makes |rec| (a copy the caller owns, of the record just read) the record
- * that claims the call for |node_id|, whose URI for it is |uri|: owner,
- * owner URI, lease until |now| + |lease_ms|, and the expiry a live call's
- * record has (lease + |grace_ms| + |keep_ms|). Written with compare-and-set
- * on the version read, so two nodes that try at once cannot both win.
- * Returns 0 or RIPT_ERR_NOMEM (|rec| unchanged).
+ * that claims the call for the node of |cfg|, whose URI for it is |uri|:
+ * owner, owner URI, and the lease renewed from |now| (riptd_call_rec_renew
+ * with |keep_ms|). Written with compare-and-set on the version read, so
+ * two nodes that try at once cannot both win. Returns 0 or RIPT_ERR_NOMEM
+ * (|rec| unchanged).
  */
-int riptd_takeover_claim(riptd_call_rec *rec, const char *node_id,
-                         const char *uri, int64_t now, int64_t lease_ms,
-                         int64_t grace_ms, int64_t keep_ms);
+int riptd_takeover_claim(riptd_call_rec *rec, const riptd_store_config *cfg,
+                         const char *uri, int64_t keep_ms, int64_t now);
 
 #endif /* RIPTD_TAKEOVER_H */

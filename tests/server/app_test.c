@@ -243,7 +243,7 @@ static void expect_authority(const char *listen, const char *authority,
   assert_string_equal(app->root, root);
   ript_buf b;
   ript_buf_init(&b, NULL);
-  assert_int_equal(riptd_app_tg_uri(app, "t", "calls/x", &b), 0);
+  assert_int_equal(riptd_app_tg_uri(app, "t", "calls", "x", &b), 0);
   snprintf(root, sizeof(root), "https://%s/.well-known/ript/providertgs/t/"
                                "calls/x",
            want);

@@ -698,7 +698,7 @@ static void test_live_limit(void **state) {
   /* A renewed lease counts: c4 was leased at T0 too, so renew it. */
   assert_int_equal(c_get(f, f->s, uuids[4], late + 1, &r), 0);
   riptd_call_rec renewed = r.c;
-  riptd_store_call_lease(f->s, &renewed, late + 1);
+  riptd_store_call_lease(f->s, &renewed, 0, late + 1);
   assert_string_equal(renewed.owner, "node-a");
   assert_int_equal(renewed.lease_until_ms, late + 1 + LEASE);
   assert_int_equal(renewed.expires_ms, late + 1 + LEASE + GRACE);
@@ -829,7 +829,7 @@ static void test_shared(void **state) {
   assert_int_equal(c_add(f, other, &c, 1, T0, &r), RIPTD_STORE_LIMIT);
   assert_int_equal(c_add(f, other, &c, 2, T0, &r), 0);
   res_free(&r);
-  riptd_store_call_lease(other, &c, T0);
+  riptd_store_call_lease(other, &c, 0, T0);
   assert_string_equal(c.owner, "node-b");
   close_store(f, other);
 }

@@ -63,9 +63,9 @@ static void test_claim(void **state) {
   rec.owner = strdup("node-b");
   rec.owner_uri = strdup("https://b/call");
   rec.version = 7;
-  assert_int_equal(riptd_takeover_claim(&rec, "node-a", "https://a/call",
-                                         1000, 9000, 30000, 300000),
-                   0);
+  riptd_store_config cfg = {"node-a", 9000, 30000, 0};
+  assert_int_equal(
+      riptd_takeover_claim(&rec, &cfg, "https://a/call", 300000, 1000), 0);
   assert_string_equal(rec.owner, "node-a");
   assert_string_equal(rec.owner_uri, "https://a/call");
   assert_true(rec.lease_until_ms == 10000);
